@@ -1,0 +1,89 @@
+"""Run a forward pass and collect named tensors into a :class:`Trace`.
+
+A Trace is what every panel reads and what a session file stores: an ordered mapping from hook name to a CPU numpy
+array (batch first, as in TransformerLens), plus the tokens, their strings and the model's config. It holds no
+torch object, so it can cross into Qt and into HDF5 as plain data.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from backend.models.recorder import NameFilter, Recorder
+from backend.models.tinygpt import TinyGPT
+
+
+@dataclass
+class Trace(Mapping[str, np.ndarray]):
+    tokens: np.ndarray  # (batch, pos) int64 token ids
+    token_strings: list[str]  # the strings of tokens[0], one per position
+    tensors: dict[str, np.ndarray]  # hook name -> array, in the order the forward pass produced them
+    model_config: dict[str, Any]
+    text: str = ""
+    label: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.tensors[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tensors)
+
+    def __len__(self) -> int:
+        return len(self.tensors)
+
+    @property
+    def n_layer(self) -> int:
+        return int(self.model_config.get("n_layer", 0))
+
+    @property
+    def n_pos(self) -> int:
+        return int(self.tokens.shape[-1])
+
+
+def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """A detached CPU copy; half-precision floats become float32 (numpy has no bfloat16)."""
+    tensor = tensor.detach()
+    if tensor.is_floating_point() and tensor.dtype not in (torch.float32, torch.float64):
+        tensor = tensor.float()
+    return tensor.to("cpu", copy=True).numpy()
+
+
+def as_token_batch(token_ids: Sequence[int] | np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
+    ids = torch.as_tensor(np.asarray(token_ids), dtype=torch.long, device=device)
+    return ids[None] if ids.dim() == 1 else ids
+
+
+@torch.no_grad()
+def capture(
+    model: TinyGPT,
+    token_ids: Sequence[int] | np.ndarray | torch.Tensor,
+    names: str | Iterable[str] | NameFilter | None = None,
+    *,
+    token_strings: Sequence[str] | None = None,
+    text: str = "",
+    label: str = "",
+    allowed: torch.Tensor | None = None,
+) -> Trace:
+    """Forward ``token_ids`` (pos,) or (batch, pos) through ``model`` and keep the tensors ``names`` selects.
+
+    ``names`` is None (every hook), a glob such as ``"blocks.*.attn.hook_pattern"``, a list of globs, or a
+    predicate. Attention is computed explicitly only in layers whose scores or pattern are asked for.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        tokens = as_token_batch(token_ids, model.device)
+        rec = Recorder(names)
+        model(tokens, allowed=allowed, rec=rec)
+        tensors = {name: to_numpy(t) for name, t in rec.tensors.items()}
+    finally:
+        model.train(was_training)
+    ids = tokens.cpu().numpy()
+    strings = list(token_strings) if token_strings is not None else [str(int(i)) for i in ids[0]]
+    return Trace(tokens=ids, token_strings=strings, tensors=tensors, model_config=model.cfg.to_dict(),
+                 text=text, label=label)

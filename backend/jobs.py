@@ -1,0 +1,94 @@
+"""The app's long-running work, written as generators (DESIGN.md, "Jobs").
+
+Each job yields :class:`JobProgress` for the progress bar and result events for the document. The same generator
+runs in the GUI worker, in the command line and in tests. Nothing here knows about Qt.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from backend.capture import Trace, capture
+from backend.checkpoint import LoadedModel, load_model
+from backend.demo import DEFAULT_PROMPT, demo_corpus, demo_dir, load_demo
+from backend.errors import BadInputError
+from backend.history import TrainingHistory
+from backend.models.config import TinyGPTConfig
+from backend.stats import HistogramStats, trace_histograms
+from backend.tokenizer import CharTokenizer
+from backend.train import HistogramSnapshot, TrainFinished, TrainProgress, TrainSettings, train, warm_up_torch
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    fraction: float  # 0..1, or −1 when unknown
+    message: str
+
+
+@dataclass(frozen=True)
+class ModelLoaded:
+    loaded: LoadedModel = field(repr=False)
+
+
+@dataclass(frozen=True)
+class HistoryLoaded:
+    history: TrainingHistory = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TraceCaptured:
+    trace: Trace = field(repr=False)
+    histograms: dict[str, HistogramStats] = field(repr=False)
+
+
+def capture_prompt(loaded: LoadedModel, text: str, label: str = "") -> TraceCaptured:
+    if not text:
+        raise BadInputError("The prompt is empty; type some text to run through the model.")
+    ids = loaded.tokenizer.encode(text)
+    limit = loaded.model.cfg.n_ctx
+    if len(ids) > limit and loaded.model.cfg.pos == "learned":
+        raise BadInputError(f"The prompt has {len(ids)} tokens; this model reads at most {limit}.")
+    trace = capture(loaded.model, ids, token_strings=loaded.tokenizer.token_strings(ids), text=text,
+                    label=label or f"{Path(loaded.source).name or 'model'} · {text[:24]}")
+    return TraceCaptured(trace=trace, histograms=trace_histograms(trace.tensors, trace.n_layer))
+
+
+def capture_job(loaded: LoadedModel, text: str, label: str = "") -> Iterator[object]:
+    yield JobProgress(-1.0, "Running the prompt through the model…")
+    yield capture_prompt(loaded, text, label)
+
+
+def open_model_job(source: str, device: torch.device, prompt: str = DEFAULT_PROMPT) -> Iterator[object]:
+    """Load the demo (``source == "demo"``) or a model folder, then capture ``prompt`` with it."""
+    yield JobProgress(0.1, "Loading the model…")
+    loaded = load_demo(device) if source == "demo" else load_model(source, device)
+    yield ModelLoaded(loaded)
+    if source == "demo" and (demo_dir() / "history.npz").is_file():
+        yield HistoryLoaded(TrainingHistory.load_npz(demo_dir() / "history.npz"))
+    yield JobProgress(0.5, "Capturing the default prompt…")
+    yield capture_prompt(loaded, prompt, label=f"{'demo' if source == 'demo' else Path(source).name}")
+    yield JobProgress(0.8, "Preparing the trainer…")
+    warm_up_torch()  # here, while the user waits anyway, not later when they press Train
+    yield JobProgress(1.0, "Ready")
+
+
+def train_job(config: TinyGPTConfig, settings: TrainSettings, label: str,
+              prompt: str = DEFAULT_PROMPT) -> Iterator[object]:
+    """Train a new model on the demo corpus, streaming its history; capture ``prompt`` with it when done."""
+    text = demo_corpus()
+    tokenizer = CharTokenizer.train(text)  # the demo's vocabulary, rebuilt from the same corpus
+    yield JobProgress(0.0, f"Training {label}…")
+    for event in train(config, tokenizer, text, settings):
+        if isinstance(event, TrainProgress):
+            yield JobProgress(event.step / event.total_steps,
+                              f"Training {label}: step {event.step}/{event.total_steps}, loss {event.loss:.3f}")
+            yield event
+        elif isinstance(event, HistogramSnapshot):
+            yield event
+        elif isinstance(event, TrainFinished):
+            loaded = LoadedModel(model=event.model, tokenizer=event.tokenizer, source=label)
+            yield ModelLoaded(loaded)
+            yield capture_prompt(loaded, prompt, label=label)

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (python -m bench) prints one table of every figure against its target and peer."""

@@ -1,0 +1,30 @@
+"""Help → About: versions of everything that matters for a bug report, and the device in use."""
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+import torch
+
+from backend.device import describe_device
+
+PACKAGES = ("lmscope", "torch", "PySide6-Essentials", "pyqtgraph", "numpy", "h5py", "jieba", "safetensors",
+            "superqt")
+
+
+def versions() -> dict[str, str]:
+    found = {"Python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def about_html(device: torch.device) -> str:
+    rows = "".join(f"<tr><td>{k}</td><td>&nbsp;{v}</td></tr>" for k, v in versions().items())
+    return (
+        "<h3>lmscope</h3><p>A desktop microscope and debugger for transformer language models.</p>"
+        f"<p><b>Device:</b> {describe_device(device)}</p><table>{rows}</table>"
+    )

@@ -1,0 +1,74 @@
+"""Start the application: create QApplication, build the main window with every panel, open the demo."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from backend.device import pick_device
+
+PANEL_MODULES = ("gui.panels.histograms", "gui.panels.training")
+SCREENSHOT_TIMEOUT_MS = 120_000
+
+
+def configure_qt(offscreen: bool = False) -> None:
+    if offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=True, imageAxisOrder="row-major")
+
+
+def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types imported lazily
+    """The main window with every panel installed and the saved layout restored."""
+    import importlib
+
+    from gui.main_window import MainWindow
+
+    window = MainWindow(device, settings)
+    window.bindings = {name: importlib.import_module(name).install(window) for name in PANEL_MODULES}
+    window.finish_layout()
+    return window
+
+
+def run_gui(device: str | None = None, model: str | None = None, screenshot_dir: str | None = None) -> int:
+    configure_qt(offscreen=screenshot_dir is not None and "QT_QPA_PLATFORM" not in os.environ)
+    import torch
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    torch_device = pick_device(device)
+    # Leave one core to the GUI thread so the window stays responsive while a job computes.
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("lmscope")
+    app.setOrganizationName("lmscope")
+    settings = None
+    if screenshot_dir is not None:
+        # Screenshots use the default layout and size, never the layout a user saved.
+        from PySide6.QtCore import QSettings
+
+        ini = Path(tempfile.gettempdir()) / f"lmscope-screenshot-{os.getpid()}.ini"
+        settings = QSettings(str(ini), QSettings.Format.IniFormat)
+        settings.clear()
+    window = build_window(torch_device, settings)
+    window.show()
+    if screenshot_dir is not None:
+        from gui.screenshot import write_screenshots
+
+        def shoot() -> None:
+            paths = write_screenshots(window, Path(screenshot_dir))
+            print("\n".join(str(p) for p in paths))
+            window.close()
+            app.exit(0)
+
+        window.demoReady.connect(lambda: QTimer.singleShot(500, shoot))
+        window.runner.jobFailed.connect(lambda failure: (print(failure.message, file=sys.stderr), app.exit(1)))
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: (print("Timed out loading the demo.", file=sys.stderr),
+                                                          app.exit(1)))
+    if model:
+        window.open_model_folder(model)
+    else:
+        window.open_demo()
+    return app.exec()

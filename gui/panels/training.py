@@ -1,0 +1,42 @@
+"""Binds the Training panel to the document's training history."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+
+from widgets.training import TrainingPanel
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+OBJECT_NAME = "dock.training"
+
+
+class TrainingBinding(QObject):
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.doc = window.document
+        self.panel = TrainingPanel()
+        window.add_panel(self.panel, "Training", OBJECT_NAME, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.doc.trainingReset.connect(self.refresh)
+        self.doc.trainingAppended.connect(self.refresh)
+        self.doc.snapshotAdded.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        history = self.doc.history
+        snaps = history.snapshots
+        self.panel.set_history(
+            history.label, np.asarray(history.steps), np.asarray(history.loss), np.asarray(history.lr),
+            np.asarray([s.step for s in snaps]), np.asarray([s.val_loss for s in snaps]),
+        )
+        if history.steps:
+            total = self.doc.training_total or history.steps[-1]
+            recent = history.tokens_per_s[-20:]
+            self.panel.set_status(history.steps[-1], total, history.loss[-1], float(np.median(recent)))
+
+
+def install(window: "MainWindow") -> TrainingBinding:
+    return TrainingBinding(window)

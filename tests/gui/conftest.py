@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import pytest
+import torch
+from PySide6.QtCore import QSettings
+
+from gui.app import build_window, configure_qt
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    configure_qt()
+    settings = QSettings(str(tmp_path / "lmscope.ini"), QSettings.Format.IniFormat)
+    w = build_window(torch.device("cpu"), settings)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.runner.shutdown()
+
+
+@pytest.fixture
+def demo_window(window, qtbot):
+    with qtbot.waitSignal(window.demoReady, timeout=120_000):
+        assert window.open_demo()
+    return window

@@ -1,0 +1,258 @@
+"""LayerNorm & activation histograms: per layer and site for a capture, and per site over training.
+
+The panel draws what it is given (plain :class:`SiteHistogram` values) and reports what the user asks for through
+signals: a layer/site choice (``selectionChanged``) and a trace to compare with (``compareChanged``). Densities,
+not raw counts, are drawn so that two captures with different token counts compare fairly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableWidget,
+    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, lookup_table, make_plot_widget, muted
+
+# Table columns: (stat key, header, is a fraction shown in percent)
+COLUMNS = [
+    ("mean", "mean", False), ("std", "std", False), ("kurtosis", "ex. kurtosis", False),
+    ("max_abs", "max |x|", False), ("frac_zero", "exactly 0", True), ("dead_frac", "dead units", True),
+    ("frac_outlier", "beyond 6σ", True),
+]
+
+
+@dataclass(frozen=True)
+class SiteHistogram:
+    edges: np.ndarray  # (bins + 1,)
+    counts: np.ndarray  # (bins,)
+    stats: dict[str, float] = field(default_factory=dict)
+
+    def density(self) -> np.ndarray:
+        total = max(1.0, float(self.counts.sum()))
+        return self.counts / (total * np.diff(self.edges))
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One site's histogram at every training snapshot, resampled onto one value grid."""
+    steps: np.ndarray  # (snapshots,)
+    grid: np.ndarray  # (bins + 1,) value edges
+    density: np.ndarray  # (snapshots, bins)
+    mean: np.ndarray  # (snapshots,)
+    std: np.ndarray  # (snapshots,)
+    label: str = ""
+
+
+class HistogramsPanel(QWidget):
+    selectionChanged = Signal(int, str)  # layer, site key
+    compareChanged = Signal(int)  # index into the compare options, −1 for none
+
+    def __init__(self, sites: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._sites = dict(sites)  # key -> human label, in forward order
+        self._data: dict[tuple[int, str], SiteHistogram] = {}
+        self._reference: dict[tuple[int, str], SiteHistogram] = {}
+        self._label = self._ref_label = ""
+        self._build_controls()
+        self._build_views()
+        self.layer_box.currentIndexChanged.connect(self._on_selection)
+        self.site_box.currentIndexChanged.connect(self._on_selection)
+        self.compare_box.currentIndexChanged.connect(self._on_compare)
+        self.log_box.toggled.connect(self._redraw)
+        self.table.cellClicked.connect(self._on_table_click)
+
+    # --- construction --------------------------------------------------------------------------------------
+    def _build_controls(self) -> None:
+        self.source_label = QLabel("No capture yet")
+        self.layer_box = QComboBox()
+        self.site_box = QComboBox()
+        for key, label in self._sites.items():
+            self.site_box.addItem(label, key)
+        self.compare_box = QComboBox()
+        self.compare_box.addItem("— none —")
+        self.compare_box.setMinimumContentsLength(18)
+        self.log_box = QCheckBox("log y")
+        row = QHBoxLayout()
+        for text, widget in (("Layer", self.layer_box), ("Site", self.site_box), ("Compare with", self.compare_box)):
+            row.addWidget(QLabel(text))
+            row.addWidget(widget)
+        row.addWidget(self.log_box)
+        row.addStretch(1)
+        self._controls = row
+
+    def _build_views(self) -> None:
+        self.hist_plot = make_plot_widget(left="density", bottom="value")
+        self.hist_plot.addLegend(offset=(-10, 10))
+        self.current_curve = pg.PlotDataItem(stepMode="center", fillLevel=0, pen=CURVE_PENS[0],
+                                             brush=pg.mkBrush(86, 180, 233, 90), name="capture")
+        self.reference_curve = pg.PlotDataItem(stepMode="center", pen=REFERENCE_PEN, name="compare")
+        self.hist_plot.addItem(self.current_curve)
+        self.hist_plot.addItem(self.reference_curve)
+        self.table = QTableWidget(0, len(COLUMNS) + 1)
+        self.table.setHorizontalHeaderLabels(["site"] + [c[1] for c in COLUMNS])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        capture_tab = QSplitter(Qt.Orientation.Vertical)
+        capture_tab.addWidget(self.hist_plot)
+        capture_tab.addWidget(self.table)
+        capture_tab.setSizes([300, 200])
+
+        self.timeline_plot = make_plot_widget(left="value", bottom="training step")
+        self.timeline_image = pg.ImageItem(axisOrder="row-major")
+        self.timeline_image.setLookupTable(lookup_table("viridis"))
+        self.timeline_plot.addItem(self.timeline_image)
+        self.timeline_mean = self.timeline_plot.plot(pen=pg.mkPen("w", width=1.5))
+        self.timeline_band = [self.timeline_plot.plot(pen=pg.mkPen("w", width=1, style=Qt.PenStyle.DotLine))
+                              for _ in range(2)]
+        self.timeline_note = QLabel("No training snapshots yet.")
+        timeline_tab = QWidget()
+        tl = QVBoxLayout(timeline_tab)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.timeline_note)
+        tl.addWidget(self.timeline_plot, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(capture_tab, "This capture")
+        self.tabs.addTab(timeline_tab, "Over training")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.source_label)
+        layout.addLayout(self._controls)
+        layout.addWidget(self.tabs, 1)
+
+    # --- data in -------------------------------------------------------------------------------------------
+    def set_histograms(self, label: str, n_layer: int, data: dict[tuple[int, str], SiteHistogram]) -> None:
+        self._label, self._data = label, dict(data)
+        self.source_label.setText(f"Capture: {label}")
+        layer = self.layer_box.currentIndex()
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        self.layer_box.addItems([f"{i}" for i in range(n_layer)])
+        self.layer_box.setCurrentIndex(min(max(layer, 0), n_layer - 1))
+        self.layer_box.blockSignals(False)
+        self._redraw()
+
+    def set_compare_options(self, labels: list[str], current: int = -1) -> None:
+        self.compare_box.blockSignals(True)
+        self.compare_box.clear()
+        self.compare_box.addItem("— none —")
+        self.compare_box.addItems(labels)
+        self.compare_box.setCurrentIndex(current + 1)
+        self.compare_box.blockSignals(False)
+
+    def set_reference(self, label: str, data: dict[tuple[int, str], SiteHistogram] | None) -> None:
+        self._ref_label, self._reference = label, dict(data or {})
+        self._redraw()
+
+    def set_timeline(self, timeline: Timeline | None) -> None:
+        if timeline is None or timeline.density.size == 0:
+            self.timeline_image.clear()
+            for item in (self.timeline_mean, *self.timeline_band):
+                item.setData([], [])
+            self.timeline_note.setText("No training snapshots for this layer and site yet.")
+            return
+        image = np.log10(1 + timeline.density.T / max(1e-12, float(np.nanmax(timeline.density))) * 1e3)
+        self.timeline_image.setImage(np.ascontiguousarray(image, dtype=np.float32), autoLevels=False,
+                                     levels=(0.0, 3.0))
+        x0, x1 = float(timeline.steps[0]), float(timeline.steps[-1])
+        width = max(1.0, x1 - x0) * (len(timeline.steps) / max(1, len(timeline.steps) - 1))
+        dx = width / len(timeline.steps)
+        self.timeline_image.setRect(x0 - dx / 2, timeline.grid[0], width, timeline.grid[-1] - timeline.grid[0])
+        self.timeline_mean.setData(timeline.steps, timeline.mean)
+        self.timeline_band[0].setData(timeline.steps, timeline.mean - timeline.std)
+        self.timeline_band[1].setData(timeline.steps, timeline.mean + timeline.std)
+        self.timeline_note.setText(
+            f"{timeline.label}: {len(timeline.steps)} snapshots, steps {int(x0)}–{int(x1)}; colour = log density, "
+            "white = mean ± std")
+        self.timeline_plot.autoRange()
+
+    def select(self, layer: int, site: str) -> None:
+        if 0 <= layer < self.layer_box.count():
+            self.layer_box.setCurrentIndex(layer)
+        index = self.site_box.findData(site)
+        if index >= 0:
+            self.site_box.setCurrentIndex(index)
+
+    # --- what is selected ----------------------------------------------------------------------------------
+    @property
+    def layer(self) -> int:
+        return max(0, self.layer_box.currentIndex())
+
+    @property
+    def site(self) -> str:
+        return str(self.site_box.currentData())
+
+    # --- drawing -------------------------------------------------------------------------------------------
+    def _redraw(self) -> None:
+        key = (self.layer, self.site)
+        log = self.log_box.isChecked()
+        self._draw_curve(self.current_curve, self._data.get(key), log)
+        self._draw_curve(self.reference_curve, self._reference.get(key), log)
+        self.hist_plot.setLabel("left", "log₁₀ density" if log else "density")
+        legend = self.hist_plot.getPlotItem().legend
+        legend.clear()
+        legend.addItem(self.current_curve, self._label or "capture")
+        if self._reference:
+            legend.addItem(self.reference_curve, self._ref_label)
+        self.hist_plot.setTitle(f"layer {self.layer} · {self._sites.get(self.site, self.site)}")
+        self._fill_table()
+
+    @staticmethod
+    def _draw_curve(curve: pg.PlotDataItem, hist: SiteHistogram | None, log: bool) -> None:
+        if hist is None:
+            curve.setData([], [])
+            return
+        y = hist.density()
+        if log:
+            with np.errstate(divide="ignore"):
+                y = np.where(y > 0, np.log10(np.maximum(y, 1e-300)), np.nan)
+            floor = np.nanmin(y) - 0.5 if np.isfinite(y).any() else 0.0
+            y = np.nan_to_num(y, nan=floor)
+            curve.setFillLevel(floor)
+        else:
+            curve.setFillLevel(0)
+        curve.setData(hist.edges, y)
+
+    def _fill_table(self) -> None:
+        rows: list[tuple[str, str, SiteHistogram, bool]] = []
+        for key, label in self._sites.items():
+            if (self.layer, key) in self._data:
+                rows.append((key, label, self._data[(self.layer, key)], False))
+            if (self.layer, key) in self._reference:
+                rows.append((key, f"  ↳ {self._ref_label}", self._reference[(self.layer, key)], True))
+        self.table.setRowCount(len(rows))
+        for r, (key, label, hist, is_ref) in enumerate(rows):
+            cells = [label] + [fmt(hist.stats.get(stat, float("nan")), pct) for stat, _, pct in COLUMNS]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, key)
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if is_ref:
+                    item.setForeground(QBrush(muted()))
+                if key == self.site and not is_ref:
+                    item.setBackground(QBrush(QColor(86, 180, 233, 60)))
+                self.table.setItem(r, c, item)
+
+    # --- user intent ---------------------------------------------------------------------------------------
+    def _on_selection(self) -> None:
+        self._redraw()
+        self.selectionChanged.emit(self.layer, self.site)
+
+    def _on_compare(self, index: int) -> None:
+        self.compareChanged.emit(index - 1)
+
+    def _on_table_click(self, row: int, _column: int) -> None:
+        item = self.table.item(row, 0)
+        if item is not None:
+            self.select(self.layer, str(item.data(Qt.ItemDataRole.UserRole)))
