@@ -1,48 +1,16 @@
-"""Run a forward pass and collect named tensors into a :class:`Trace`.
-
-A Trace is what every panel reads and what a session file stores: an ordered mapping from hook name to a CPU numpy
-array (batch first, as in TransformerLens), plus the tokens, their strings and the model's config. It holds no
-torch object, so it can cross into Qt and into HDF5 as plain data.
-"""
+"""Run a forward pass and collect named tensors into a :class:`~backend.trace.Trace`."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
 
 from backend.models.recorder import NameFilter, Recorder
 from backend.models.tinygpt import TinyGPT
+from backend.trace import Trace
 
-
-@dataclass
-class Trace(Mapping[str, np.ndarray]):
-    tokens: np.ndarray  # (batch, pos) int64 token ids
-    token_strings: list[str]  # the strings of tokens[0], one per position
-    tensors: dict[str, np.ndarray]  # hook name -> array, in the order the forward pass produced them
-    model_config: dict[str, Any]
-    text: str = ""
-    label: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.tensors[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.tensors)
-
-    def __len__(self) -> int:
-        return len(self.tensors)
-
-    @property
-    def n_layer(self) -> int:
-        return int(self.model_config.get("n_layer", 0))
-
-    @property
-    def n_pos(self) -> int:
-        return int(self.tokens.shape[-1])
+__all__ = ["Trace", "as_token_batch", "capture", "to_numpy"]
 
 
 def to_numpy(tensor: torch.Tensor) -> np.ndarray:

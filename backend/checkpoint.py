@@ -11,7 +11,8 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save_file
 
 from backend.errors import ConfigError, ModelLoadError
 from backend.models.config import TinyGPTConfig
@@ -75,7 +76,9 @@ def load_model(folder: str | Path, device: torch.device | str = "cpu") -> Loaded
         raise ModelLoadError(f"The vocabulary has {tokenizer.vocab_size} tokens but the config says "
                              f"{cfg.vocab_size}.")
     try:
-        state = load_file(str(folder / WEIGHTS))
+        # Deserialise from bytes rather than load_file: its mmap loader hung in a worker thread once the main
+        # thread had used it (seen in the test suite); checkpoints here are small enough to read whole.
+        state = load_safetensors((folder / WEIGHTS).read_bytes())
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelLoadError(f"{WEIGHTS} is damaged or not a safetensors file ({exc}).") from exc
     model = TinyGPT(cfg)

@@ -14,7 +14,7 @@ import numpy as np
 
 from backend.errors import ModelLoadError
 from backend.stats import HistogramStats
-from backend.train import HistogramSnapshot, TrainProgress
+from backend.train_events import HistogramSnapshot, TrainProgress
 
 _STAT_FIELDS = [f.name for f in dataclasses.fields(HistogramStats) if f.name not in ("edges", "counts")]
 

@@ -92,3 +92,18 @@ def train_job(config: TinyGPTConfig, settings: TrainSettings, label: str,
             loaded = LoadedModel(model=event.model, tokenizer=event.tokenizer, source=label)
             yield ModelLoaded(loaded)
             yield capture_prompt(loaded, prompt, label=label)
+
+
+def attach_model_job(folder: str, device: torch.device, expected: dict | None = None) -> Iterator[object]:
+    """Load a model folder for a session opened without weights; refuse one that is not the session's model."""
+    yield JobProgress(-1.0, f"Loading {Path(folder).name}…")
+    loaded = load_model(folder, device)
+    if expected:
+        got = loaded.model.cfg.to_dict()
+        differing = [k for k in ("vocab_size", "n_layer", "d_model", "n_head", "n_kv_head", "d_mlp", "norm",
+                                 "norm_placement", "pos", "act", "ffn") if k in expected and expected[k] != got[k]]
+        if differing:
+            k = differing[0]
+            raise BadInputError(f"{Path(folder).name} is not the model this session was captured with "
+                                f"({k} is {got[k]}, the session's is {expected[k]}).")
+    yield ModelLoaded(loaded)

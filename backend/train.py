@@ -20,8 +20,9 @@ from backend.device import pick_device
 from backend.errors import BadInputError
 from backend.models.config import TinyGPTConfig
 from backend.models.tinygpt import TinyGPT
-from backend.stats import HistogramStats, site_hook_names, trace_histograms
+from backend.stats import site_hook_names, trace_histograms
 from backend.tokenizer import CharTokenizer
+from backend.train_events import HistogramSnapshot, TrainProgress
 
 
 @dataclass(frozen=True)
@@ -45,23 +46,6 @@ class TrainSettings:
                 raise BadInputError(f"{name} must be a positive integer, not {getattr(self, name)!r}.")
         if not self.lr > 0:
             raise BadInputError(f"The learning rate must be positive, not {self.lr}.")
-
-
-@dataclass(frozen=True)
-class TrainProgress:
-    step: int  # 1-based: the number of optimizer steps taken
-    total_steps: int
-    loss: float  # cross-entropy of this step's batch, in nats
-    lr: float
-    tokens_per_s: float
-    elapsed_s: float
-
-
-@dataclass(frozen=True)
-class HistogramSnapshot:
-    step: int
-    val_loss: float
-    stats: dict[str, HistogramStats]  # hook name -> histogram of a fixed probe batch
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import importlib
 import sys
 from typing import Any
 
-BENCHES = ("bench_foundation", "bench_flashsim", "bench_bpe")
+BENCHES = ("bench_foundation", "bench_flashsim", "bench_bpe", "bench_attention")
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:

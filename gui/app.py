@@ -8,7 +8,8 @@ from pathlib import Path
 
 from backend.device import pick_device
 
-PANEL_MODULES = ("gui.panels.histograms", "gui.panels.training")
+PANEL_MODULES = ("gui.panels.histograms", "gui.panels.training", "gui.panels.notes", 
+                 "gui.panels.attention")
 SCREENSHOT_TIMEOUT_MS = 120_000
 
 
@@ -32,7 +33,8 @@ def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types impo
     return window
 
 
-def run_gui(device: str | None = None, model: str | None = None, screenshot_dir: str | None = None) -> int:
+def run_gui(device: str | None = None, model: str | None = None, screenshot_dir: str | None = None,
+            session: str | None = None) -> int:
     configure_qt(offscreen=screenshot_dir is not None and "QT_QPA_PLATFORM" not in os.environ)
     import torch
     from PySide6.QtCore import QTimer
@@ -67,7 +69,9 @@ def run_gui(device: str | None = None, model: str | None = None, screenshot_dir:
         window.runner.jobFailed.connect(lambda failure: (print(failure.message, file=sys.stderr), app.exit(1)))
         QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: (print("Timed out loading the demo.", file=sys.stderr),
                                                           app.exit(1)))
-    if model:
+    if session:
+        window.open_session(session)
+    elif model:
         window.open_model_folder(model)
     else:
         window.open_demo()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from backend.errors import BadInputError, LmscopeError
+from gui import cli_sessions
 
 
 def _int(text: str) -> int:
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", help="auto (default: cuda > mps > cpu), cpu, cuda, cuda:N or mps")
     parser.add_argument("--model", metavar="DIR", help="open this TinyGPT model folder instead of the demo")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    cli_sessions.add_commands(sub)
 
     seg = sub.add_parser("segment", help="jieba segmentation of a text")
     seg.add_argument("text")
@@ -107,6 +109,9 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callab
     "segment": (_segment, _segment_text),
     "bpe": (_bpe, _bpe_text),
     "flashsim": (_flashsim, _flashsim_text),
+    "capture": (cli_sessions.run_capture, cli_sessions.summary_text),
+    "train": (cli_sessions.run_train, cli_sessions.summary_text),
+    "info": (cli_sessions.run_info, cli_sessions.info_text),
 }
 
 
@@ -114,13 +119,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command is None:
+        if args.command in (None, "open"):
             from gui.app import run_gui
 
-            return run_gui(device=args.device, model=args.model, screenshot_dir=args.screenshot)
+            return run_gui(device=args.device, model=args.model, screenshot_dir=args.screenshot,
+                           session=getattr(args, "file", None))
         compute, as_text = COMMANDS[args.command]
         result = compute(args)
-        print(json.dumps(result, ensure_ascii=False) if args.json else as_text(result))
+        print(json.dumps(result, ensure_ascii=False) if getattr(args, "json", False) else as_text(result))
         return 0
     except BadInputError as exc:
         print(f"lmscope: {exc}", file=sys.stderr)
@@ -128,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LmscopeError as exc:
         print(f"lmscope: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("lmscope: interrupted.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ this state — widgets keep only what they draw.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -16,6 +17,7 @@ from backend.history import TrainingHistory
 from backend.jobs import HistoryLoaded, ModelLoaded, TraceCaptured
 from backend.stats import HistogramStats
 from backend.train import HistogramSnapshot, TrainProgress
+from sessions import Bookmark, Session
 
 MAX_TRACES = 12  # older captures are dropped beyond this, oldest first
 
@@ -44,6 +46,9 @@ class Document(QObject):
     trainingAppended = Signal(int)  # number of new progress points
     snapshotAdded = Signal()
     selectionChanged = Signal()
+    notesChanged = Signal()
+    bookmarksChanged = Signal()
+    dirtyChanged = Signal(bool)  # unsaved changes appeared or were saved
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +58,11 @@ class Document(QObject):
         self.history = TrainingHistory()
         self.training_total = 0  # steps the current run will take, for "step k / N"
         self.selection = Selection()
+        self.notes = ""
+        self.bookmarks: list[Bookmark] = []
+        self.dirty = False
+        self.session: Session | None = None  # the opened session file backing lazy tensors, if any
+        self.session_path: Path | None = None  # where this document was last opened from or saved to
 
     # --- reading -------------------------------------------------------------------------------------------
     @property
@@ -64,9 +74,57 @@ class Document(QObject):
         return self.loaded.source if self.loaded is not None else "no model"
 
     # --- changing ------------------------------------------------------------------------------------------
-    def set_model(self, loaded: LoadedModel) -> None:
+    def set_dirty(self, dirty: bool = True) -> None:
+        if dirty != self.dirty:
+            self.dirty = dirty
+            self.dirtyChanged.emit(dirty)
+
+    def set_model(self, loaded: LoadedModel | None) -> None:
         self.loaded = loaded
         self.modelChanged.emit()
+
+    def set_notes(self, text: str) -> None:
+        if text != self.notes:
+            self.notes = text
+            self.set_dirty()
+            self.notesChanged.emit()
+
+    def add_bookmark(self, text: str) -> None:
+        entry = self.current_trace
+        label = text or (f"{entry.label} · " if entry else "") + f"L{self.selection.layer} H{self.selection.head}"
+        self.bookmarks.append(Bookmark(self.current, self.selection.layer, self.selection.head,
+                                       self.selection.position, label))
+        self.set_dirty()
+        self.bookmarksChanged.emit()
+
+    def remove_bookmark(self, index: int) -> None:
+        if 0 <= index < len(self.bookmarks):
+            del self.bookmarks[index]
+            self.set_dirty()
+            self.bookmarksChanged.emit()
+
+    def go_to_bookmark(self, index: int) -> None:
+        mark = self.bookmarks[index]
+        self.select_trace(mark.trace)
+        self.set_selection(layer=mark.layer, head=mark.head, position=mark.position)
+
+    def load_session(self, session: Session, loaded: LoadedModel | None) -> None:
+        """Replace everything with an opened session's contents (its model only if it carried weights)."""
+        if self.session is not None and self.session is not session:
+            self.session.close()
+        self.session = session
+        self.traces = [TraceEntry(saved.trace, saved.histograms) for saved in session.traces]
+        self.current = session.current_trace if session.traces else -1
+        self.notes, self.bookmarks = session.notes, list(session.bookmarks)
+        self.selection = Selection(**{k: session.selection.get(k, v) for k, v in
+                                      (("layer", 0), ("head", 0), ("position", -1))})
+        self.set_model(loaded)
+        self.reset_history(session.history)
+        self.tracesChanged.emit()
+        self.notesChanged.emit()
+        self.bookmarksChanged.emit()
+        self.selectionChanged.emit()
+        self.set_dirty(False)
 
     def add_trace(self, entry: TraceEntry) -> None:
         self.traces.append(entry)
@@ -114,6 +172,9 @@ class Document(QObject):
                 self.reset_history(event.history)
             elif isinstance(event, TraceCaptured):
                 self.add_trace(TraceEntry(event.trace, event.histograms))
+            else:
+                continue
+            self.set_dirty()
         if progressed:
             self.trainingAppended.emit(progressed)
         if snapshot:

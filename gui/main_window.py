@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import torch
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
     QWidget,
@@ -19,15 +21,20 @@ from PySide6.QtWidgets import (
 from backend.demo import DEFAULT_PROMPT
 from backend.device import describe_device
 from backend.history import TrainingHistory
-from backend.jobs import capture_job, open_model_job, train_job
+from backend.jobs import attach_model_job, capture_job, open_model_job, train_job
 from backend.models.config import TinyGPTConfig
 from backend.train import TrainSettings
 from gui import about
 from gui.document import Document
 from gui.export import export_widget
+from gui.session_io import apply_session, session_from_window
 from gui.worker import JobFailure, JobRunner
+from sessions.jobs import SessionOpened, SessionSaved, open_session_job, save_session_job
 
 LAYOUT_VERSION = 1
+MAX_RECENT = 8
+SESSION_FILTER = "lmscope sessions (*.h5 *.hdf5);;All files (*)"
+NO_MODEL_TIP = "This session holds no model weights: Model → Attach model… to re-run prompts."
 
 
 class SessionPart(Protocol):
@@ -54,7 +61,9 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.session_parts: dict[str, SessionPart] = {}
         self.error_dialog: QMessageBox | None = None
-        self.setWindowTitle("lmscope")
+        self.layout_version = LAYOUT_VERSION
+        self._close_after_save = False
+        self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.resize(1400, 900)
         self._build_menus()
@@ -64,7 +73,9 @@ class MainWindow(QMainWindow):
         self.runner.jobFinished.connect(self._on_job_finished)
         self.runner.jobFailed.connect(self._on_job_failed)
         self.document.modelChanged.connect(self._on_model_changed)
+        self.document.dirtyChanged.connect(self._update_title)
         self._default_state = QByteArray()
+        self._update_title()
 
     # --- docks ---------------------------------------------------------------------------------------------
     def add_panel(self, widget: QWidget, title: str, object_name: str,
@@ -117,6 +128,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Open session…", self.ask_open, "Ctrl+O")
+        self.save_action = self._action(file_menu, "&Save session", self.save, "Ctrl+S")
+        self._action(file_menu, "Save session &as…", self.ask_save_as, "Ctrl+Shift+S")
+        self.recent_menu = file_menu.addMenu("Recent sessions")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_menu.triggered.connect(self._on_recent)
+        file_menu.addSeparator()
         self.export_menu = file_menu.addMenu("Export figure as PNG/SVG")
         self.export_menu.triggered.connect(self._on_export)
         file_menu.addSeparator()
@@ -126,6 +144,9 @@ class MainWindow(QMainWindow):
         self.train_action = self._action(model_menu, "Train new model…", self.ask_train, "Ctrl+T")
         self.run_action = self._action(model_menu, "Run prompt…", self.ask_prompt, "Ctrl+R")
         self.run_action.setEnabled(False)
+        self.attach_action = self._action(model_menu, "Attach model…", self.ask_attach)
+        self.attach_action.setToolTip("Attach the model folder a session was captured with, to re-run prompts.")
+        model_menu.setToolTipsVisible(True)
         self.view_menu = bar.addMenu("&View")
         self._view_separator = self.view_menu.addSeparator()
         self._action(self.view_menu, "Reset layout", self.reset_layout)
@@ -220,12 +241,13 @@ class MainWindow(QMainWindow):
             widget.setVisible(False)
         self.train_action.setEnabled(True)
         self.load_action.setEnabled(True)
-        self.run_action.setEnabled(self.document.loaded is not None)
+        self._update_model_actions()
 
     def _on_job_finished(self, title: str, completed: bool) -> None:
         self._job_ended()
         self.statusBar().showMessage(f"{title}: done" if completed else f"{title}: cancelled", 5000)
         if completed and title == "Loading the demo":
+            self.document.set_dirty(False)  # the built-in demo is not unsaved work
             self.demoReady.emit()
 
     def _on_job_failed(self, failure: JobFailure) -> None:
@@ -239,12 +261,116 @@ class MainWindow(QMainWindow):
         box.show()
         self.error_dialog = box
 
+    def _update_model_actions(self) -> None:
+        has_model = self.document.loaded is not None
+        self.run_action.setEnabled(has_model and not self.runner.busy)
+        self.run_action.setToolTip("" if has_model else NO_MODEL_TIP)
+        self.attach_action.setEnabled(not has_model and not self.runner.busy)
+
     def _on_model_changed(self) -> None:
+        self._update_model_actions()
         loaded = self.document.loaded
         cfg = loaded.model.cfg if loaded else None
         self.model_label.setText(
             f"TinyGPT {cfg.n_layer}L · d{cfg.d_model} · {cfg.n_head}H {cfg.attention_kind}" if cfg else "no model")
         self.model_label.setToolTip(f"{loaded.source}\n{cfg.summary()}" if loaded else "")
+
+    # --- sessions ------------------------------------------------------------------------------------------
+    def _update_title(self, *_: object) -> None:
+        path = self.document.session_path
+        self.setWindowTitle(f"{path.name if path else 'untitled'}[*] — lmscope")
+        self.setWindowModified(self.document.dirty)
+
+    def open_session(self, path: str | Path) -> bool:
+        return self.start_job(f"Opening {Path(path).name}", lambda: open_session_job(path, self.device),
+                              self._on_session_events)
+
+    def save_session(self, path: str | Path, include_weights: bool = True) -> bool:
+        session = session_from_window(self, include_weights)
+        return self.start_job(f"Saving {Path(path).name}", lambda: save_session_job(session, path, include_weights),
+                              self._on_session_events)
+
+    def _on_session_events(self, events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, SessionOpened):
+                apply_session(self, event)
+                self._set_session_path(event.path)
+            elif isinstance(event, SessionSaved):
+                self._set_session_path(event.path)
+                self.document.set_dirty(False)
+                if self._close_after_save:
+                    self._close_after_save = False
+                    QTimer.singleShot(0, self.close)
+
+    def _set_session_path(self, path: Path) -> None:
+        self.document.session_path = path
+        recent = [p for p in self.recent_sessions() if p != str(path)]
+        self.settings.setValue("sessions/recent", [str(path), *recent][:MAX_RECENT])
+        self._update_title()
+
+    def recent_sessions(self) -> list[str]:
+        value = self.settings.value("sessions/recent", [])
+        return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_sessions():
+            self.recent_menu.addAction(path).setData(path)
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def _on_recent(self, action: QAction) -> None:
+        if action.data():
+            self.open_session(str(action.data()))
+
+    def ask_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", "", SESSION_FILTER)
+        if path:
+            self.open_session(path)
+
+    def save(self) -> None:
+        if self.document.session_path is None:
+            self.ask_save_as()
+        else:
+            self.save_session(self.document.session_path)
+
+    def ask_save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", "session.h5", SESSION_FILTER)
+        if path:
+            self.save_session(path if Path(path).suffix else f"{path}.h5")
+
+    def ask_attach(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Attach the session's model folder")
+        if folder:
+            self.attach_model(folder)
+
+    def attach_model(self, folder: str) -> bool:
+        entry = self.document.current_trace
+        expected = entry.trace.model_config if entry else None
+        return self.start_job(f"Attaching {Path(folder).name}", lambda: attach_model_job(folder, self.device, expected))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        urls = event.mimeData().urls()
+        if urls and urls[0].toLocalFile().lower().endswith((".h5", ".hdf5")):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        urls = event.mimeData().urls()
+        if urls:
+            self.open_session(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
+    def confirm_discard(self) -> bool:
+        """Ask before losing unsaved changes; True to go on (after saving, if the user chose Save)."""
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "This session has unsaved changes. Save them before closing?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            self._close_after_save = True
+            self.save()
+            return False  # the window closes once the save has landed (see _on_session_events)
+        return answer == QMessageBox.StandardButton.Discard
 
     # --- export, about, close ------------------------------------------------------------------------------
     def _on_export(self, action: QAction) -> None:
@@ -261,7 +387,12 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About lmscope", about.about_html(self.device))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if self.document.dirty and not self.confirm_discard():
+            event.ignore()
+            return
         self.runner.shutdown()
+        if self.document.session is not None:
+            self.document.session.close()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         super().closeEvent(event)

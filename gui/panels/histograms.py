@@ -44,7 +44,26 @@ class HistogramsBinding(QObject):
         self.doc.snapshotAdded.connect(self.refresh_timeline)
         self.panel.selectionChanged.connect(self.on_selection)
         self.panel.compareChanged.connect(self.on_compare)
+        self.doc.selectionChanged.connect(self.on_document_selection)
+        window.register_session_part("histograms", self)
         self.refresh()
+
+    def session_state(self) -> dict[str, object]:
+        return {"site": self.panel.site, "log_y": self.panel.log_box.isChecked(), "compare_to": self._compare_to,
+                "tab": self.panel.tabs.currentIndex()}
+
+    def restore_session_state(self, state: dict[str, object]) -> None:
+        self.panel.select(self.doc.selection.layer, str(state.get("site", self.panel.site)))
+        self.panel.log_box.setChecked(bool(state.get("log_y", False)))
+        self.panel.tabs.setCurrentIndex(int(state.get("tab", 0)))
+        compare_to = int(state.get("compare_to", -1))
+        if 0 <= compare_to < len(self.doc.traces) and compare_to != self.doc.current:
+            self._compare_to = compare_to
+            self.refresh()
+
+    def on_document_selection(self) -> None:
+        if self.panel.layer != self.doc.selection.layer:
+            self.panel.select(self.doc.selection.layer, self.panel.site)
 
     def _others(self) -> list[int]:
         return [i for i in range(len(self.doc.traces)) if i != self.doc.current]

@@ -12,6 +12,8 @@ def window(qtbot, tmp_path):
     configure_qt()
     settings = QSettings(str(tmp_path / "lmscope.ini"), QSettings.Format.IniFormat)
     w = build_window(torch.device("cpu"), settings)
+    # Closing with unsaved changes asks with a modal dialog; tests that care replace this answer themselves.
+    w.confirm_discard = lambda: True
     qtbot.addWidget(w)
     w.show()
     yield w

@@ -1,0 +1,170 @@
+"""`lmscope capture | train | info | open`: sessions from a shell, headless (a GPU server needs no display)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from backend.errors import BadInputError
+from backend.jobs import JobProgress
+
+
+class StderrProgress:
+    """A one-line progress bar on stderr (stdout stays clean for --json)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.last = ""
+
+    def show(self, event: JobProgress) -> None:
+        if not self.enabled:
+            return
+        if event.fraction >= 0:
+            filled = int(event.fraction * 30)
+            line = f"[{'#' * filled}{' ' * (30 - filled)}] {event.fraction:4.0%} {event.message}"
+        else:
+            line = f"[{' ' * 30}] {event.message}"
+        sys.stderr.write("\r" + line[:110].ljust(len(self.last)))
+        sys.stderr.flush()
+        self.last = line[:110]
+
+    def done(self) -> None:
+        if self.enabled and self.last:
+            sys.stderr.write("\n")
+
+
+def drain(job: Iterator[object]) -> list[object]:
+    """Run a job generator to the end, showing its progress; return its other events."""
+    progress = StderrProgress()
+    events = []
+    try:
+        for event in job:
+            if isinstance(event, JobProgress):
+                progress.show(event)
+            else:
+                events.append(event)
+    finally:
+        progress.done()
+    return events
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    cap = sub.add_parser("capture", help="capture every hook of a prompt into a session file")
+    cap.add_argument("--model", default="demo", help="demo (default) or a TinyGPT model folder")
+    cap.add_argument("--text", help="the prompt (default: the demo prompt)")
+    cap.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    cap.add_argument("--names", action="append", metavar="GLOB",
+                     help="only hooks matching this glob (repeatable), e.g. 'blocks.*.attn.hook_pattern'")
+    cap.add_argument("--no-weights", action="store_true", help="leave the model's weights out of the session")
+    cap.add_argument("--float16", action="store_true", help="store activations as float16 (half the size)")
+    cap.add_argument("-o", "--output", required=True, metavar="FILE.h5")
+    cap.add_argument("--json", action="store_true")
+    tr = sub.add_parser("train", help="train a TinyGPT on the demo corpus; save history, snapshots and model")
+    tr.add_argument("--preset", default="tiny")
+    tr.add_argument("--steps", type=int, default=200)
+    tr.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    tr.add_argument("-o", "--output", required=True, metavar="FILE.h5")
+    tr.add_argument("--json", action="store_true")
+    info = sub.add_parser("info", help="what a session file holds")
+    info.add_argument("file")
+    info.add_argument("--json", action="store_true")
+    op = sub.add_parser("open", help="open a session file in the GUI")
+    op.add_argument("file")
+
+
+def _session_for(loaded: Any, captured: list[Any], history: Any = None, include_weights: bool = True) -> Any:
+    from backend.history import TrainingHistory
+    from sessions import SavedTrace, Session, part_from_loaded
+
+    model = part_from_loaded(loaded)
+    if not include_weights:
+        model.weights = None
+    traces = [SavedTrace(c.trace, c.histograms) for c in captured]
+    return Session(model=model, traces=traces, current_trace=len(traces) - 1,
+                   history=history if history is not None else TrainingHistory())
+
+
+def run_capture(args: argparse.Namespace) -> dict[str, Any]:
+    from backend.capture import capture
+    from backend.checkpoint import load_model
+    from backend.demo import DEFAULT_PROMPT, load_demo
+    from backend.device import pick_device
+    from backend.jobs import TraceCaptured
+    from backend.stats import trace_histograms
+    from sessions import save_session
+
+    device = pick_device(args.device)
+    loaded = load_demo(device) if args.model == "demo" else load_model(args.model, device)
+    text = DEFAULT_PROMPT if args.text is None else args.text
+    if not text:
+        raise BadInputError("The text is empty; give --text some words.")
+    ids = loaded.tokenizer.encode(text)
+    trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
+                    label=f"{Path(args.model).name} · {text[:24]}")
+    if not trace.tensors:
+        raise BadInputError(f"No hook matches {', '.join(args.names)}; `lmscope info` on a full capture lists them.")
+    captured = TraceCaptured(trace, trace_histograms(trace.tensors, trace.n_layer))
+    session = _session_for(loaded, [captured], include_weights=not args.no_weights)
+    path = save_session(session, args.output, include_weights=not args.no_weights, float16=args.float16)
+    return {"output": str(path), "tokens": len(ids), "tensors": len(trace.tensors), "device": str(device)}
+
+
+def run_train(args: argparse.Namespace) -> dict[str, Any]:
+    from backend.history import TrainingHistory
+    from backend.jobs import ModelLoaded, TraceCaptured, train_job
+    from backend.models.config import PRESETS
+    from backend.train import HistogramSnapshot, TrainProgress, TrainSettings
+    from sessions import save_session
+
+    if args.preset not in PRESETS:
+        raise BadInputError(f"There is no preset {args.preset!r}; choose one of {', '.join(PRESETS)}.")
+    settings = TrainSettings(steps=args.steps, device=args.device)
+    history = TrainingHistory(label=args.preset)
+    loaded, captured = None, []
+    for event in drain(train_job(PRESETS[args.preset], settings, args.preset)):
+        if isinstance(event, (TrainProgress, HistogramSnapshot)):
+            history.add(event)
+        elif isinstance(event, ModelLoaded):
+            loaded = event.loaded
+        elif isinstance(event, TraceCaptured):
+            captured.append(event)
+    path = save_session(_session_for(loaded, captured, history), args.output)
+    return {"output": str(path), "steps": len(history), "final_loss": history.loss[-1],
+            "snapshots": len(history.snapshots)}
+
+
+def run_info(args: argparse.Namespace) -> dict[str, Any]:
+    from sessions import describe, open_session
+
+    session = open_session(args.file)
+    try:
+        return describe(session)
+    finally:
+        session.close()
+
+
+def info_text(info: dict[str, Any]) -> str:
+    lines = [f"lmscope session, format version {info['format_version']} (written by lmscope {info['app_version']}"
+             f" on {info['created']})"]
+    model = info["model"]
+    if model:
+        cfg = model["config"]
+        lines.append(f"model: {model['source']} — {cfg.get('n_layer')} layers, d={cfg.get('d_model')}, "
+                     f"{cfg.get('n_head')} heads, vocab {cfg.get('vocab_size')}; "
+                     f"weights {'included' if model['weights'] else 'not included'}")
+    else:
+        lines.append("model: none")
+    for trace in info["traces"]:
+        lines.append(f"trace {trace['index']}: {trace['label']!r}, {trace['tokens']} tokens, "
+                     f"{len(trace['tensors'])} tensors")
+        for name, t in trace["tensors"].items():
+            lines.append(f"    {name:45s} {str(tuple(t['shape'])):22s} {t['dtype']}")
+    lines.append(f"training: {info['training_steps']} steps, {info['snapshots']} histogram snapshots")
+    lines.append(f"notes: {info['notes_chars']} characters, {info['bookmarks']} bookmarks")
+    return "\n".join(lines)
+
+
+def summary_text(result: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in result.items())

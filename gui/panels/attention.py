@@ -1,0 +1,296 @@
+"""Binds the attention & mask inspector to the document: the current trace's heads and stages, the selection
+(layer, head, query position) shared with every panel, masked re-captures, and the session state.
+
+The debugger, ablation and generation controls are bound in gui/panels/attention_debug.py.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer
+
+from backend.attention_jobs import (
+    SUMMARY_METRICS, MaskEffect, allowed_of, batch_token_strings, head_summary, hook, kv_groups, kv_head_of,
+    masked_capture_job, row_stats, stage_matrix, thumbnails, trace_patterns,
+)
+from backend.capture import Trace
+from backend.debugger import CONDITIONS, STAGE_LABELS, VARIABLES
+from backend.errors import BadInputError
+from backend.generate import NextTokenChange
+from backend.jobs import TraceCaptured
+from backend.masks import MaskSpec
+from gui.panels.attention_debug import DebugTools
+from widgets.attention import AttentionPanel
+from widgets.attention_heatmap import display_token
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+OBJECT_NAME = "dock.attention"
+THUMBNAIL = 48
+
+
+def change_rows(change: NextTokenChange, vocab: tuple[str, ...]) -> tuple[list[tuple[str, float]], ...]:
+    before = [(vocab[i], float(p)) for i, p in zip(change.before_ids, change.before_probs)]
+    after = [(vocab[i], float(p)) for i, p in zip(change.after_ids, change.after_probs)]
+    return before, after
+
+
+class AttentionBinding(QObject):
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window, self.doc = window, window.document
+        self.panel = AttentionPanel(STAGE_LABELS, SUMMARY_METRICS, CONDITIONS, VARIABLES)
+        self.dock = window.add_panel(self.panel, "Attention", OBJECT_NAME, Qt.DockWidgetArea.TopDockWidgetArea)
+        if window.settings.value("window/state") is None:
+            # First start: once the window has its real size, give the heart of the app most of the height
+            # (before show, QMainWindow ignores resizeDocks; a saved layout is left as the user made it).
+            QTimer.singleShot(0, self._first_layout)
+        self.painted: tuple[tuple[int, int], ...] = ()  # cells painted out, applied on the next masked run
+        self._masked_cache: tuple[object, np.ndarray] = (None, np.zeros((0, 0), dtype=bool))
+        self._overlay_key: object = None
+        self.tools = DebugTools(self)
+        self.doc.tracesChanged.connect(self.refresh_trace)
+        self.doc.selectionChanged.connect(self.refresh_head)
+        self.panel.headSelected.connect(self.on_head)
+        self.panel.positionSelected.connect(self.on_position)
+        self.panel.cellClicked.connect(self.on_cell)
+        self.panel.viewChanged.connect(self.on_view)
+        self.panel.masks.applyRequested.connect(self.apply_mask)
+        self.panel.masks.clearPaintRequested.connect(self.clear_paint)
+        self.panel.masks.paintToggled.connect(self.on_paint_toggled)
+        window.register_session_part("attention", self)
+        self._batch = 0
+        self.refresh_trace()
+
+    def _first_layout(self) -> None:
+        self.window.resizeDocks([self.dock], [int(self.window.height() * 0.66)], Qt.Orientation.Vertical)
+
+    # --- reading the document ------------------------------------------------------------------------------
+    @property
+    def trace(self) -> Trace | None:
+        entry = self.doc.current_trace
+        if entry is None or hook(0, "pattern") not in entry.trace:
+            return None
+        return entry.trace
+
+    @property
+    def vocab(self) -> tuple[str, ...] | None:
+        return self.doc.loaded.tokenizer.tokens if self.doc.loaded is not None else None
+
+    def tokens(self, trace: Trace) -> list[str]:
+        return batch_token_strings(trace, self.panel.batch, self.vocab)
+
+    def row(self, trace: Trace) -> int:
+        """The query row under study: the selected position, or the last position when none is selected."""
+        position = self.doc.selection.position
+        return position if 0 <= position < trace.n_pos else trace.n_pos - 1
+
+    def head(self, trace: Trace) -> tuple[int, int]:
+        cfg = trace.model_config
+        return (min(self.doc.selection.layer, trace.n_layer - 1), min(self.doc.selection.head, cfg["n_head"] - 1))
+
+    # --- refreshing ----------------------------------------------------------------------------------------
+    def refresh_trace(self) -> None:
+        self.tools.reset()
+        trace = self.trace
+        if trace is None:
+            self.panel.source_label.setText("No capture with attention patterns yet")
+            return
+        cfg = trace.model_config
+        labels = [f"{h} (kv {kv_head_of(cfg, h)})" if cfg["n_kv_head"] != cfg["n_head"] else str(h)
+                  for h in range(cfg["n_head"])]
+        self.panel.set_shape(trace.n_layer, labels, trace.tokens.shape[0])
+        mask = trace.meta.get("mask", "causal")
+        self.panel.source_label.setText(f"{self.doc.current_trace.label} · {trace.n_pos} tokens · mask: {mask}")
+        self.refresh_model_view()
+        self.refresh_head()
+
+    def refresh_model_view(self) -> None:
+        trace = self.trace
+        if trace is None:
+            return
+        patterns = trace_patterns(trace, self.panel.batch)
+        self.panel.model_view.set_model(thumbnails(patterns, THUMBNAIL),
+                                        head_summary(patterns, ~self.masked(trace)),
+                                        kv_groups(trace.model_config))
+
+    def refresh_head(self) -> None:
+        trace = self.trace
+        if trace is None:
+            return
+        layer, head = self.head(trace)
+        self.panel.set_head(layer, head)
+        stage, batch = self.panel.stage, self.panel.batch
+        tokens = self.tokens(trace)
+        heat = self.panel.inspector.heatmap
+        matrix = stage_matrix(trace, layer, head, stage, batch)
+        if stage == "z":
+            heat.set_tokens(tokens, [f"d{i}" for i in range(matrix.shape[1])])
+            heat.set_matrix(matrix, "signed", self.panel.log_box.isChecked(), value_name="z")
+            heat.set_mask(None)
+            self._overlay_key = None
+        else:
+            heat.set_tokens(tokens, tokens)
+            pattern = trace[hook(layer, "pattern")][batch, head]
+            scores = trace[hook(layer, "attn_scores")][batch, head]
+            heat.set_matrix(matrix, "pattern" if stage == "pattern" else "signed", self.panel.log_box.isChecked(),
+                            weights=pattern, scores=scores, value_name=stage)
+            self.show_overlay(trace)
+        if self.panel.inspector.strip.count() != len(tokens):
+            self.panel.inspector.strip.set_tokens(tokens)
+        self.refresh_row()
+
+    def masked(self, trace: Trace) -> np.ndarray:
+        """(query, key) True where the trace's mask hid the key; cached, as a head switch must stay fast."""
+        key = (id(trace), self.panel.batch)
+        if self._masked_cache[0] != key:
+            self._masked_cache = (key, ~allowed_of(trace, self.panel.batch))
+        return self._masked_cache[1]
+
+    def show_overlay(self, trace: Trace) -> None:
+        """The mask veil, plus painted cells not applied yet; redrawn only when it changes, not per head."""
+        key = (id(trace), self.panel.batch, self.painted) if self.panel.overlay_box.isChecked() else None
+        if key == self._overlay_key:
+            return
+        self._overlay_key = key
+        if key is None:
+            self.panel.inspector.heatmap.set_mask(None)
+            return
+        masked = self.masked(trace).copy()
+        for i, j in self.painted:
+            if i < trace.n_pos and j < trace.n_pos:
+                masked[i, j] = True  # painted but not applied yet: previewed with the same veil
+        self.panel.inspector.heatmap.set_mask(masked)
+
+    def refresh_row(self) -> None:
+        trace = self.trace
+        if trace is None:
+            return
+        layer, head = self.head(trace)
+        row, batch = self.row(trace), self.panel.batch
+        self.panel.set_position(row)
+        tokens = self.tokens(trace)
+        inspector = self.panel.inspector
+        if self.panel.stage == "z":
+            z = trace[hook(layer, "z")][batch, :, head]
+            inspector.set_row_values(np.linalg.norm(z, axis=-1), "‖z‖")
+            inspector.stats.setText(f"‖z‖ at query {row} “{display_token(tokens[row])}”: "
+                                    f"{np.linalg.norm(z[row]):.4g} (z = pattern·V, one row per position)")
+            return
+        pattern = trace[hook(layer, "pattern")][batch, head]
+        inspector.set_row_values(pattern[row], "weight")
+        stats = row_stats(pattern[row])
+        zero_text = self.zero_proof(pattern, self.masked(trace))
+        self.panel.masks.set_proof(f"Layer {layer}, head {head}: {zero_text}")
+        inspector.stats.setText(
+            f"query {row} “{display_token(tokens[row])}” · row sum {stats['sum']:.6f} · entropy "
+            f"{stats['entropy']:.4f} nats ({stats['entropy'] / math.log(2):.4f} bits) · max {stats['max']:.4f} at "
+            f"key {stats['argmax']} “{display_token(tokens[stats['argmax']])}” · {zero_text}")
+
+    @staticmethod
+    def zero_proof(pattern: np.ndarray, masked: np.ndarray) -> str:
+        n_masked = int(np.count_nonzero(masked))
+        if not n_masked:
+            return "no masked cells"
+        largest = float(np.max(pattern, where=masked, initial=0.0))  # no copy of the masked cells
+        verdict = "exactly 0 ✓" if largest == 0.0 else f"{largest:.3g} ✗"
+        return f"{n_masked} masked cells, largest weight there after softmax = {verdict}"
+
+    # --- user intent ---------------------------------------------------------------------------------------
+    def on_head(self, layer: int, head: int) -> None:
+        self.doc.set_selection(layer=layer, head=head)
+
+    def on_position(self, position: int) -> None:
+        self.doc.set_selection(position=position)
+
+    def on_cell(self, query: int, key: int) -> None:
+        if self.panel.masks.paint.isChecked():
+            self.painted = MaskSpec(custom_blocked=self.painted).toggled(query, key).custom_blocked
+            self.panel.masks.set_painted(len(self.painted))
+            self.refresh_head()
+        else:
+            self.doc.set_selection(position=query)
+
+    def on_paint_toggled(self, painting: bool) -> None:
+        self.panel.show_tab(self.panel.masks)
+        if painting:
+            self.window.statusBar().showMessage("Click cells of the heatmap to mask them out; then Run with this "
+                                                "mask.", 5000)
+
+    def clear_paint(self) -> None:
+        self.painted = ()
+        self.panel.masks.set_painted(0)
+        self.refresh_head()
+
+    def on_view(self) -> None:
+        if self.panel.batch != self._batch:
+            self._batch = self.panel.batch
+            if self.trace is not None:
+                self.panel.inspector.strip.set_tokens(self.tokens(self.trace))
+            self.refresh_model_view()
+        self.refresh_head()
+
+    def mask_spec(self) -> MaskSpec:
+        return replace(MaskSpec(**self.panel.masks.values()), custom_blocked=self.painted)
+
+    def apply_mask(self) -> bool:
+        loaded, trace = self.doc.loaded, self.trace
+        if loaded is None or trace is None:
+            self.window.statusBar().showMessage("Load a model and run a prompt first.", 5000)
+            return False
+        try:
+            spec = self.mask_spec()
+        except BadInputError as exc:
+            self.window.statusBar().showMessage(str(exc), 8000)
+            return False
+        texts = [trace.meta.get("batch_texts", [trace.text])[0] or trace.text,
+                 self.panel.masks.second_prompt.text()]
+        side = self.panel.masks.pad_side.currentText()
+        return self.window.start_job("Running with a mask", lambda: masked_capture_job(loaded, texts, spec, side),
+                                     self.on_mask_events)
+
+    def on_mask_events(self, events: list[Any]) -> None:
+        vocab = self.vocab or ()
+        for event in events:
+            if isinstance(event, MaskEffect) and vocab:
+                before, after = change_rows(event.change, vocab)
+                self.panel.masks.set_effect(
+                    f"Mask “{event.spec_text}” at position {event.change.position}: KL(before‖after) = "
+                    f"{event.change.kl:.4g} nats; top-1 {'changed' if event.change.argmax_changed else 'kept'}.",
+                    before, after)
+            elif isinstance(event, TraceCaptured):
+                self.doc.apply_events([event])
+
+    # --- session -------------------------------------------------------------------------------------------
+    def session_state(self) -> dict[str, Any]:
+        masks = self.panel.masks
+        return {
+            "stage": self.panel.stage, "colormap": self.panel.colormap, "log_scale": self.panel.log_box.isChecked(),
+            "overlay": self.panel.overlay_box.isChecked(), "summary_metric": self.panel.model_view.metric,
+            "mask": MaskSpec(**masks.values(), custom_blocked=self.painted).to_text(),
+            "pad_text": masks.second_prompt.text(), "pad_side": masks.pad_side.currentText(),
+            **self.tools.session_state(),
+        }
+
+    def restore_session_state(self, state: dict[str, Any]) -> None:
+        self.panel.set_stage(str(state.get("stage", "pattern")))
+        self.panel.colormap_box.setCurrentText(str(state.get("colormap", "viridis")))
+        self.panel.log_box.setChecked(bool(state.get("log_scale", False)))
+        self.panel.overlay_box.setChecked(bool(state.get("overlay", True)))
+        self.panel.model_view.set_metric(str(state.get("summary_metric", "entropy")))
+        spec = MaskSpec.parse(str(state.get("mask", "causal")))
+        self.panel.masks.set_values(spec.__dict__)
+        self.painted = spec.custom_blocked
+        self.panel.masks.set_painted(len(self.painted))
+        self.panel.masks.second_prompt.setText(str(state.get("pad_text", "")))
+        self.panel.masks.pad_side.setCurrentText(str(state.get("pad_side", "right")))
+        self.tools.restore_session_state(state)
+        self.refresh_head()
+
+
+def install(window: "MainWindow") -> AttentionBinding:
+    return AttentionBinding(window)

@@ -1,0 +1,60 @@
+"""Binds the Notes & bookmarks dock to the document."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+
+from widgets.notes import NotesPanel
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+OBJECT_NAME = "dock.notes"
+
+
+class NotesBinding(QObject):
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.doc = window.document
+        self.panel = NotesPanel()
+        dock = window.add_panel(self.panel, "Notes & bookmarks", OBJECT_NAME, Qt.DockWidgetArea.RightDockWidgetArea)
+        if "dock.training" in window.docks:
+            window.tabifyDockWidget(window.docks["dock.training"], dock)
+            window.docks["dock.training"].raise_()
+        self.panel.notesEdited.connect(self.doc.set_notes)
+        self.panel.bookmarkRequested.connect(self.doc.add_bookmark)
+        self.panel.bookmarkActivated.connect(self.doc.go_to_bookmark)
+        self.panel.bookmarkRemoved.connect(self.doc.remove_bookmark)
+        self.doc.notesChanged.connect(self.refresh_notes)
+        self.doc.bookmarksChanged.connect(self.refresh_bookmarks)
+        self.doc.selectionChanged.connect(self.refresh_selection)
+        self.doc.tracesChanged.connect(self.refresh_selection)
+        self.refresh_notes()
+        self.refresh_bookmarks()
+        self.refresh_selection()
+
+    def refresh_notes(self) -> None:
+        self.panel.set_notes(self.doc.notes)
+
+    def refresh_bookmarks(self) -> None:
+        rows = []
+        for mark in self.doc.bookmarks:
+            where = f"trace {mark.trace} · layer {mark.layer} · head {mark.head}"
+            if mark.position >= 0:
+                where += f" · position {mark.position}"
+            rows.append(f"{mark.text} — {where}")
+        self.panel.set_bookmarks(rows)
+
+    def refresh_selection(self) -> None:
+        sel = self.doc.selection
+        entry = self.doc.current_trace
+        token = ""
+        if entry is not None and 0 <= sel.position < len(entry.trace.token_strings):
+            token = f" · token {sel.position} “{entry.trace.token_strings[sel.position]}”"
+        self.panel.set_selection_text(f"{entry.label if entry else 'no capture'} · layer {sel.layer} · "
+                                      f"head {sel.head}{token}")
+
+
+def install(window: "MainWindow") -> NotesBinding:
+    return NotesBinding(window)

@@ -1,0 +1,46 @@
+"""Between the open window and a session file: collect what to save, and apply what was opened."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray
+
+from sessions import ModelPart, SavedTrace, Session, part_from_loaded
+from sessions.jobs import SessionOpened
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+
+def session_from_window(window: "MainWindow", include_weights: bool = True) -> Session:
+    """Everything the window shows, as plain data (built on the GUI thread; written by the worker)."""
+    doc = window.document
+    model: ModelPart | None = None
+    if doc.loaded is not None:
+        model = part_from_loaded(doc.loaded)
+        if not include_weights:
+            model.weights = None
+    elif doc.session is not None and doc.session.model is not None:
+        model = doc.session.model  # an opened session without weights keeps its model description
+    return Session(
+        model=model,
+        traces=[SavedTrace(entry.trace, entry.histograms) for entry in doc.traces],
+        current_trace=doc.current,
+        history=doc.history,
+        layout=bytes(window.saveState(window.layout_version).data()),
+        selection={"layer": doc.selection.layer, "head": doc.selection.head, "position": doc.selection.position},
+        panels={name: part.session_state() for name, part in window.session_parts.items()},
+        notes=doc.notes,
+        bookmarks=list(doc.bookmarks),
+    )
+
+
+def apply_session(window: "MainWindow", opened: SessionOpened) -> None:
+    session = opened.session
+    window.document.load_session(session, opened.loaded)
+    if session.layout:
+        window.restoreState(QByteArray(session.layout), window.layout_version)
+    for name, state in session.panels.items():
+        part = window.session_parts.get(name)
+        if part is not None:  # a panel this version does not have: its state is kept in the file, not shown
+            part.restore_session_state(state)

@@ -1,0 +1,53 @@
+"""Write tests/data/session_v1.h5, the golden format-version-1 file. Run once per released format version.
+
+The file is committed and read by the tests forever: never regenerate it for an existing version (a format change
+gets a new version number, a migration in sessions/reader.py, and a new golden file beside this one).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+
+from backend.capture import capture
+from backend.history import TrainingHistory
+from backend.models.config import TinyGPTConfig
+from backend.models.tinygpt import TinyGPT
+from backend.stats import trace_histograms
+from backend.tokenizer import CharTokenizer
+from backend.train import HistogramSnapshot, TrainProgress
+from sessions import Bookmark, SavedTrace, Session, save_session
+
+TEXT = "我们学习 attention 🎉"
+
+
+def main(out: str = "tests/data/session_v1.h5") -> int:
+    torch.manual_seed(0)
+    tok = CharTokenizer.train(TEXT)
+    cfg = TinyGPTConfig(vocab_size=tok.vocab_size, n_ctx=32, d_model=16, n_layer=2, n_head=2, n_kv_head=1, d_mlp=32)
+    model = TinyGPT(cfg).eval()
+    ids = tok.encode(TEXT)
+    trace = capture(model, ids, ["hook_embed", "blocks.*.attn.hook_pattern", "blocks.*.hook_resid_post", "logits"],
+                    token_strings=tok.token_strings(ids), text=TEXT, label="golden")
+    hist = trace_histograms(trace.tensors, cfg.n_layer, bins=8)
+    history = TrainingHistory(label="golden run")
+    for step in range(1, 4):
+        history.add(TrainProgress(step, 3, 3.0 - step * 0.5, 1e-3, 1000.0, step * 0.1))
+    history.add(HistogramSnapshot(3, 2.25, hist))
+    from sessions import part_from_loaded
+    from backend.checkpoint import LoadedModel
+
+    session = Session(
+        model=part_from_loaded(LoadedModel(model, tok, "golden model")), traces=[SavedTrace(trace, hist)],
+        current_trace=0, history=history, layout=b"\x00\xff layout", selection={"layer": 1, "head": 1, "position": 3},
+        panels={"histograms": {"site": "resid_post", "log_y": True}}, notes="# Golden\n注意 🎉",
+        bookmarks=[Bookmark(0, 1, 0, 2, "head 1.0 looks back")],
+    )
+    save_session(session, out)
+    print(f"wrote {out} ({Path(out).stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))

@@ -1,0 +1,47 @@
+"""Session work as generators for the GUI worker and the command line (no Qt)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from backend.jobs import JobProgress
+from sessions.models import loaded_from_part
+from sessions.reader import open_session
+from sessions.session import Session
+from sessions.writer import save_session
+
+if TYPE_CHECKING:
+    import torch
+
+    from backend.checkpoint import LoadedModel
+
+
+@dataclass(frozen=True)
+class SessionOpened:
+    path: Path
+    session: Session = field(repr=False)
+    loaded: "LoadedModel | None" = field(repr=False)  # rebuilt from the session's weights, if it has them
+
+
+@dataclass(frozen=True)
+class SessionSaved:
+    path: Path
+
+
+def open_session_job(path: str | Path, device: "torch.device | str" = "cpu") -> Iterator[object]:
+    yield JobProgress(-1.0, f"Opening {Path(path).name}…")
+    session = open_session(path)
+    loaded = None
+    if session.model is not None and session.model.weights is not None:
+        yield JobProgress(0.5, "Rebuilding the model from the session's weights…")
+        loaded = loaded_from_part(session.model, device)
+    yield SessionOpened(Path(path), session, loaded)
+
+
+def save_session_job(session: Session, path: str | Path, include_weights: bool = True,
+                     float16: bool = False) -> Iterator[object]:
+    yield JobProgress(-1.0, f"Saving {Path(path).name}…")
+    save_session(session, path, include_weights=include_weights, float16=float16)
+    yield SessionSaved(Path(path))

@@ -1,0 +1,115 @@
+"""What a session holds, as plain data the backend already knows (Trace, TrainingHistory, configs).
+
+A teammate opens a session without the model or a GPU: every part is data. Traces opened from a file hold
+:class:`LazyTensors`, which read a tensor from HDF5 only when a panel asks for it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import h5py
+import numpy as np
+
+from backend.trace import Trace
+from backend.history import TrainingHistory
+from backend.stats import HistogramStats
+from sessions.hdf5 import SessionFormatError, check_dtype, damaged
+
+
+@dataclass
+class ModelPart:
+    config: dict[str, Any]
+    tokenizer_json: str
+    source: str
+    weights: Mapping[str, np.ndarray] | None = None  # None: the session carries no weights
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    trace: int
+    layer: int
+    head: int
+    position: int
+    text: str
+
+
+@dataclass
+class SavedTrace:
+    trace: Trace
+    histograms: dict[str, HistogramStats] = field(default_factory=dict)
+
+
+@dataclass
+class Session:
+    model: ModelPart | None = None
+    traces: list[SavedTrace] = field(default_factory=list)
+    current_trace: int = -1
+    history: TrainingHistory = field(default_factory=TrainingHistory)
+    layout: bytes = b""  # QMainWindow.saveState()
+    selection: dict[str, int] = field(default_factory=dict)  # layer, head, position
+    panels: dict[str, dict[str, Any]] = field(default_factory=dict)  # registered panel states
+    notes: str = ""
+    bookmarks: list[Bookmark] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # root attributes of an opened file (versions, created)
+    handle: h5py.File | None = field(default=None, repr=False)  # open file backing lazy tensors
+
+    def close(self) -> None:
+        if self.handle is not None:
+            try:
+                self.handle.close()
+            finally:
+                self.handle = None
+
+
+class LazyTensors(Mapping[str, np.ndarray]):
+    """Hook name → array, read from the file on first access (and then kept)."""
+
+    def __init__(self, group: h5py.Group, names: list[str]) -> None:
+        self._group = group
+        self._names = names
+        self._cache: dict[str, np.ndarray] = {}
+        self.reads = 0  # how many datasets were actually read (tests check laziness with it)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name in self._cache:
+            return self._cache[name]
+        if name not in self._names:
+            raise KeyError(name)
+        with damaged(f"The tensor {name}"):
+            dataset = self._group[name]
+            if not isinstance(dataset, h5py.Dataset):
+                raise SessionFormatError(f"{dataset.name} should be a dataset.")
+            check_dtype(dataset.dtype, dataset.name)
+            array = np.asarray(dataset[()])
+            stored = _stored_dtype(dataset)
+            if stored is not None:  # stored as float16 to save space; panels get what was captured
+                array = array.astype(stored)
+        self.reads += 1
+        self._cache[name] = array
+        return array
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def shape_dtype(self, name: str) -> tuple[tuple[int, ...], str]:
+        """Shape and dtype as captured, without reading the data."""
+        with damaged(f"The tensor {name}"):
+            dataset = self._group[name]
+            if not isinstance(dataset, h5py.Dataset):
+                raise SessionFormatError(f"{dataset.name} should be a dataset.")
+            return tuple(dataset.shape), _stored_dtype(dataset) or str(dataset.dtype)
+
+
+def _stored_dtype(dataset: h5py.Dataset) -> str | None:
+    stored = dataset.attrs.get("stored-dtype")
+    if stored is None:
+        return None
+    stored = stored.decode() if isinstance(stored, bytes) else str(stored)
+    if stored not in ("float32", "float64"):
+        raise SessionFormatError(f"{dataset.name} claims an unknown stored dtype {stored!r}.")
+    return stored
