@@ -5,17 +5,9 @@ import importlib
 import sys
 from typing import Any
 
-BENCHES = ("bench_foundation", "bench_flashsim", "bench_bpe", "bench_attention")
+from bench.common import print_table
 
-
-def print_table(rows: list[dict[str, Any]]) -> None:
-    columns = ("name", "value", "unit", "target", "note")
-    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths)), flush=True)
+BENCHES = ("bench_foundation", "bench_sessions", "bench_flashsim", "bench_bpe", "bench_attention")
 
 
 def main(names: list[str]) -> int:

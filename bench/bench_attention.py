@@ -137,6 +137,6 @@ def run() -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    from bench.__main__ import print_table
+    from bench.common import print_table
 
     print_table(run())

@@ -116,14 +116,8 @@ def run() -> list[dict]:
     return rows
 
 
-def _print_table(rows: list[dict]) -> None:
-    headers = ["name", "value", "unit", "target", "note"]
-    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths)))
-
 
 if __name__ == "__main__":
-    _print_table(run())
+    from bench.common import print_table
+
+    print_table(run())

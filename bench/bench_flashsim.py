@@ -4,28 +4,19 @@
 """
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from backend.flashsim import FlashSimulator, make_config, random_qkv, simulate_summary
+from bench.common import best_of
 
 
-def _best_of(repeats: int, job: Callable[[], Any]) -> float:
-    """Fastest wall time of a few runs, in seconds (the least disturbed by the rest of the machine)."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        job()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def _counts_rows() -> list[dict[str, Any]]:
     rows = []
     for algo in ("fa1", "fa2"):
         for causal in (False, True):
-            seconds = _best_of(5, lambda: simulate_summary(
+            seconds = best_of(5, lambda: simulate_summary(
                 16384, 128, 100 * 1024, dtype="fp16", algo=algo, causal=causal, counts_only=True))
             rows.append({
                 "name": f"counts-only {algo}{' causal' if causal else ''}, N=16384 d=128 100 KiB fp16",
@@ -38,7 +29,7 @@ def _counts_rows() -> list[dict[str, Any]]:
 def _stepping_row() -> dict[str, Any]:
     config = make_config(2048, 64, 4096, algo="fa1")  # 16 KiB fp32: Br = Bc = 16, 128 × 128 tiles
     simulator = FlashSimulator(config, *random_qkv(2048, 64, seed=0))
-    seconds = _best_of(1, simulator.run)
+    seconds = best_of(1, simulator.run)
     return {
         "name": "stepped fa1, N=2048 d=64 M=4096 (16384 tiles)",
         "value": round(simulator.steps_done / seconds), "unit": "tiles/s", "target": "> 10000",
@@ -82,13 +73,8 @@ def run() -> list[dict[str, Any]]:
     return [*_counts_rows(), _stepping_row(), *_paper_rows()]
 
 
-def _print_table(rows: list[dict[str, Any]]) -> None:
-    headers = ("name", "value", "unit", "target", "note")
-    cells = [[str(row[h]) for h in headers] for row in rows]
-    widths = [max(len(h), *(len(c[k]) for c in cells)) for k, h in enumerate(headers)]
-    for line in ([*headers], ["-" * w for w in widths], *cells):
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
-
 
 if __name__ == "__main__":
-    _print_table(run())
+    from bench.common import print_table
+
+    print_table(run())

@@ -19,19 +19,13 @@ from backend.demo import DEFAULT_PROMPT, demo_corpus, load_demo
 from backend.models.config import PRESETS
 from backend.tokenizer import CharTokenizer
 from backend.train import TrainProgress, TrainSettings, train, warm_up_torch
+from bench.common import best_of
 
 PRESET = "tiny"
 SETTINGS = TrainSettings(steps=100_000, batch_size=16, seq_len=64, snapshot_every=25, device="cpu")
 MEASURE_S = 8.0
 
 
-def _best_of(repeats: int, job) -> float:  # noqa: ANN001
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        job()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def bare_steps_per_s(seconds: float = MEASURE_S) -> float:
@@ -113,9 +107,9 @@ def capture_figures() -> dict[str, float]:
 
     plain()
     capture(loaded.model, ids)
-    forward = statistics.median(_best_of(5, plain) for _ in range(5))
-    full = statistics.median(_best_of(5, lambda: capture(loaded.model, ids)) for _ in range(5))
-    resid = statistics.median(_best_of(5, lambda: capture(loaded.model, ids, names="*hook_resid_*"))
+    forward = statistics.median(best_of(5, plain) for _ in range(5))
+    full = statistics.median(best_of(5, lambda: capture(loaded.model, ids)) for _ in range(5))
+    resid = statistics.median(best_of(5, lambda: capture(loaded.model, ids, names="*hook_resid_*"))
                               for _ in range(5))
     return {"forward": forward, "capture": full, "capture_resid": resid, "tokens": len(ids)}
 
@@ -152,6 +146,6 @@ def run() -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    from bench.__main__ import print_table
+    from bench.common import print_table
 
     print_table(run())

@@ -20,18 +20,12 @@ import torch
 
 from backend.capture import Trace, capture
 from backend.demo import DEFAULT_PROMPT, load_demo
+from bench.common import best_of
 from sessions import SavedTrace, Session, open_session, save_session
 
 BIG_GB = 1.0
 
 
-def _best(repeats: int, job) -> float:  # noqa: ANN001
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        job()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def _tensors(n: int, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
@@ -67,9 +61,9 @@ def throughput(folder: Path) -> list[dict[str, Any]]:
             session.traces[0].trace[name]
         session.close()
 
-    ours_w = _best(3, lambda: save_session(_session(tensors, 512), ours_path))
-    raw_w = _best(3, raw_write)
-    ours_r, raw_r = _best(3, ours_read), _best(3, raw_read)
+    ours_w = best_of(3, lambda: save_session(_session(tensors, 512), ours_path))
+    raw_w = best_of(3, raw_write)
+    ours_r, raw_r = best_of(3, ours_read), best_of(3, raw_read)
     torch_path = folder / "tensors.pt"
     torch.save({k: torch.from_numpy(v) for k, v in tensors.items()}, torch_path)
     return [
@@ -107,7 +101,7 @@ def demo_sizes(folder: Path) -> list[dict[str, Any]]:
                         f.create_dataset(n, data=trace[n], compression=compression,
                                          chunks=True if compression else None)
 
-            seconds = _best(3, write)
+            seconds = best_of(3, write)
             cells.append(f"{compression or 'none'} {raw / path.stat().st_size:.2f}× in {seconds * 1e3:.1f} ms")
         rows.append({"name": f"compression, demo {kind}", "value": f"{raw / 2**20:.2f}", "unit": "MiB raw",
                      "target": "", "note": "; ".join(cells)})
@@ -166,6 +160,6 @@ def run() -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    from bench.__main__ import print_table
+    from bench.common import print_table
 
     print_table(run())

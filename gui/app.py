@@ -9,7 +9,7 @@ from pathlib import Path
 from backend.device import pick_device
 
 PANEL_MODULES = ("gui.panels.histograms", "gui.panels.training", "gui.panels.notes", 
-                 "gui.panels.attention")
+                 "gui.panels.tokenizer", "gui.panels.attention")
 SCREENSHOT_TIMEOUT_MS = 120_000
 
 
@@ -25,8 +25,12 @@ def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types impo
     """The main window with every panel installed and the saved layout restored."""
     import importlib
 
+    from PySide6.QtWidgets import QApplication
+
+    from gui.collector import ensure_gui_collector
     from gui.main_window import MainWindow
 
+    ensure_gui_collector(QApplication.instance())
     window = MainWindow(device, settings)
     window.bindings = {name: importlib.import_module(name).install(window) for name in PANEL_MODULES}
     window.finish_layout()

@@ -18,7 +18,7 @@ from backend.trace import Trace
 from backend.history import TrainingHistory
 from backend.stats import HistogramStats
 from sessions.hdf5 import (
-    H5_ERRORS, SessionFormatError, check_tag, damaged, dataset_at, group_at, read_array, read_attr, read_strings, read_text, read_tree,
+    H5_ERRORS, SessionFormatError, check_tag, damaged, group_at, read_array, read_attr, read_strings, read_text, read_tree,
 )
 from sessions.session import Bookmark, LazyTensors, ModelPart, SavedTrace, Session
 from sessions.writer import FORMAT, FORMAT_VERSION, HIST_FIELDS

@@ -5,7 +5,6 @@ Fed plain arrays by gui/panels/training.py; keeps nothing but what it draws.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from widgets.style import CURVE_PENS, make_plot_widget, value_label
