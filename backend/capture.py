@@ -14,11 +14,15 @@ __all__ = ["Trace", "as_token_batch", "capture", "to_numpy"]
 
 
 def to_numpy(tensor: torch.Tensor) -> np.ndarray:
-    """A detached CPU copy; half-precision floats become float32 (numpy has no bfloat16)."""
+    """A detached CPU array; half-precision floats become float32 (numpy has no bfloat16).
+
+    No extra copy on the CPU: every recorded tensor is a fresh activation that the forward pass never writes to
+    again, so sharing its memory is safe and saves a copy per hook (capture cost, bench_foundation).
+    """
     tensor = tensor.detach()
     if tensor.is_floating_point() and tensor.dtype not in (torch.float32, torch.float64):
         tensor = tensor.float()
-    return tensor.to("cpu", copy=True).numpy()
+    return tensor.to("cpu").numpy()
 
 
 def as_token_batch(token_ids: Sequence[int] | np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:

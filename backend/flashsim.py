@@ -7,6 +7,7 @@ conventions and closed forms: ``docs/flashattention.md``; the counts-only path: 
 from __future__ import annotations
 
 import operator
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,10 +32,10 @@ from backend.flashsim_counts import (
 )
 
 __all__ = [
-    "ALGOS", "CURVE_ALGOS", "DTYPE_BYTES", "MAX_SIMULATED_TILES", "FlashFinished", "FlashPrepared",
-    "FlashSimulator", "FlashStepBatch", "Step", "TileConfig", "Traffic", "Transfer", "count_traffic",
-    "curve_axes", "exact_attention", "flashsim_job", "make_config", "paper_block_sizes", "random_qkv",
-    "row_max_abs_error", "simulate_summary", "sram_occupancy", "standard_traffic", "traffic_curve",
+    "ALGOS", "CURVE_ALGOS", "DTYPE_BYTES", "MAX_SIMULATED_TILES", "TRANSFER_TENSORS", "FlashFinished",
+    "FlashPrepared", "FlashSimulator", "FlashStepBatch", "Step", "TileConfig", "Traffic", "Transfer",
+    "count_traffic", "curve_axes", "exact_attention", "flashsim_job", "make_config", "paper_block_sizes",
+    "random_qkv", "row_max_abs_error", "simulate_summary", "sram_occupancy", "standard_traffic", "traffic_curve",
     "traffic_vs_sram",
 ]
 
@@ -340,6 +341,9 @@ def simulate_summary(
 
 # --- the GUI's job: one stepped run with per-row errors, in batches (DESIGN.md, "Jobs") ---------------------
 
+TRANSFER_TENSORS: tuple[str, ...] = ("Q", "K", "V", "O", "l", "m", "L")  # codes in FlashStepBatch.transfers
+
+
 @dataclass(frozen=True)
 class FlashPrepared:
     """First event of :func:`flashsim_job`: per-row error of the initial O = 0, whole-pass counts, curves.
@@ -356,12 +360,29 @@ class FlashPrepared:
     vs_n: dict[str, dict[str, list[int]]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FlashStepBatch:
-    """Consecutive steps, each with the per-row max |O − exact| of its Q block after that step."""
+    """Consecutive steps as flat arrays, not Step objects: 65,536 tiles of small objects crossing threads would
+    keep the garbage collector busy (full collections of ~100 ms in a process holding torch).
 
-    steps: tuple[Step, ...]
-    row_errors: tuple[np.ndarray, ...]
+    Per step: ``tiles`` (i, j), ``counters`` (cumulative HBM reads, writes; SRAM used), ``masked``,
+    ``transfer_counts``. Concatenated over the steps: ``m_rows``, ``l_rows``, ``row_errors`` (max |O − exact|
+    after the step) over each step's Q rows, ``scores`` (each S tile flattened, −inf where masked) and
+    ``transfers`` rows (code into TRANSFER_TENSORS, block, 1 for a write, elements).
+    """
+
+    tiles: np.ndarray
+    counters: np.ndarray
+    masked: np.ndarray
+    transfer_counts: np.ndarray
+    m_rows: np.ndarray
+    l_rows: np.ndarray
+    row_errors: np.ndarray
+    scores: np.ndarray
+    transfers: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.tiles)
 
 
 @dataclass(frozen=True)
@@ -379,16 +400,53 @@ def curve_axes(config: TileConfig, points: int = 40) -> tuple[list[int], list[in
     return (sorted({*ms.tolist(), config.m}), sorted({*ns.tolist(), config.n}))
 
 
+def _step_batches(simulator: FlashSimulator, exact: np.ndarray, size: int) -> Iterator[FlashStepBatch]:
+    """The run's steps packed into batches; each Step is dropped as soon as it is copied, so none survives."""
+    codes = {name: code for code, name in enumerate(TRANSFER_TENSORS)}
+    meta: list[int] = []
+    moves: list[int] = []
+    arrays: dict[str, list[np.ndarray]] = {"m": [], "l": [], "err": [], "scores": []}
+    for step in simulator.steps():
+        if step.index % 4 == 3:
+            # The job runs in a worker thread beside the GUI. Pure-Python stepping would hold the GIL for a whole
+            # switch interval (5 ms) each time the GUI thread asks for it; a paint asks dozens of times.
+            time.sleep(0)
+        meta += (step.i, step.j, step.hbm_reads, step.hbm_writes, step.sram_used, step.masked,
+                 len(step.transfers))
+        for t in step.transfers:
+            moves += (codes[t.tensor], t.block, t.direction == WRITE, t.elements)
+        arrays["m"].append(step.m_rows)
+        arrays["l"].append(step.l_rows)
+        arrays["err"].append(row_max_abs_error(step.o_rows, exact[step.rows]))
+        arrays["scores"].append(step.scores.ravel())
+        if len(arrays["m"]) == size:
+            yield _pack(meta, moves, arrays)
+            meta, moves, arrays = [], [], {key: [] for key in arrays}
+    if arrays["m"]:
+        yield _pack(meta, moves, arrays)
+
+
+def _pack(meta: list[int], moves: list[int], arrays: dict[str, list[np.ndarray]]) -> FlashStepBatch:
+    table = np.asarray(meta, dtype=np.int64).reshape(-1, 7)
+    return FlashStepBatch(
+        tiles=table[:, :2], counters=table[:, 2:5], masked=table[:, 5].astype(bool), transfer_counts=table[:, 6],
+        m_rows=np.concatenate(arrays["m"]), l_rows=np.concatenate(arrays["l"]),
+        row_errors=np.concatenate(arrays["err"]), scores=np.concatenate(arrays["scores"]),
+        transfers=np.asarray(moves, dtype=np.int64).reshape(-1, 4),
+    )
+
+
 def flashsim_job(config: TileConfig, q: Any, k: Any, v: Any, batch_size: int = 256) -> Iterator[object]:
-    """Step a whole FA1/FA2 pass for the GUI: :class:`FlashPrepared`, then batches of steps (:class:`FlashStepBatch`) with
-    progress, then :class:`FlashFinished`. Each yield is a point where the worker may cancel."""
+    """Step a whole FA1/FA2 pass for the GUI: :class:`FlashPrepared`, then :class:`FlashStepBatch` batches of
+    steps with progress, then :class:`FlashFinished`. Each yield is a point where the worker may cancel."""
     # Imported here: backend.jobs loads torch, which `lmscope flashsim` never needs.
     from backend.jobs import JobProgress
 
     simulator = FlashSimulator(config, q, k, v)
     total = count_traffic(config)
     yield JobProgress(0.0, f"FlashAttention: exact attention for N = {config.n:,}…")
-    exact = exact_attention(simulator.q, simulator.k, simulator.v, causal=config.causal)
+    # Chunks of 128 rows keep each numpy call short, so the GUI thread is never locked out for long.
+    exact = exact_attention(simulator.q, simulator.k, simulator.v, causal=config.causal, chunk=128)
     ms, ns = curve_axes(config)
     yield FlashPrepared(
         config=config, initial_errors=np.abs(exact).max(axis=1), traffic=total,
@@ -396,16 +454,8 @@ def flashsim_job(config: TileConfig, q: Any, k: Any, v: Any, batch_size: int = 2
         vs_m={a: traffic_vs_sram(config.n, config.d, ms, a, config.causal) for a in CURVE_ALGOS},
         vs_n={a: traffic_curve(ns, config.d, config.m, a, config.causal) for a in CURVE_ALGOS},
     )
-    batch: list[Step] = []
-    errors: list[np.ndarray] = []
-    for step in simulator.steps():
-        batch.append(step)
-        errors.append(row_max_abs_error(step.o_rows, exact[step.rows]))
-        if len(batch) == batch_size:
-            yield FlashStepBatch(tuple(batch), tuple(errors))
-            yield JobProgress((step.index + 1) / total.tiles, f"FlashAttention: tile {step.index + 1:,} "
-                                                              f"of {total.tiles:,}")
-            batch, errors = [], []
-    if batch:
-        yield FlashStepBatch(tuple(batch), tuple(errors))
+    for batch in _step_batches(simulator, exact, batch_size):
+        yield batch
+        yield JobProgress(simulator.steps_done / total.tiles,
+                          f"FlashAttention: tile {simulator.steps_done:,} of {total.tiles:,}")
     yield FlashFinished(simulator.traffic)

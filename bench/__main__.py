@@ -7,7 +7,7 @@ from typing import Any
 
 from bench.common import print_table
 
-BENCHES = ("bench_foundation", "bench_sessions", "bench_flashsim", "bench_bpe", "bench_attention")
+BENCHES = ("bench_foundation", "bench_sessions", "bench_flashsim", "bench_bpe", "bench_flashsim_panel", "bench_attention")
 
 
 def main(names: list[str]) -> int:

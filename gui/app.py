@@ -8,7 +8,7 @@ from pathlib import Path
 
 from backend.device import pick_device
 
-PANEL_MODULES = ("gui.panels.histograms", "gui.panels.training", "gui.panels.notes", 
+PANEL_MODULES = ("gui.panels.histograms", "gui.panels.training", "gui.panels.notes", "gui.panels.flashsim",
                  "gui.panels.tokenizer", "gui.panels.attention")
 SCREENSHOT_TIMEOUT_MS = 120_000
 

@@ -220,12 +220,15 @@ class Attention(nn.Module):
     ) -> torch.Tensor:
         T_q, T_k = qh.shape[-2], kh.shape[-2]
         scores = (qh @ kh.transpose(-1, -2)) / math.sqrt(self.d_head)
-        if allowed is None:
+        causal = allowed is None
+        if causal:
             allowed = causal_allowed(T_q, T_k, qh.device)
         scores = scores.masked_fill(~allowed, float("-inf"))
         pattern = torch.softmax(scores, dim=-1)
-        # A row with every key masked has no distribution; show it as zeros rather than NaN.
-        pattern = torch.nan_to_num(pattern, nan=0.0)
+        if not causal:
+            # A row with every key masked has no distribution; show it as zeros rather than NaN. (A causal row
+            # always sees its own key, so the extra pass is skipped there.)
+            pattern = torch.nan_to_num(pattern, nan=0.0)
         if rec is not None:
             rec.record(prefix + "hook_attn_scores", scores)
             rec.record(prefix + "hook_pattern", pattern)
