@@ -64,6 +64,9 @@ def run_gui(device: str | None = None, model: str | None = None, screenshot_dir:
         from gui.screenshot import write_screenshots
 
         def shoot() -> None:
+            if window.runner.busy:  # panels finishing their first work after the demo loaded
+                QTimer.singleShot(200, shoot)
+                return
             paths = write_screenshots(window, Path(screenshot_dir))
             print("\n".join(str(p) for p in paths))
             window.close()

@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self._close_after_save = False
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
-        self.resize(1400, 900)
+        self.resize(1680, 1000)
         self._build_menus()
         self._build_status_bar()
         self.runner.jobStarted.connect(self._on_job_started)

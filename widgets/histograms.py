@@ -99,9 +99,8 @@ class HistogramsPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # Numbers are never clipped: columns fit their contents and the table scrolls when the dock is narrow.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         capture_tab = QSplitter(Qt.Orientation.Vertical)
         capture_tab.addWidget(self.hist_plot)
         capture_tab.addWidget(self.table)

@@ -1,4 +1,4 @@
-"""Binds the Notes & bookmarks dock to the document."""
+"""Binds the Notes and bookmarks dock to the document."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ class NotesBinding(QObject):
         super().__init__(window)
         self.doc = window.document
         self.panel = NotesPanel()
-        dock = window.add_panel(self.panel, "Notes & bookmarks", OBJECT_NAME, Qt.DockWidgetArea.RightDockWidgetArea)
+        dock = window.add_panel(self.panel, "Notes and bookmarks", OBJECT_NAME, Qt.DockWidgetArea.RightDockWidgetArea)
         if "dock.training" in window.docks:
             window.tabifyDockWidget(window.docks["dock.training"], dock)
             window.docks["dock.training"].raise_()

@@ -80,6 +80,8 @@ class TokenizerBinding(QObject):
         self.doc.tracesChanged.connect(self.on_traces)
         self.doc.selectionChanged.connect(self.on_selection)
         self.window.runner.jobFinished.connect(self.on_job_finished)
+        # Once the demo is in, load jieba and segment the default text, so the panel opens on real data.
+        self.window.demoReady.connect(self.on_demo_ready)
         self.window.runner.jobFailed.connect(self.on_job_failed)
 
     # --- the one worker ------------------------------------------------------------------------------------
@@ -125,6 +127,9 @@ class TokenizerBinding(QObject):
                 self._on_bpe_trained(event)
 
     # --- text and jieba ------------------------------------------------------------------------------------
+    def on_demo_ready(self) -> None:
+        self.refresh_text(load=True)
+
     def on_text(self, text: str) -> None:
         entry = self.doc.current_trace
         self._follow_capture = entry is not None and entry.trace.text == text

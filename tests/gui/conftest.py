@@ -24,4 +24,6 @@ def window(qtbot, tmp_path):
 def demo_window(window, qtbot):
     with qtbot.waitSignal(window.demoReady, timeout=120_000):
         assert window.open_demo()
+    # Panels start their own first work when the demo is in (the tokenizer loads jieba); wait for the worker.
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=60_000)
     return window

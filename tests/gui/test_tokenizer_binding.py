@@ -191,7 +191,8 @@ def test_session_state_round_trip(window, qtbot, tmp_path):
 def test_token_selection_is_shared_with_the_document(demo_window, qtbot):
     b, panel = binding(demo_window), binding(demo_window).panel
     doc = demo_window.document
-    assert b.jieba_state == "unloaded"  # start-up loads no dictionary: the worker stays free for the user
+    # once the demo is in, the panel loads jieba in the worker and opens on the default text, segmented
+    assert b.jieba_state == "ready" and b.segmented is not None and b.segmented.request.text == panel.text
     assert panel.text == doc.current_trace.trace.text and b.linked()
     demo_window.docks["dock.tokenizer"].raise_()
     panel.show_tab("compare")
