@@ -87,27 +87,15 @@ def _playback_row(app: Any, window: Any, binding: Any) -> dict[str, Any]:
 
 def _job_row(app: Any, window: Any, binding: Any) -> dict[str, Any]:
     """A 65,536-tile run through the worker, while a 5 ms timer measures how late the GUI thread gets."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from bench.common import LatenessProbe
 
     _settle(app, window, binding, 64)
-    lateness: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.nsecsElapsed()]
-
-    def tick() -> None:
-        now = clock.nsecsElapsed()
-        lateness.append(max(0.0, (now - last[0]) / 1e6 - 5.0))
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(5)
+    probe = LatenessProbe(5)
+    probe.start()
     start = time.perf_counter()
     _settle(app, window, binding, 1024)
     seconds = time.perf_counter() - start
-    timer.stop()
-    late = np.array(lateness[1:])
+    late = probe.stop()[1:]
     return {"name": "GUI stall while N=1024 (65,536 tiles) computes in the worker",
             "value": round(float(late.max()), 1), "unit": "ms max", "target": "< 50",
             "note": f"p99 {np.percentile(late, 99):.1f} ms late on a 5 ms timer; run ready in {seconds:.1f} s"}

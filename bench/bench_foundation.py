@@ -19,7 +19,7 @@ from backend.demo import DEFAULT_PROMPT, demo_corpus, load_demo
 from backend.models.config import PRESETS
 from backend.tokenizer import CharTokenizer
 from backend.train import TrainProgress, TrainSettings, train, warm_up_torch
-from bench.common import best_of
+from bench.common import LatenessProbe, best_of
 
 PRESET = "tiny"
 SETTINGS = TrainSettings(steps=100_000, batch_size=16, seq_len=64, snapshot_every=25, device="cpu")
@@ -46,7 +46,7 @@ def bare_steps_per_s(seconds: float = MEASURE_S) -> float:
 def gui_figures(seconds: float = MEASURE_S) -> dict[str, float]:
     """Event-loop lateness of a 5 ms timer while the window streams a training run, and that run's speed."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from gui.app import build_window, configure_qt
@@ -62,19 +62,7 @@ def gui_figures(seconds: float = MEASURE_S) -> dict[str, float]:
     while not done:
         app.processEvents()
         time.sleep(0.005)
-    lateness: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.nsecsElapsed()]
-
-    def tick() -> None:
-        now = clock.nsecsElapsed()
-        lateness.append(max(0.0, (now - last[0]) / 1e6 - 5.0))
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
+    probe = LatenessProbe(5)
     while window.runner.busy:  # panels may have started their own work after the demo loaded
         app.processEvents()
         time.sleep(0.005)
@@ -82,19 +70,17 @@ def gui_figures(seconds: float = MEASURE_S) -> dict[str, float]:
         raise RuntimeError("the training job did not start")
     while len(window.document.history) < 3:
         app.processEvents()
-    timer.start()
-    last[0] = clock.nsecsElapsed()
+    probe.start()
     first_step, first_time = len(window.document.history), time.perf_counter()
     while time.perf_counter() - first_time < seconds:
         app.processEvents()
         time.sleep(0.001)
     steps = len(window.document.history) - first_step
     elapsed = time.perf_counter() - first_time
-    timer.stop()
+    lat = probe.stop()
     window.runner.shutdown()
     window.document.set_dirty(False)
     window.close()
-    lat = np.asarray(lateness)
     return {"p50": float(np.percentile(lat, 50)), "p99": float(np.percentile(lat, 99)), "max": float(lat.max()),
             "steps_per_s": steps / elapsed}
 

@@ -5,6 +5,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 
 def best_of(repeats: int, job: Callable[[], Any]) -> float:
     """Fastest wall time of a few runs, in seconds (the least disturbed by the rest of a shared machine)."""
@@ -24,3 +26,36 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths)), flush=True)
+
+
+class LatenessProbe:
+    """How late a periodic QTimer fires on the GUI thread: the event-loop latency a user feels.
+
+    ``start()`` begins ticking every ``interval_ms``; ``stop()`` returns each tick's lateness in ms. Needs a
+    QApplication whose event loop the caller keeps running.
+    """
+
+    def __init__(self, interval_ms: int = 5) -> None:
+        from PySide6.QtCore import QElapsedTimer, QTimer
+
+        self.interval_ms = interval_ms
+        self.lateness: list[float] = []
+        self._clock = QElapsedTimer()
+        self._timer = QTimer()
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self._last = 0
+
+    def start(self) -> None:
+        self._clock.start()
+        self._last = self._clock.nsecsElapsed()
+        self._timer.start()
+
+    def stop(self) -> np.ndarray:
+        self._timer.stop()
+        return np.asarray(self.lateness, dtype=float)
+
+    def _tick(self) -> None:
+        now = self._clock.nsecsElapsed()
+        self.lateness.append(max(0.0, (now - self._last) / 1e6 - self.interval_ms))
+        self._last = now
