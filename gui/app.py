@@ -33,6 +33,8 @@ def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types impo
     ensure_gui_collector(QApplication.instance())
     window = MainWindow(device, settings)
     window.bindings = {name: importlib.import_module(name).install(window) for name in PANEL_MODULES}
+    if "dock.training" in window.docks:  # of the tabs sharing its corner, live training is what a new user wants
+        window.docks["dock.training"].raise_()
     window.finish_layout()
     return window
 

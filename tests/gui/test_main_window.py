@@ -159,3 +159,18 @@ def test_export_figure(demo_window, tmp_path, suffix):
 
     path = export_widget(demo_window.docks["dock.histograms"].widget(), tmp_path / f"h{suffix}")
     assert path.stat().st_size > 1000
+
+
+def test_screenshots_of_window_and_every_dock(demo_window, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from gui.screenshot import write_screenshots
+
+    paths = write_screenshots(demo_window, tmp_path)
+    assert {p.name for p in paths} == {"main_window.png"} | {f"{n.removeprefix('dock.')}.png"
+                                                             for n in demo_window.docks}
+    for path in paths:
+        image = QImage(str(path))
+        assert image.width() > 300 and image.height() > 200, path
+    assert not any(dock.isFloating() for dock in demo_window.docks.values())  # the layout is put back
+    assert demo_window.docks["dock.training"].isVisible()
