@@ -44,7 +44,7 @@ class SpanRow:
     name: str
     spans: tuple[Span, ...] = ()
     summary: str = ""  # under the name, e.g. "7 tokens"
-    placeholder: str = ""  # drawn when there are no spans, e.g. "train BPE first"
+    empty_hint: str = ""  # drawn when there are no spans, e.g. "train BPE first"
 
 
 def display_label(text: str) -> str:
@@ -272,7 +272,7 @@ class SpanRowsView(QWidget):
         painter.end()
 
     def _paint_line_frame(self, painter: QPainter, line: _Line) -> None:
-        """Row names and summaries, the highlight band and placeholders of one wrapped line."""
+        """Row names and summaries, the highlight band and empty-row hints of one wrapped line."""
         bottom = line.row_tops[-1] + self._row_height(len(self._rows) - 1) if self._rows else line.top
         hs, he = max(self._highlight[0], line.first), min(self._highlight[1], line.last)
         if he > hs:
@@ -290,9 +290,9 @@ class SpanRowsView(QWidget):
                 painter.setPen(MUTED)
                 painter.drawText(QRectF(MARGIN, top + 14, self._name_w - 8, 14), Qt.AlignmentFlag.AlignLeft,
                                  row.summary)
-            if not row.spans and row.placeholder and line is self._lines[0]:
+            if not row.spans and row.empty_hint and line is self._lines[0]:
                 painter.drawText(QRectF(self._unit_x(line, line.first), top, 900, LANE_H),
-                                 Qt.AlignmentFlag.AlignVCenter, row.placeholder)
+                                 Qt.AlignmentFlag.AlignVCenter, row.empty_hint)
 
     def _paint_piece(self, painter: QPainter, piece: _Piece) -> None:
         span, rect = self._rows[piece.row].spans[piece.index], piece.rect

@@ -100,7 +100,7 @@ def comparison(text: str, jieba: list[TokenSpan] | None, bpe: tuple[list[TokenSp
                model: tuple[list[TokenSpan], int, str] | None, jieba_note: str
                ) -> tuple[list[SpanRow], list[tuple], dict[str, list[int]]]:
     """Rows, statistics and copyable ids for one text. ``bpe`` is (spans, step, vocabulary size at that step);
-    ``model`` is (spans, vocabulary size, description); ``None`` shows a placeholder row."""
+    ``model`` is (spans, vocabulary size, description); ``None`` shows a row with a hint instead of spans."""
     n = max(1, len(text))
     chars, nbytes = char_spans(text), byte_spans(text)
     total_bytes = sum(s.token_id or 0 for s in nbytes)
@@ -115,18 +115,18 @@ def comparison(text: str, jieba: list[TokenSpan] | None, bpe: tuple[list[TokenSp
                       unk / max(1, len(spans)) if unknown else None, vocab))
 
     if jieba is None:
-        rows.append(SpanRow("jieba words", placeholder=jieba_note))
+        rows.append(SpanRow("jieba words", empty_hint=jieba_note))
         stats.append(("jieba words", None, None, None, None, None))
     else:
         add("jieba words", "jieba", jieba, None)
     if bpe is None:
-        rows.append(SpanRow("our BPE", placeholder="Train BPE in the “BPE step by step” tab."))
+        rows.append(SpanRow("our BPE", empty_hint="Train BPE in the “BPE step by step” tab."))
         stats.append(("our BPE", None, None, None, None, None))
     else:
         add(f"our BPE · {bpe[1]} merges", "bpe", bpe[0], bpe[2])
         ids["our BPE"] = [-1 if s.token_id is None else s.token_id for s in bpe[0]]
     if model is None:
-        rows.append(SpanRow("model tokenizer", placeholder="No model loaded."))
+        rows.append(SpanRow("model tokenizer", empty_hint="No model loaded."))
         stats.append(("model tokenizer", None, None, None, None, None))
     else:
         add(f"model · {model[2]}", "model", model[0], model[1])
