@@ -78,9 +78,7 @@ def _session_for(loaded: Any, captured: list[Any], history: Any = None, include_
     from backend.history import TrainingHistory
     from sessions import SavedTrace, Session, part_from_loaded
 
-    model = part_from_loaded(loaded)
-    if not include_weights:
-        model.weights = None
+    model = part_from_loaded(loaded, include_weights)
     traces = [SavedTrace(c.trace, c.histograms) for c in captured]
     return Session(model=model, traces=traces, current_trace=len(traces) - 1,
                    history=history if history is not None else TrainingHistory())

@@ -5,6 +5,7 @@ dock a stable object name so ``saveState``/``restoreState`` survive restarts.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -196,7 +197,7 @@ class MainWindow(QMainWindow):
 
     def train(self, config: TinyGPTConfig, settings: TrainSettings, label: str) -> bool:
         device = settings.device or str(self.device)
-        settings = TrainSettings(**{**settings.__dict__, "device": device})
+        settings = dataclasses.replace(settings, device=device)
         started = self.start_job(f"Training {label}", lambda: train_job(config, settings, label))
         if started:
             self.document.reset_history(TrainingHistory(label=label), total_steps=settings.steps)
@@ -286,8 +287,9 @@ class MainWindow(QMainWindow):
                               self._on_session_events)
 
     def save_session(self, path: str | Path, include_weights: bool = True) -> bool:
-        session = session_from_window(self, include_weights)
-        return self.start_job(f"Saving {Path(path).name}", lambda: save_session_job(session, path, include_weights),
+        session, loaded = session_from_window(self), self.document.loaded
+        return self.start_job(f"Saving {Path(path).name}",
+                              lambda: save_session_job(session, path, include_weights, loaded=loaded),
                               self._on_session_events)
 
     def _on_session_events(self, events: list[Any]) -> None:

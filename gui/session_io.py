@@ -5,22 +5,22 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
 
-from sessions import ModelPart, SavedTrace, Session, part_from_loaded
+from sessions import ModelPart, SavedTrace, Session
 from sessions.jobs import SessionOpened
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 
-def session_from_window(window: "MainWindow", include_weights: bool = True) -> Session:
-    """Everything the window shows, as plain data (built on the GUI thread; written by the worker)."""
+def session_from_window(window: "MainWindow") -> Session:
+    """Everything the window shows, as plain data, collected on the GUI thread without copying any tensor.
+
+    A live model's part is left to the save job (``save_session_job(..., loaded=...)``), which copies the
+    weights in the worker.
+    """
     doc = window.document
     model: ModelPart | None = None
-    if doc.loaded is not None:
-        model = part_from_loaded(doc.loaded)
-        if not include_weights:
-            model.weights = None
-    elif doc.session is not None and doc.session.model is not None:
+    if doc.loaded is None and doc.session is not None and doc.session.model is not None:
         model = doc.session.model  # an opened session without weights keeps its model description
     return Session(
         model=model,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.jobs import JobProgress
-from sessions.models import loaded_from_part
+from sessions.models import loaded_from_part, part_from_loaded
 from sessions.reader import open_session
 from sessions.session import Session
 from sessions.writer import save_session
@@ -40,8 +40,11 @@ def open_session_job(path: str | Path, device: "torch.device | str" = "cpu") -> 
     yield SessionOpened(Path(path), session, loaded)
 
 
-def save_session_job(session: Session, path: str | Path, include_weights: bool = True,
-                     float16: bool = False) -> Iterator[object]:
+def save_session_job(session: Session, path: str | Path, include_weights: bool = True, float16: bool = False,
+                     loaded: "LoadedModel | None" = None) -> Iterator[object]:
+    """Write ``session``; with ``loaded``, its model part (and the weight copies) is made here, in the worker."""
     yield JobProgress(-1.0, f"Saving {Path(path).name}…")
+    if loaded is not None:
+        session.model = part_from_loaded(loaded, include_weights)
     save_session(session, path, include_weights=include_weights, float16=float16)
     yield SessionSaved(Path(path))

@@ -17,11 +17,15 @@ if TYPE_CHECKING:  # torch is imported only when a model is rebuilt: opening a s
     from backend.checkpoint import LoadedModel
 
 
-def part_from_loaded(loaded: "LoadedModel") -> ModelPart:
-    state = loaded.model.state_dict()
-    if loaded.model.cfg.tie_embeddings:
-        state.pop("unembed.weight", None)
-    weights = {name: t.detach().float().cpu().numpy() for name, t in state.items()}
+def part_from_loaded(loaded: "LoadedModel", include_weights: bool = True) -> ModelPart:
+    """The model's description, and a numpy copy of its weights unless left out (a copy of every parameter:
+    run it in the worker for anything but a small model)."""
+    weights = None
+    if include_weights:
+        state = loaded.model.state_dict()
+        if loaded.model.cfg.tie_embeddings:
+            state.pop("unembed.weight", None)
+        weights = {name: t.detach().float().cpu().numpy() for name, t in state.items()}
     return ModelPart(config=loaded.model.cfg.to_dict(), tokenizer_json=loaded.tokenizer.to_json(),
                      source=loaded.source, weights=weights)
 

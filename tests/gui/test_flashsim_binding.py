@@ -3,7 +3,6 @@ the demo capture, runs through the worker, and the session part. Numbers are che
 and an independent softmax, not against what the panel itself stored."""
 from __future__ import annotations
 
-import gc
 
 import numpy as np
 import pytest
@@ -35,12 +34,6 @@ def simulator_after(config, qkv, steps):
     return simulator
 
 
-@pytest.fixture(autouse=True)
-def collect_qt_garbage_here():
-    """Collect each test's Qt wrapper cycles on the GUI thread. Left for later, the collector may run inside a
-    later test's worker thread and destroy Qt objects there, which can deadlock against the GUI thread."""
-    yield
-    gc.collect()
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 token selection shared with the other panels."""
 from __future__ import annotations
 
-import gc
 import time
 
 import h5py
 import numpy as np
-import pytest
 import torch
 from PySide6.QtCore import QSettings, Qt
 
@@ -22,13 +20,6 @@ BEFORE = ["我们", "一", "起来", "学习", "大", "语言", "模型"]
 AFTER = ["我们", "一", "起来", "学习", "大语言模型"]
 
 
-@pytest.fixture(autouse=True)
-def collect_garbage_on_the_gui_thread():
-    """Free earlier tests' windows here, before a job starts: if Python's cyclic GC first runs in the worker
-    thread, it destroys those QWidgets there and deadlocks with the GUI thread (seen in full-suite runs)."""
-    gc.collect()
-    yield
-    gc.collect()
 
 
 def binding(window):

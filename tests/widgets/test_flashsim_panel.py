@@ -1,7 +1,6 @@
 """The FlashAttention panel on plain data, with qtbot: playback intent, the highlighted tile, pixels, counters."""
 from __future__ import annotations
 
-import gc
 import time
 
 import numpy as np
@@ -45,12 +44,6 @@ def make_frame(setup: FlashSetup, step: int) -> FlashFrame:
                       hbm_writes=10 * step, transfers=f"step {step}")
 
 
-@pytest.fixture(autouse=True)
-def collect_qt_garbage_here():
-    """Collect each test's Qt wrapper cycles on the GUI thread. Left for later, the collector may run inside a
-    later test's worker thread and destroy Qt objects there, which can deadlock against the GUI thread."""
-    yield
-    gc.collect()
 
 
 @pytest.fixture
