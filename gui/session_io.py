@@ -29,7 +29,9 @@ def session_from_window(window: "MainWindow") -> Session:
         history=doc.history,
         layout=bytes(window.saveState(window.layout_version).data()),
         selection={"layer": doc.selection.layer, "head": doc.selection.head, "position": doc.selection.position},
-        panels={name: part.session_state() for name, part in window.session_parts.items()},
+        # States of panels this version does not have (a teammate's newer lmscope) are carried through untouched.
+        panels={**(doc.session.panels if doc.session is not None else {}),
+                **{name: part.session_state() for name, part in window.session_parts.items()}},
         notes=doc.notes,
         bookmarks=list(doc.bookmarks),
     )

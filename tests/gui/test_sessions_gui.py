@@ -145,3 +145,22 @@ def test_unsaved_marker_bookmarks_and_close_asks(demo_window, qtbot, tmp_path):
     demo_window.close()
     assert asked and demo_window.isVisible()  # the user said Cancel: the window stays
     demo_window.confirm_discard = lambda: True
+
+
+def test_state_of_an_unknown_panel_survives_open_and_save(demo_window, qtbot, tmp_path):
+    from sessions import open_session
+
+    first, second = tmp_path / "a.h5", tmp_path / "b.h5"
+    save(demo_window, qtbot, first)
+    import h5py
+
+    from sessions.hdf5 import write_tree
+
+    with h5py.File(first, "a") as f:  # as a newer lmscope with a "router" panel would have written it
+        write_tree(f["ui/panels"].create_group("router"), {"expert": 3, "note": "专家"})
+    again = new_window(qtbot, tmp_path)
+    open_in(again, qtbot, first)
+    save(again, qtbot, second)
+    reopened = open_session(second)
+    assert reopened.panels["router"] == {"expert": 3, "note": "专家"}
+    reopened.close()
