@@ -1,4 +1,4 @@
-"""Run a forward pass and collect named tensors into a :class:`~backend.trace.Trace`."""
+"""Run a forward pass and collect named tensors into a :class:`~lmscope.backend.trace.Trace`."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import torch
 
-from backend.models.recorder import NameFilter, Recorder
-from backend.models.tinygpt import TinyGPT
-from backend.trace import Trace
+from lmscope.backend.models.recorder import NameFilter, Recorder
+from lmscope.backend.models.tinygpt import TinyGPT
+from lmscope.backend.trace import Trace
 
 __all__ = ["Trace", "as_token_batch", "capture", "to_numpy"]
 

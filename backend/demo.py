@@ -10,14 +10,14 @@ from pathlib import Path
 
 import torch
 
-from backend.checkpoint import LoadedModel, load_model
-from backend.errors import ModelLoadError
+from lmscope.backend.models.checkpoint import LoadedModel, load_model
+from lmscope.backend.errors import ModelLoadError
 
 DEFAULT_PROMPT = "我们一起来学习大语言模型。The model predicts the next token."
 
 
 def demo_dir() -> Path:
-    return Path(str(resources.files("resources"))) / "demo"
+    return Path(str(resources.files("lmscope.resources"))) / "demo"
 
 
 def demo_corpus() -> str:

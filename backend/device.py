@@ -5,7 +5,7 @@ import os
 
 import torch
 
-from backend.errors import BadInputError
+from lmscope.backend.errors import BadInputError
 
 
 def pick_device(preference: str | None = None) -> torch.device:

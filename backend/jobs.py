@@ -11,15 +11,15 @@ from pathlib import Path
 
 import torch
 
-from backend.capture import Trace, capture
-from backend.checkpoint import LoadedModel, load_model
-from backend.demo import DEFAULT_PROMPT, demo_corpus, demo_dir, load_demo
-from backend.errors import BadInputError
-from backend.history import TrainingHistory
-from backend.models.config import TinyGPTConfig
-from backend.stats import HistogramStats, trace_histograms
-from backend.tokenizer import CharTokenizer
-from backend.train import HistogramSnapshot, TrainFinished, TrainProgress, TrainSettings, train, warm_up_torch
+from lmscope.backend.capture import Trace, capture
+from lmscope.backend.models.checkpoint import LoadedModel, load_model
+from lmscope.backend.demo import DEFAULT_PROMPT, demo_corpus, demo_dir, load_demo
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.training.history import TrainingHistory
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.stats import HistogramStats, trace_histograms
+from lmscope.backend.models.tokenizer import CharTokenizer
+from lmscope.backend.training.loop import HistogramSnapshot, TrainFinished, TrainProgress, TrainSettings, train, warm_up_torch
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 import torch
 
-from backend.attention_jobs import head_summary, thumbnails, trace_patterns
-from backend.capture import capture
-from backend.models.config import TinyGPTConfig
-from backend.models.tinygpt import TinyGPT
+from lmscope.backend.attention.heads import head_summary, thumbnails, trace_patterns
+from lmscope.backend.capture import capture
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.tinygpt import TinyGPT
 
 MODEL_VIEW = TinyGPTConfig(vocab_size=1000, n_ctx=512, d_model=384, n_layer=12, n_head=12, n_kv_head=12, d_mlp=768)
 LONG = TinyGPTConfig(vocab_size=1000, n_ctx=4096, d_model=128, n_layer=1, n_head=4, n_kv_head=4, d_mlp=256,
@@ -36,7 +36,7 @@ def _app():  # noqa: ANN202 - QApplication
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from gui.app import configure_qt
+    from lmscope.gui.app import configure_qt
 
     configure_qt()
     return QApplication.instance() or QApplication([])
@@ -44,8 +44,8 @@ def _app():  # noqa: ANN202 - QApplication
 
 def model_view_first_paint(trace: Any) -> float:  # noqa: ANN401
     """Seconds from a capture to the model view painted: thumbnails, summaries, one setImage each, a grab."""
-    from backend.attention_jobs import kv_groups
-    from widgets.attention_model import ModelView
+    from lmscope.backend.attention.heads import kv_groups
+    from lmscope.widgets.attention.model import ModelView
 
     app = _app()
     view = ModelView({"entropy": "mean row entropy"})
@@ -65,9 +65,9 @@ def head_switch_times(trace: Any) -> list[float]:  # noqa: ANN401
     """Seconds per head switch in the real window (document selection → binding → heatmap repainted)."""
     from PySide6.QtCore import QSettings
 
-    from gui.document import TraceEntry
-    from gui.main_window import MainWindow
-    from gui.panels.attention import install
+    from lmscope.gui.document import TraceEntry
+    from lmscope.gui.main_window import MainWindow
+    from lmscope.gui.panels.attention import install
 
     app = _app()
     window = MainWindow(torch.device("cpu"), QSettings(os.devnull, QSettings.Format.IniFormat))

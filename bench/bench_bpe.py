@@ -12,7 +12,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `backend` importable from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.bpe import pretokenize, train_bpe, word_counts_from_text  # noqa: E402
+from lmscope.backend.tokenize.bpe import pretokenize, train_bpe, word_counts_from_text  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / "resources" / "demo" / "corpus.txt"
 TARGET_BYTES = 1_000_000

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.flashsim import FlashSimulator, make_config, random_qkv, simulate_summary
+from lmscope.backend.flashsim import FlashSimulator, make_config, random_qkv, simulate_summary
 from bench.common import best_of
 
 

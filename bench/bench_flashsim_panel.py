@@ -21,7 +21,7 @@ def _window() -> Any:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from gui.app import build_window, configure_qt
+    from lmscope.gui.app import build_window, configure_qt
 
     configure_qt()
     QApplication.instance() or QApplication([])
@@ -107,7 +107,7 @@ def run() -> list[dict[str, Any]]:
 
     window = _window()
     app = QApplication.instance()
-    binding = window.bindings["gui.panels.flashsim"]
+    binding = window.bindings["flashsim"]
     try:
         return [*_redraw_rows(app, window, binding), _playback_row(app, window, binding),
                 _job_row(app, window, binding)]

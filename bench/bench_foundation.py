@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from backend.capture import capture
-from backend.demo import DEFAULT_PROMPT, demo_corpus, load_demo
-from backend.models.config import PRESETS
-from backend.tokenizer import CharTokenizer
-from backend.train import TrainProgress, TrainSettings, train, warm_up_torch
+from lmscope.backend.capture import capture
+from lmscope.backend.demo import DEFAULT_PROMPT, demo_corpus, load_demo
+from lmscope.backend.models.config import PRESETS
+from lmscope.backend.models.tokenizer import CharTokenizer
+from lmscope.backend.training.loop import TrainProgress, TrainSettings, train, warm_up_torch
 from bench.common import LatenessProbe, best_of
 
 PRESET = "tiny"
@@ -49,7 +49,7 @@ def gui_figures(seconds: float = MEASURE_S) -> dict[str, float]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from gui.app import build_window, configure_qt
+    from lmscope.gui.app import build_window, configure_qt
 
     configure_qt()
     app = QApplication.instance() or QApplication([])

@@ -18,10 +18,10 @@ import h5py
 import numpy as np
 import torch
 
-from backend.capture import Trace, capture
-from backend.demo import DEFAULT_PROMPT, load_demo
+from lmscope.backend.capture import Trace, capture
+from lmscope.backend.demo import DEFAULT_PROMPT, load_demo
 from bench.common import best_of
-from sessions import SavedTrace, Session, open_session, save_session
+from lmscope.sessions import SavedTrace, Session, open_session, save_session
 
 BIG_GB = 1.0
 
@@ -125,7 +125,7 @@ def peak_rss_mb():
             return int(line.split()[1]) / 1024
 
 start = time.perf_counter()
-from sessions import open_session, describe
+from lmscope.sessions import open_session, describe
 imported = time.perf_counter()
 session = open_session(sys.argv[1])
 info = describe(session)

@@ -6,7 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import torch
 
-from backend.device import describe_device
+from lmscope.backend.device import describe_device
 
 PACKAGES = ("lmscope", "torch", "PySide6-Essentials", "pyqtgraph", "numpy", "h5py", "jieba", "safetensors",
             "superqt")

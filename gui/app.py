@@ -6,10 +6,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from backend.device import pick_device
+from lmscope.backend.device import pick_device
 
-PANEL_MODULES = ("gui.panels.histograms", "gui.panels.training", "gui.panels.notes", "gui.panels.flashsim",
-                 "gui.panels.tokenizer", "gui.panels.attention")
+# Every panel, by the name its binding is known under (window.bindings[name]), in the order they are installed.
+PANELS = ("histograms", "training", "notes", "flashsim", "tokenizer", "attention")
 SCREENSHOT_TIMEOUT_MS = 120_000
 
 
@@ -27,12 +27,12 @@ def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types impo
 
     from PySide6.QtWidgets import QApplication
 
-    from gui.collector import ensure_gui_collector
-    from gui.main_window import MainWindow
+    from lmscope.gui.collector import ensure_gui_collector
+    from lmscope.gui.main_window import MainWindow
 
     ensure_gui_collector(QApplication.instance())
     window = MainWindow(device, settings)
-    window.bindings = {name: importlib.import_module(name).install(window) for name in PANEL_MODULES}
+    window.bindings = {name: importlib.import_module(f"lmscope.gui.panels.{name}").install(window) for name in PANELS}
     if "dock.training" in window.docks:  # of the tabs sharing its corner, live training is what a new user wants
         window.docks["dock.training"].raise_()
     window.finish_layout()
@@ -63,7 +63,7 @@ def run_gui(device: str | None = None, model: str | None = None, screenshot_dir:
     window = build_window(torch_device, settings)
     window.show()
     if screenshot_dir is not None:
-        from gui.screenshot import write_screenshots
+        from lmscope.gui.screenshot import write_screenshots
 
         def shoot() -> None:
             if window.runner.busy:  # panels finishing their first work after the demo loaded

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from backend.errors import BadInputError, LmscopeError
-from gui import cli_sessions
+from lmscope.backend.errors import BadInputError, LmscopeError
+from lmscope.gui import cli_sessions
 
 
 def _int(text: str) -> int:
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _segment(args: argparse.Namespace) -> dict[str, Any]:
-    from backend.segment import segment_summary
+    from lmscope.backend.tokenize.segment import segment_summary
 
     return segment_summary(args.text, mode=args.mode, hmm=not args.no_hmm, pos=args.pos)
 
@@ -72,7 +72,7 @@ def _segment_text(result: dict[str, Any]) -> str:
 
 
 def _bpe(args: argparse.Namespace) -> dict[str, Any]:
-    from backend.bpe import bpe_summary
+    from lmscope.backend.tokenize.bpe import bpe_summary
 
     if args.corpus:
         return bpe_summary(merges=args.merges, corpus=args.corpus)
@@ -86,7 +86,7 @@ def _bpe_text(result: dict[str, Any]) -> str:
 
 
 def _flashsim(args: argparse.Namespace) -> dict[str, Any]:
-    from backend.flashsim import simulate_summary
+    from lmscope.backend.flashsim import simulate_summary
 
     return simulate_summary(args.n, args.d, args.sram_bytes, dtype=args.dtype, br=args.br, bc=args.bc,
                             causal=args.causal, algo=args.algo, seed=args.seed, counts_only=args.counts_only)
@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command in (None, "open"):
-            from gui.app import run_gui
+            from lmscope.gui.app import run_gui
 
             return run_gui(device=args.device, model=args.model, screenshot_dir=args.screenshot,
                            session=getattr(args, "file", None))

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from backend.errors import BadInputError
-from backend.jobs import JobProgress
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.jobs import JobProgress
 
 
 class StderrProgress:
@@ -75,8 +75,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _session_for(loaded: Any, captured: list[Any], history: Any = None, include_weights: bool = True) -> Any:
-    from backend.history import TrainingHistory
-    from sessions import SavedTrace, Session, part_from_loaded
+    from lmscope.backend.training.history import TrainingHistory
+    from lmscope.sessions import SavedTrace, Session, part_from_loaded
 
     model = part_from_loaded(loaded, include_weights)
     traces = [SavedTrace(c.trace, c.histograms) for c in captured]
@@ -85,13 +85,13 @@ def _session_for(loaded: Any, captured: list[Any], history: Any = None, include_
 
 
 def run_capture(args: argparse.Namespace) -> dict[str, Any]:
-    from backend.capture import capture
-    from backend.checkpoint import load_model
-    from backend.demo import DEFAULT_PROMPT, load_demo
-    from backend.device import pick_device
-    from backend.jobs import TraceCaptured
-    from backend.stats import trace_histograms
-    from sessions import save_session
+    from lmscope.backend.capture import capture
+    from lmscope.backend.models.checkpoint import load_model
+    from lmscope.backend.demo import DEFAULT_PROMPT, load_demo
+    from lmscope.backend.device import pick_device
+    from lmscope.backend.jobs import TraceCaptured
+    from lmscope.backend.stats import trace_histograms
+    from lmscope.sessions import save_session
 
     device = pick_device(args.device)
     loaded = load_demo(device) if args.model == "demo" else load_model(args.model, device)
@@ -110,11 +110,11 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_train(args: argparse.Namespace) -> dict[str, Any]:
-    from backend.history import TrainingHistory
-    from backend.jobs import ModelLoaded, TraceCaptured, train_job
-    from backend.models.config import PRESETS
-    from backend.train import HistogramSnapshot, TrainProgress, TrainSettings
-    from sessions import save_session
+    from lmscope.backend.training.history import TrainingHistory
+    from lmscope.backend.jobs import ModelLoaded, TraceCaptured, train_job
+    from lmscope.backend.models.config import PRESETS
+    from lmscope.backend.training.loop import HistogramSnapshot, TrainProgress, TrainSettings
+    from lmscope.sessions import save_session
 
     if args.preset not in PRESETS:
         raise BadInputError(f"There is no preset {args.preset!r}; choose one of {', '.join(PRESETS)}.")
@@ -134,7 +134,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_info(args: argparse.Namespace) -> dict[str, Any]:
-    from sessions import describe, open_session
+    from lmscope.sessions import describe, open_session
 
     session = open_session(args.file)
     try:

@@ -8,9 +8,9 @@ from PySide6.QtWidgets import (
     QLineEdit, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from backend.errors import BadInputError
-from backend.models.config import CHOICES, PRESETS, TinyGPTConfig
-from backend.train import TrainSettings
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.models.config import CHOICES, PRESETS, TinyGPTConfig
+from lmscope.backend.training.loop import TrainSettings
 
 INT_FIELDS = {"n_layer": (1, 24), "d_model": (8, 1024), "n_head": (1, 32), "n_kv_head": (1, 32),
               "d_mlp": (8, 4096), "n_ctx": (8, 1024), "n_experts": (1, 64), "top_k": (1, 8), "n_shared": (0, 8)}

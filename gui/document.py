@@ -11,13 +11,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from backend.capture import Trace
-from backend.checkpoint import LoadedModel
-from backend.history import TrainingHistory
-from backend.jobs import HistoryLoaded, ModelLoaded, TraceCaptured
-from backend.stats import HistogramStats
-from backend.train import HistogramSnapshot, TrainProgress
-from sessions import Bookmark, Session
+from lmscope.backend.capture import Trace
+from lmscope.backend.models.checkpoint import LoadedModel
+from lmscope.backend.training.history import TrainingHistory
+from lmscope.backend.jobs import HistoryLoaded, ModelLoaded, TraceCaptured
+from lmscope.backend.stats import HistogramStats
+from lmscope.backend.training.loop import HistogramSnapshot, TrainProgress
+from lmscope.sessions import Bookmark, Session
 
 MAX_TRACES = 12  # older captures are dropped beyond this, oldest first
 

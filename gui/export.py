@@ -8,7 +8,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
-from backend.errors import BadInputError
+from lmscope.backend.errors import BadInputError
 
 
 def export_widget(widget: QWidget, path: str | Path) -> Path:

@@ -19,18 +19,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from backend.demo import DEFAULT_PROMPT
-from backend.device import describe_device
-from backend.history import TrainingHistory
-from backend.jobs import attach_model_job, capture_job, open_model_job, train_job
-from backend.models.config import TinyGPTConfig
-from backend.train import TrainSettings
-from gui import about
-from gui.document import Document
-from gui.export import export_widget
-from gui.session_io import apply_session, session_from_window
-from gui.worker import JobFailure, JobRunner
-from sessions.jobs import SessionOpened, SessionSaved, open_session_job, save_session_job
+from lmscope.backend.demo import DEFAULT_PROMPT
+from lmscope.backend.device import describe_device
+from lmscope.backend.training.history import TrainingHistory
+from lmscope.backend.jobs import attach_model_job, capture_job, open_model_job, train_job
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.training.loop import TrainSettings
+from lmscope.gui import about
+from lmscope.gui.document import Document
+from lmscope.gui.export import export_widget
+from lmscope.gui.session_io import apply_session, session_from_window
+from lmscope.gui.worker import JobFailure, JobRunner
+from lmscope.sessions.jobs import SessionOpened, SessionSaved, open_session_job, save_session_job
 
 LAYOUT_VERSION = 1
 MAX_RECENT = 8
@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
             self.run_prompt(text)
 
     def ask_train(self) -> None:
-        from gui.dialogs import TrainDialog
+        from lmscope.gui.dialogs import TrainDialog
 
         dialog = TrainDialog(self, default_device=str(self.device))
         if dialog.exec():

@@ -5,11 +5,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
 
-from sessions import ModelPart, SavedTrace, Session
-from sessions.jobs import SessionOpened
+from lmscope.sessions import ModelPart, SavedTrace, Session
+from lmscope.sessions.jobs import SessionOpened
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from lmscope.gui.main_window import MainWindow
 
 
 def session_from_window(window: "MainWindow") -> Session:

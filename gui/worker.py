@@ -18,8 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from backend.errors import LmscopeError
-from backend.jobs import JobProgress
+from lmscope.backend.errors import LmscopeError
+from lmscope.backend.jobs import JobProgress
 
 FLUSH_INTERVAL_MS = 33  # ≤ 30 updates a second
 

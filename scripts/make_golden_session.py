@@ -10,14 +10,14 @@ from pathlib import Path
 
 import torch
 
-from backend.capture import capture
-from backend.history import TrainingHistory
-from backend.models.config import TinyGPTConfig
-from backend.models.tinygpt import TinyGPT
-from backend.stats import trace_histograms
-from backend.tokenizer import CharTokenizer
-from backend.train import HistogramSnapshot, TrainProgress
-from sessions import Bookmark, SavedTrace, Session, save_session
+from lmscope.backend.capture import capture
+from lmscope.backend.training.history import TrainingHistory
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.tinygpt import TinyGPT
+from lmscope.backend.stats import trace_histograms
+from lmscope.backend.models.tokenizer import CharTokenizer
+from lmscope.backend.training.loop import HistogramSnapshot, TrainProgress
+from lmscope.sessions import Bookmark, SavedTrace, Session, save_session
 
 TEXT = "我们学习 attention 🎉"
 
@@ -35,8 +35,8 @@ def main(out: str = "tests/data/session_v1.h5") -> int:
     for step in range(1, 4):
         history.add(TrainProgress(step, 3, 3.0 - step * 0.5, 1e-3, 1000.0, step * 0.1))
     history.add(HistogramSnapshot(3, 2.25, hist))
-    from sessions import part_from_loaded
-    from backend.checkpoint import LoadedModel
+    from lmscope.sessions import part_from_loaded
+    from lmscope.backend.models.checkpoint import LoadedModel
 
     session = Session(
         model=part_from_loaded(LoadedModel(model, tok, "golden model")), traces=[SavedTrace(trace, hist)],

@@ -13,12 +13,12 @@ import time
 
 import torch
 
-from backend.checkpoint import save_model
-from backend.demo import demo_corpus, demo_dir
-from backend.models.config import PRESETS
-from backend.tokenizer import CharTokenizer
-from backend.history import TrainingHistory
-from backend.train import HistogramSnapshot, TrainFinished, TrainProgress, TrainSettings, train
+from lmscope.backend.models.checkpoint import save_model
+from lmscope.backend.demo import demo_corpus, demo_dir
+from lmscope.backend.models.config import PRESETS
+from lmscope.backend.models.tokenizer import CharTokenizer
+from lmscope.backend.training.history import TrainingHistory
+from lmscope.backend.training.loop import HistogramSnapshot, TrainFinished, TrainProgress, TrainSettings, train
 
 
 def main() -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from backend.errors import BadInputError
+from lmscope.backend.errors import BadInputError
 
 # Strings are UTF-8 but fixed-length, never variable-length: HDF5 keeps variable-length strings in its "global
 # heap", which has no checksum, and a damaged global heap sent HDF5 into an endless loop in our fuzz test.

@@ -6,16 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from backend.jobs import JobProgress
-from sessions.models import loaded_from_part, part_from_loaded
-from sessions.reader import open_session
-from sessions.session import Session
-from sessions.writer import save_session
+from lmscope.backend.jobs import JobProgress
+from lmscope.sessions.models import loaded_from_part, part_from_loaded
+from lmscope.sessions.reader import open_session
+from lmscope.sessions.session import Session
+from lmscope.sessions.writer import save_session
 
 if TYPE_CHECKING:
     import torch
 
-    from backend.checkpoint import LoadedModel
+    from lmscope.backend.models.checkpoint import LoadedModel
 
 
 @dataclass(frozen=True)

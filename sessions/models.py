@@ -5,16 +5,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from backend.errors import ConfigError, ModelLoadError
-from backend.models.config import TinyGPTConfig
-from backend.tokenizer import CharTokenizer
-from sessions.hdf5 import SessionFormatError
-from sessions.session import ModelPart
+from lmscope.backend.errors import ConfigError, ModelLoadError
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.tokenizer import CharTokenizer
+from lmscope.sessions.hdf5 import SessionFormatError
+from lmscope.sessions.session import ModelPart
 
 if TYPE_CHECKING:  # torch is imported only when a model is rebuilt: opening a session stays light
     import torch
 
-    from backend.checkpoint import LoadedModel
+    from lmscope.backend.models.checkpoint import LoadedModel
 
 
 def part_from_loaded(loaded: "LoadedModel", include_weights: bool = True) -> ModelPart:
@@ -34,8 +34,8 @@ def loaded_from_part(part: ModelPart, device: "torch.device | str" = "cpu") -> "
     """Rebuild the model from a session that carries its weights (SessionFormatError when it cannot)."""
     import torch
 
-    from backend.checkpoint import LoadedModel
-    from backend.models.tinygpt import TinyGPT
+    from lmscope.backend.models.checkpoint import LoadedModel
+    from lmscope.backend.models.tinygpt import TinyGPT
 
     if part.weights is None:
         raise SessionFormatError("This session carries no model weights; attach the model with Model → Attach.")

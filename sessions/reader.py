@@ -14,14 +14,14 @@ from typing import Any
 import h5py
 import numpy as np
 
-from backend.trace import Trace
-from backend.history import TrainingHistory
-from backend.stats import HistogramStats
-from sessions.hdf5 import (
+from lmscope.backend.trace import Trace
+from lmscope.backend.training.history import TrainingHistory
+from lmscope.backend.stats import HistogramStats
+from lmscope.sessions.hdf5 import (
     H5_ERRORS, SessionFormatError, check_tag, damaged, group_at, read_array, read_attr, read_strings, read_text, read_tree,
 )
-from sessions.session import Bookmark, LazyTensors, ModelPart, SavedTrace, Session
-from sessions.writer import FORMAT, FORMAT_VERSION, HIST_FIELDS
+from lmscope.sessions.session import Bookmark, LazyTensors, ModelPart, SavedTrace, Session
+from lmscope.sessions.writer import FORMAT, FORMAT_VERSION, HIST_FIELDS
 
 # version found -> function upgrading a Session read under that version's layout to the next version's meaning.
 # Version 1 is the first released format, so the chain is empty; the next format change adds `1: migrate_v1_to_v2`.

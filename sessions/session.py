@@ -12,10 +12,10 @@ from typing import Any
 import h5py
 import numpy as np
 
-from backend.trace import Trace
-from backend.history import TrainingHistory
-from backend.stats import HistogramStats
-from sessions.hdf5 import SessionFormatError, check_dtype, damaged
+from lmscope.backend.trace import Trace
+from lmscope.backend.training.history import TrainingHistory
+from lmscope.backend.stats import HistogramStats
+from lmscope.sessions.hdf5 import SessionFormatError, check_dtype, damaged
 
 
 @dataclass

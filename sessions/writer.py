@@ -1,4 +1,4 @@
-"""Write a :class:`~sessions.session.Session` to HDF5, atomically.
+"""Write a :class:`~lmscope.sessions.session.Session` to HDF5, atomically.
 
 The file is written beside the target under a temporary name, flushed, fsync'ed and renamed over the target with
 ``os.replace``: the target is never opened for writing, so a crash or kill -9 mid-save leaves the previous file.
@@ -19,8 +19,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from sessions.hdf5 import SessionFormatError, put_attr, tag, write_array, write_strings, write_text, write_tree
-from sessions.session import ModelPart, SavedTrace, Session
+from lmscope.sessions.hdf5 import SessionFormatError, put_attr, tag, write_array, write_strings, write_text, write_tree
+from lmscope.sessions.session import ModelPart, SavedTrace, Session
 
 FORMAT = "lmscope-session"
 FORMAT_VERSION = 1

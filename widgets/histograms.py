@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, lookup_table, make_plot_widget, muted
+from lmscope.widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, lookup_table, make_plot_widget, muted
 
 # Table columns: (stat key, header, is a fraction shown in percent)
 COLUMNS = [

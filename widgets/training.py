@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from widgets.style import CURVE_PENS, make_plot_widget, value_label
+from lmscope.widgets.style import CURVE_PENS, make_plot_widget, value_label
 
 
 class TrainingPanel(QWidget):

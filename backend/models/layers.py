@@ -1,6 +1,6 @@
 """The pieces of TinyGPT, each written out so a learner can match it to its formula in CONCEPTS.md.
 
-Every module reports its intermediate tensors to an optional :class:`~backend.models.recorder.Recorder` under
+Every module reports its intermediate tensors to an optional :class:`~lmscope.backend.models.recorder.Recorder` under
 TransformerLens-style hook names (relative to the module; the block adds ``blocks.{l}.``).
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from backend.models.config import TinyGPTConfig
-from backend.models.recorder import Recorder
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.recorder import Recorder
 
 
 class LayerNorm(nn.Module):

@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from backend.models.config import TinyGPTConfig
-from backend.models.layers import MLP
-from backend.models.recorder import Recorder
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.layers import MLP
+from lmscope.backend.models.recorder import Recorder
 
 
 def switch_balance_loss(router_probs: torch.Tensor, top1: torch.Tensor, n_experts: int) -> torch.Tensor:

@@ -12,11 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from backend.errors import BadInputError
-from backend.models.config import TinyGPTConfig
-from backend.models.layers import MLP, Attention, LayerKV, make_norm, rope_angles, sinusoidal_table
-from backend.models.moe import MoE
-from backend.models.recorder import Recorder
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.layers import MLP, Attention, LayerKV, make_norm, rope_angles, sinusoidal_table
+from lmscope.backend.models.moe import MoE
+from lmscope.backend.models.recorder import Recorder
 
 
 class Block(nn.Module):

@@ -5,11 +5,11 @@ Each module exposes ``install(window) -> Binding``. The binding is the only code
 
 To copy for a new panel ``x``:
 - ``widgets/x.py``: ``XPanel(QWidget)`` built from plain data, with ``set_…`` methods and Qt signals for intent;
-  imports Qt, pyqtgraph and numpy only (and ``widgets.style`` for the shared look).
+  imports Qt, pyqtgraph and numpy only (and ``lmscope.widgets.style`` for the shared look).
 - ``gui/panels/x.py``: ``install(window)`` creates the panel, calls ``window.add_panel(panel, title,
   "dock.x", area)``, connects document signals to refresh methods and panel signals to document changes, runs
   anything slower than ~50 ms through ``window.start_job(title, generator_factory)`` (a backend generator), and
   registers ``window.register_session_part("x", binding)`` if it has state worth saving (see ``SessionPart``).
-- add ``"gui.panels.x"`` to ``PANEL_MODULES`` in ``gui/app.py``; tests in ``tests/widgets/`` (panel on plain
+- add ``"lmscope.gui.panels.x"`` to ``PANEL_MODULES`` in ``gui/app.py``; tests in ``tests/widgets/`` (panel on plain
   data) and ``tests/gui/`` (binding in the real window).
 """

@@ -12,31 +12,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 
-from backend.attention_jobs import (
-    SUMMARY_METRICS, MaskEffect, allowed_of, batch_token_strings, head_summary, hook, kv_groups, kv_head_of,
-    masked_capture_job, row_stats, stage_matrix, thumbnails, trace_patterns,
+from lmscope.backend.attention.heads import (
+    SUMMARY_METRICS, allowed_of, batch_token_strings, head_summary, hook, kv_groups, kv_head_of, row_stats,
+    stage_matrix, thumbnails, trace_patterns,
 )
-from backend.capture import Trace
-from backend.debugger import CONDITIONS, STAGE_LABELS, VARIABLES
-from backend.errors import BadInputError
-from backend.generate import NextTokenChange
-from backend.jobs import TraceCaptured
-from backend.masks import MaskSpec
-from gui.panels.attention_debug import DebugTools
-from widgets.attention import AttentionPanel
-from widgets.attention_heatmap import display_token
+from lmscope.backend.attention.jobs import MaskEffect, masked_capture_job
+from lmscope.backend.capture import Trace
+from lmscope.backend.attention.debugger import CONDITIONS, STAGE_LABELS, VARIABLES
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.jobs import TraceCaptured
+from lmscope.backend.attention.masks import MaskSpec
+from lmscope.gui.panels.attention_debug import DebugTools
+from lmscope.widgets.attention.panel import AttentionPanel
+from lmscope.widgets.attention.heatmap import display_token
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from lmscope.gui.main_window import MainWindow
 
 OBJECT_NAME = "dock.attention"
 THUMBNAIL = 48
-
-
-def change_rows(change: NextTokenChange, vocab: tuple[str, ...]) -> tuple[list[tuple[str, float]], ...]:
-    before = [(vocab[i], float(p)) for i, p in zip(change.before_ids, change.before_probs)]
-    after = [(vocab[i], float(p)) for i, p in zip(change.after_ids, change.after_probs)]
-    return before, after
 
 
 class AttentionBinding(QObject):
@@ -257,7 +251,7 @@ class AttentionBinding(QObject):
         vocab = self.vocab or ()
         for event in events:
             if isinstance(event, MaskEffect) and vocab:
-                before, after = change_rows(event.change, vocab)
+                before, after = event.change.rows(vocab)
                 self.panel.masks.set_effect(
                     f"Mask “{event.spec_text}” at position {event.change.position}: KL(before‖after) = "
                     f"{event.change.kl:.4g} nats; top-1 {'changed' if event.change.argmax_changed else 'kept'}.",

@@ -13,18 +13,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject
 
-from backend.attention_jobs import (
-    AblationResult, DebugPaused, GenerationEvent, ablation_job, debug_job, generate_job, key_valid_of,
-    kv_head_of, row_stats, trace_input,
+from lmscope.backend.attention.heads import key_valid_of, kv_head_of, row_stats
+from lmscope.backend.attention.jobs import (
+    AblationResult, DebugPaused, GenerationEvent, ablation_job, debug_job, generate_job, trace_input,
 )
-from backend.debugger import STAGE_LABELS, Breakpoint, Debugger, Pause
-from backend.errors import BadInputError
-from backend.generate import AblationSpec, GenerateSettings, GenerationStep, softmax, top_tokens
-from backend.jobs import TraceCaptured
-from widgets.attention_heatmap import display_token
+from lmscope.backend.attention.debugger import STAGE_LABELS, Breakpoint, Debugger, Pause
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.attention.generate import AblationSpec, GenerateSettings, GenerationStep, softmax, top_tokens
+from lmscope.backend.jobs import TraceCaptured
+from lmscope.widgets.attention.heatmap import display_token
 
 if TYPE_CHECKING:
-    from gui.panels.attention import AttentionBinding
+    from lmscope.gui.panels.attention import AttentionBinding
 
 DIRECT_COMMANDS = ("step", "layer")
 
@@ -109,7 +109,7 @@ class DebugTools(QObject):
             self._job = ""
             self.view.set_busy(False)
 
-    def on_job_failed(self, failure: Any) -> None:  # noqa: ANN401 - gui.worker.JobFailure
+    def on_job_failed(self, failure: Any) -> None:  # noqa: ANN401 - lmscope.gui.worker.JobFailure
         self.on_job_ended(failure.title, False)
 
     def show_pause(self, pause: Pause) -> None:
@@ -229,12 +229,11 @@ class DebugTools(QObject):
                                      lambda: ablation_job(loaded, inp, spec, position, label), self.on_ablation)
 
     def on_ablation(self, events: list[Any]) -> None:
-        from gui.panels.attention import change_rows
 
         for event in events:
             if isinstance(event, AblationResult) and self.doc.loaded is not None:
                 change = event.change
-                before, after = change_rows(change, self.doc.loaded.tokenizer.tokens)
+                before, after = change.rows(self.doc.loaded.tokenizer.tokens)
                 moved = "the top token changed" if change.argmax_changed else "the top token stayed"
                 self.ablation_view.set_result(
                     f"Ablating {', '.join(event.spec.to_text())} ({event.spec.mode}) at position {change.position}:"

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 
-from backend.errors import BadInputError
-from backend.flashsim import (
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.flashsim import (
     DTYPE_BYTES, TRANSFER_TENSORS, FlashFinished, FlashPrepared, FlashStepBatch, TileConfig, count_traffic,
     flashsim_job, make_config, random_qkv,
 )
-from widgets.flashsim import FlashCurves, FlashFrame, FlashSetup, FlashSimPanel
+from lmscope.widgets.flashsim.panel import FlashCurves, FlashFrame, FlashSetup, FlashSimPanel
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from lmscope.gui.main_window import MainWindow
 
 OBJECT_NAME = "dock.flashsim"
 PANEL_MAX_N = 1024  # longer sequences: `lmscope flashsim`, which can count without stepping

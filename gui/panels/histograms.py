@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 
-from backend.stats import SITE_LABELS, SITES, HistogramStats, rebin, site_hook
-from widgets.histograms import COLUMNS, HistogramsPanel, SiteHistogram, Timeline
+from lmscope.backend.stats import SITE_LABELS, SITES, HistogramStats, rebin, site_hook
+from lmscope.widgets.histograms import COLUMNS, HistogramsPanel, SiteHistogram, Timeline
 
 if TYPE_CHECKING:
-    from gui.document import TraceEntry
-    from gui.main_window import MainWindow
+    from lmscope.gui.document import TraceEntry
+    from lmscope.gui.main_window import MainWindow
 
 OBJECT_NAME = "dock.histograms"
 TIMELINE_BINS = 96

@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 
-from widgets.notes import NotesPanel
+from lmscope.widgets.notes import NotesPanel
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from lmscope.gui.main_window import MainWindow
 
 OBJECT_NAME = "dock.notes"
 

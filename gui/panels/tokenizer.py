@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 
-from backend.bpe import PRETOKENIZE_RULE, TIE_RULE, BpeModel, Merge, pair_table
-from backend.errors import LmscopeError
-from backend.segment import Segmenter, UserWord
-from backend.token_spans import TokenSpan, bpe_spans, bpe_vocab_size, jieba_spans, model_spans, token_at
-from backend.tokenizer_jobs import (BpeSource, BpeTrained, SegmenterReady, SegmentRequest, Segmented, bpe_train_job,
+from lmscope.backend.tokenize.bpe import PRETOKENIZE_RULE, TIE_RULE, BpeModel, Merge, pair_table
+from lmscope.backend.errors import LmscopeError
+from lmscope.backend.tokenize.segment import Segmenter, UserWord
+from lmscope.backend.tokenize.spans import TokenSpan, bpe_spans, bpe_vocab_size, jieba_spans, model_spans, token_at
+from lmscope.backend.tokenize.jobs import (BpeSource, BpeTrained, SegmenterReady, SegmentRequest, Segmented, bpe_train_job,
                                     load_segmenter_job, segment_text, words_at_step)
-from gui.panels import tokenizer_views as views
-from widgets.tokenizer import TokenizerPanel
-from widgets.tokenizer_spans import Span
+from lmscope.gui.panels import tokenizer_views as views
+from lmscope.widgets.tokenizer.panel import TokenizerPanel
+from lmscope.widgets.tokenizer.spans import Span
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
-    from gui.worker import JobFailure
+    from lmscope.gui.main_window import MainWindow
+    from lmscope.gui.worker import JobFailure
 
 OBJECT_NAME = "dock.tokenizer"
 JIEBA_JOB = "Loading jieba's dictionary"

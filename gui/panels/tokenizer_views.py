@@ -1,6 +1,6 @@
 """Backend results turned into the tokenizer explorer's plain view data (spans, rows, arcs, table rows).
 
-Split from :mod:`gui.panels.tokenizer` so the binding stays about state and events; these functions are pure.
+Split from :mod:`lmscope.gui.panels.tokenizer` so the binding stays about state and events; these functions are pure.
 """
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from functools import cache
 
 import numpy as np
 
-from backend.bpe import BpeModel, encode
-from backend.bytelevel import bytes_to_unicode, char_bytes, to_byte_level
-from backend.checkpoint import LoadedModel
-from backend.demo import demo_corpus
-from backend.segment import DagArc, Explanation, Segmenter
-from backend.token_spans import (TokenSpan, VocabTable, arc_tooltip, bpe_spans, bpe_vocab, byte_spans, char_spans,
+from lmscope.backend.tokenize.bpe import BpeModel, encode
+from lmscope.backend.tokenize.bytelevel import bytes_to_unicode, char_bytes, to_byte_level
+from lmscope.backend.models.checkpoint import LoadedModel
+from lmscope.backend.demo import demo_corpus
+from lmscope.backend.tokenize.segment import DagArc, Explanation, Segmenter
+from lmscope.backend.tokenize.spans import (TokenSpan, VocabTable, arc_tooltip, bpe_spans, bpe_vocab, byte_spans, char_spans,
                                  jieba_spans, minus, model_vocab, route_summary, vocab_table)
-from backend.tokenizer_jobs import Segmented, pos_name
-from widgets.tokenizer_dag import Arc, HmmMark
-from widgets.tokenizer_spans import Span, SpanRow
+from lmscope.backend.tokenize.jobs import Segmented, pos_name
+from lmscope.widgets.tokenizer.dag import Arc, HmmMark
+from lmscope.widgets.tokenizer.spans import Span, SpanRow
 
 # Each row alternates between two palette colours so neighbouring tokens stand apart.
 # Vermillion (5) is left out: it reads as the red of unknown tokens.

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 
-from widgets.training import TrainingPanel
+from lmscope.widgets.training import TrainingPanel
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from lmscope.gui.main_window import MainWindow
 
 OBJECT_NAME = "dock.training"
 

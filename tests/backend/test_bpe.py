@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.bpe import (EOW, TIE_RULE, BpeTrainer, bpe_summary, decode, encode, encode_word, pair_table,
+from lmscope.backend.tokenize.bpe import (EOW, TIE_RULE, BpeTrainer, bpe_summary, decode, encode, encode_word, pair_table,
                          parse_word_counts, pretokenize, train_bpe, train_steps, word_counts_from_text)
-from backend.errors import BadInputError
+from lmscope.backend.errors import BadInputError
 
 TOY = "low:5, lower:2, newest:6, widest:3"
 

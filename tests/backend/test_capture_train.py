@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from backend.capture import capture
-from backend.checkpoint import load_model, save_model
-from backend.errors import BadInputError, ModelLoadError
-from backend.models.config import PRESETS, TinyGPTConfig
-from backend.models.tinygpt import TinyGPT
-from backend.stats import histogram_stats, rebin, site_hook_names, trace_histograms
-from backend.tokenizer import CharTokenizer
-from backend.train import HistogramSnapshot, TrainFinished, TrainProgress, TrainSettings, lr_at, train
+from lmscope.backend.capture import capture
+from lmscope.backend.models.checkpoint import load_model, save_model
+from lmscope.backend.errors import BadInputError, ModelLoadError
+from lmscope.backend.models.config import PRESETS, TinyGPTConfig
+from lmscope.backend.models.tinygpt import TinyGPT
+from lmscope.backend.stats import histogram_stats, rebin, site_hook_names, trace_histograms
+from lmscope.backend.models.tokenizer import CharTokenizer
+from lmscope.backend.training.loop import HistogramSnapshot, TrainFinished, TrainProgress, TrainSettings, lr_at, train
 
 TEXT = ("the model predicts the next token. 语言模型预测下一个词。attention looks back at earlier tokens. " * 30)
 
@@ -30,11 +30,12 @@ def small_model(**changes) -> TinyGPT:
 def test_backend_imports_no_qt():
     # pytest-qt has already imported Qt into this process, so check in a clean interpreter.
     code = (
-        "import pkgutil, importlib, sys, backend, sessions\n"
-        "for pkg in (backend, sessions):\n"
+        "import pkgutil, importlib, sys, lmscope.backend, lmscope.sessions\n"
+        "for pkg in (lmscope.backend, lmscope.sessions):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        importlib.import_module(m.name)\n"
-        "bad = [n for n in sys.modules if n.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt', 'gui', 'widgets')]\n"
+        "bad = [n for n in sys.modules if n.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt')\n"
+        "       or n.split('.')[:2] in (['lmscope', 'gui'], ['lmscope', 'widgets'])]\n"
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

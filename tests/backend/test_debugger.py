@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from backend.attention_jobs import head_summary, kv_groups, stage_matrix, thumbnails
-from backend.capture import capture
-from backend.debugger import STAGES, Breakpoint, Debugger, Stop, debug_forward
-from backend.errors import BadInputError
-from backend.generate import AblationSpec, ablated, head_ablations
-from backend.masks import MaskSpec
-from backend.models.config import TinyGPTConfig
-from backend.models.recorder import Recorder
-from backend.models.tinygpt import TinyGPT
+from lmscope.backend.attention.heads import head_summary, kv_groups, stage_matrix, thumbnails
+from lmscope.backend.capture import capture
+from lmscope.backend.attention.debugger import STAGES, Breakpoint, Debugger, Stop, debug_forward
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.attention.generate import AblationSpec, ablated, head_ablations
+from lmscope.backend.attention.masks import MaskSpec
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.recorder import Recorder
+from lmscope.backend.models.tinygpt import TinyGPT
 
 T = 10
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backend.expr import Expr, ExprError, row_entropy
+from lmscope.backend.attention.expr import Expr, ExprError, row_entropy
 
 ENV = {"pattern": np.array([[1.0, 0.0], [0.25, 0.75]]), "entropy": np.array([np.nan, 0.56]), "layer": 2, "n": 2}
 

@@ -12,8 +12,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.errors import BadInputError
-from backend.flashsim import (
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.flashsim import (
     FlashSimulator,
     count_traffic,
     exact_attention,

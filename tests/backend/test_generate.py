@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from backend.errors import BadInputError
-from backend.generate import (
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.attention.generate import (
     GenerateSettings, compare_next_token, generate, kl_divergence, sampling_distribution, softmax, top_tokens,
 )
-from backend.models.config import TinyGPTConfig
-from backend.models.recorder import Recorder
-from backend.models.tinygpt import KVCache, TinyGPT
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.recorder import Recorder
+from lmscope.backend.models.tinygpt import KVCache, TinyGPT
 
 PROMPT = [3, 7, 1, 9, 4]
 

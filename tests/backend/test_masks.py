@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from backend.capture import capture
-from backend.errors import BadInputError
-from backend.masks import (
+from lmscope.backend.capture import capture
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.attention.masks import (
     MaskSpec, block_mask, causal_mask, custom_mask, dilated_mask, global_mask, pad_batch, padding_mask, random_mask,
     window_mask,
 )
-from backend.models.config import TinyGPTConfig
-from backend.models.tinygpt import TinyGPT
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.tinygpt import TinyGPT
 
 
 def by_hand(T: int, rule) -> np.ndarray:  # noqa: ANN001

@@ -8,11 +8,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from backend.errors import ConfigError
-from backend.models.config import PRESETS, TinyGPTConfig
-from backend.models.layers import LayerNorm, RMSNorm, apply_rope, rope_angles, sinusoidal_table
-from backend.models.recorder import Recorder
-from backend.models.tinygpt import TinyGPT
+from lmscope.backend.errors import ConfigError
+from lmscope.backend.models.config import PRESETS, TinyGPTConfig
+from lmscope.backend.models.layers import LayerNorm, RMSNorm, apply_rope, rope_angles, sinusoidal_table
+from lmscope.backend.models.recorder import Recorder
+from lmscope.backend.models.tinygpt import TinyGPT
 
 
 def test_layernorm_matches_formula_with_biased_variance():

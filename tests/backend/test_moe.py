@@ -6,9 +6,9 @@ import math
 import pytest
 import torch
 
-from backend.models.config import TinyGPTConfig
-from backend.models.moe import MoE, expert_capacity, router_z_loss, switch_balance_loss
-from backend.models.recorder import Recorder
+from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.moe import MoE, expert_capacity, router_z_loss, switch_balance_loss
+from lmscope.backend.models.recorder import Recorder
 
 
 def test_switch_balance_loss_is_one_when_routing_is_uniform():

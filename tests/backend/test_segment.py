@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.errors import BadInputError
-from backend.segment import Segmenter, segment_summary
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.tokenize.segment import Segmenter, segment_summary
 
 LEARNER = "我们一起来学习大语言模型"
 SENTENCES = [

@@ -9,16 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.bpe import EOW, encode, parse_word_counts, train_bpe, word_counts_from_text
-from backend.bytelevel import bytes_to_unicode, char_bytes, from_byte_level, to_byte_level
-from backend.demo import demo_corpus
-from backend.errors import BadInputError
-from backend.jobs import JobProgress
-from backend.segment import Segmenter, UserWord
-from backend.token_spans import (bpe_spans, bpe_vocab, bpe_vocab_size, byte_spans, char_spans, jieba_spans, model_spans,
+from lmscope.backend.tokenize.bpe import EOW, encode, parse_word_counts, train_bpe, word_counts_from_text
+from lmscope.backend.tokenize.bytelevel import bytes_to_unicode, char_bytes, from_byte_level, to_byte_level
+from lmscope.backend.demo import demo_corpus
+from lmscope.backend.errors import BadInputError
+from lmscope.backend.jobs import JobProgress
+from lmscope.backend.tokenize.segment import Segmenter, UserWord
+from lmscope.backend.tokenize.spans import (bpe_spans, bpe_vocab, bpe_vocab_size, byte_spans, char_spans, jieba_spans, model_spans,
                                  model_vocab, route_choices, route_summary, token_at)
-from backend.tokenizer import CharTokenizer
-from backend.tokenizer_jobs import (EXPLAIN_LIMIT, BpeSource, BpeTrained, SegmenterReady, SegmentRequest,
+from lmscope.backend.models.tokenizer import CharTokenizer
+from lmscope.backend.tokenize.jobs import (EXPLAIN_LIMIT, BpeSource, BpeTrained, SegmenterReady, SegmentRequest,
                                     bpe_train_job, bpe_word_counts, changed_symbols, load_segmenter_job, pos_name,
                                     segment_text, words_at_step)
 

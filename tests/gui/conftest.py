@@ -4,7 +4,7 @@ import pytest
 import torch
 from PySide6.QtCore import QSettings
 
-from gui.app import build_window, configure_qt
+from lmscope.gui.app import build_window, configure_qt
 
 
 @pytest.fixture

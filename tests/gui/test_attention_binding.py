@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from backend.attention_jobs import hook, stage_matrix
-from backend.jobs import JobProgress
+from lmscope.backend.attention.heads import hook, stage_matrix
+from lmscope.backend.jobs import JobProgress
 
 
 @pytest.fixture
 def binding(demo_window):
-    return demo_window.bindings["gui.panels.attention"]
+    return demo_window.bindings["attention"]
 
 
 def test_the_panel_follows_the_document_selection(demo_window, binding, qtbot):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from gui.cli import main
+from lmscope.gui.cli import main
 
 SUMMARY_KEYS = {
     "algo", "causal", "n", "d", "dtype", "dtype_bytes", "sram_bytes", "m", "br", "bc", "tr", "tc", "tiles",

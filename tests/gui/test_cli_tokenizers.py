@@ -7,8 +7,8 @@ import json
 import jieba
 import pytest
 
-from backend.bpe import EOW, TIE_RULE
-from gui.cli import main
+from lmscope.backend.tokenize.bpe import EOW, TIE_RULE
+from lmscope.gui.cli import main
 
 LEARNER = "我们一起来学习大语言模型"
 TEXT = "我们一起来学习大语言模型，他来到了网易杭研大厦。GPT-4o 很强！"

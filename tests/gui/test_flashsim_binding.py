@@ -7,17 +7,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backend.flashsim import (
+from lmscope.backend.flashsim import (
     FlashFinished, FlashPrepared, FlashSimulator, FlashStepBatch, count_traffic, flashsim_job, make_config,
     random_qkv, row_max_abs_error, standard_traffic,
 )
-from gui.panels.flashsim import DEFAULTS, RunLog, head_qkv
+from lmscope.gui.panels.flashsim import DEFAULTS, RunLog, head_qkv
 
 ISSUE_CONFIG = make_config(64, 16, 256)  # N = 64, d = 16, M = 256 elements (1024 bytes of fp32), FA1
 
 
 def softmax_attention(q, k, v, causal):
-    """Plain row softmax, written here so the check does not share code with backend.flashsim."""
+    """Plain row softmax, written here so the check does not share code with lmscope.backend.flashsim.simulator."""
     scores = q @ k.T / np.sqrt(q.shape[1])
     if causal:
         scores = np.where(np.tril(np.ones(scores.shape, bool)), scores, -np.inf)
@@ -38,7 +38,7 @@ def simulator_after(config, qkv, steps):
 
 @pytest.fixture
 def binding(window):
-    return window.bindings["gui.panels.flashsim"]
+    return window.bindings["flashsim"]
 
 
 def counter(panel, row):
@@ -130,7 +130,7 @@ def test_a_setting_that_cannot_run_says_why_and_keeps_the_run(binding):
 
 
 def test_real_head_from_the_demo_capture(demo_window, qtbot):
-    binding = demo_window.bindings["gui.panels.flashsim"]
+    binding = demo_window.bindings["flashsim"]
     panel, trace = binding.panel, demo_window.document.current_trace.trace
     index = panel.source_box.findData("head:1:2")
     assert index > 0 and panel.source_box.count() == 1 + 4 * 4  # random + every head of the 4-layer demo

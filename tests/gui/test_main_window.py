@@ -7,23 +7,23 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
-from backend.jobs import JobProgress
-from backend.models.config import PRESETS
-from backend.train import TrainSettings
-from gui.app import build_window
+from lmscope.backend.jobs import JobProgress
+from lmscope.backend.models.config import PRESETS
+from lmscope.backend.training.loop import TrainSettings
+from lmscope.gui.app import build_window
 
 
 def test_demo_start_up_fills_histograms_for_every_layer(demo_window):
     doc = demo_window.document
     assert doc.loaded is not None and doc.current_trace is not None
     n_layer = doc.loaded.model.cfg.n_layer
-    panel = demo_window.bindings["gui.panels.histograms"].panel
+    panel = demo_window.bindings["histograms"].panel
     assert panel.layer_box.count() == n_layer == doc.current_trace.trace.n_layer
     assert panel.table.rowCount() == 7  # every site of the selected layer
     x, y = panel.current_curve.getData()
     assert x is not None and len(y) > 10 and np.nansum(y) > 0
     # the demo ships its own training history: the training panel and the over-training view have data
-    training = demo_window.bindings["gui.panels.training"].panel
+    training = demo_window.bindings["training"].panel
     assert len(training.train_curve.getData()[1]) == len(doc.history) > 100
     assert panel.timeline_image.image is not None
     assert "CPU" in demo_window.device_label.text()
@@ -31,7 +31,7 @@ def test_demo_start_up_fills_histograms_for_every_layer(demo_window):
 
 
 def test_switching_layer_and_site_redraws(demo_window, qtbot):
-    panel = demo_window.bindings["gui.panels.histograms"].panel
+    panel = demo_window.bindings["histograms"].panel
     before = panel.current_curve.getData()[1].copy()
     with qtbot.waitSignal(panel.selectionChanged):
         panel.select(panel.layer_box.count() - 1, "mlp_post")
@@ -46,7 +46,7 @@ def test_run_prompt_adds_a_trace_that_can_be_compared(demo_window, qtbot):
         assert demo_window.run_prompt("注意力机制 attention")
     doc = demo_window.document
     assert len(doc.traces) == 2 and doc.current_trace.trace.text == "注意力机制 attention"
-    panel = demo_window.bindings["gui.panels.histograms"].panel
+    panel = demo_window.bindings["histograms"].panel
     assert panel.compare_box.count() == 2  # none + the demo capture
     panel.compare_box.setCurrentIndex(1)  # the second click of "compare two models"
     assert len(panel.reference_curve.getData()[1]) > 0
@@ -64,7 +64,7 @@ def test_live_training_streams_and_adds_a_model(demo_window, qtbot):
     doc = demo_window.document
     assert doc.history.steps == list(range(1, 41)) and len(doc.history.snapshots) == 5
     assert sum(events) == 40 and len(events) < 40  # coalesced into batches
-    training = demo_window.bindings["gui.panels.training"].panel
+    training = demo_window.bindings["training"].panel
     assert len(training.train_curve.getData()[0]) == 40
     assert training.step_label.text() == "step 40 / 40"
     assert doc.loaded.model.cfg.norm == "rmsnorm" and doc.current_trace.label == "rms test"
@@ -155,7 +155,7 @@ def test_layout_survives_restart_and_resets(window, qtbot, tmp_path):
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
 def test_export_figure(demo_window, tmp_path, suffix):
-    from gui.export import export_widget
+    from lmscope.gui.export import export_widget
 
     path = export_widget(demo_window.docks["dock.histograms"].widget(), tmp_path / f"h{suffix}")
     assert path.stat().st_size > 1000
@@ -164,7 +164,7 @@ def test_export_figure(demo_window, tmp_path, suffix):
 def test_screenshots_of_window_and_every_dock(demo_window, tmp_path):
     from PySide6.QtGui import QImage
 
-    from gui.screenshot import write_screenshots
+    from lmscope.gui.screenshot import write_screenshots
 
     paths = write_screenshots(demo_window, tmp_path)
     assert {p.name for p in paths} == {"main_window.png"} | {f"{n.removeprefix('dock.')}.png"

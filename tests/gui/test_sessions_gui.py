@@ -5,8 +5,8 @@ import numpy as np
 import torch
 from PySide6.QtCore import QSettings
 
-from backend.demo import demo_dir
-from gui.app import build_window, configure_qt
+from lmscope.backend.demo import demo_dir
+from lmscope.gui.app import build_window, configure_qt
 
 
 def new_window(qtbot, tmp_path, name="second"):
@@ -53,7 +53,7 @@ def pixels(window, widget) -> np.ndarray:
 
 def test_save_close_reopen_shows_the_same(demo_window, qtbot, tmp_path):
     demo_window.resize(1400, 900)
-    hist = demo_window.bindings["gui.panels.histograms"]
+    hist = demo_window.bindings["histograms"]
     hist.panel.select(2, "mlp_post")
     demo_window.document.set_selection(head=3, position=5)
     demo_window.document.set_notes("# why\nhead 2.3 looks at 学习")
@@ -68,7 +68,7 @@ def test_save_close_reopen_shows_the_same(demo_window, qtbot, tmp_path):
     open_in(again, qtbot, path)
     doc = again.document
     assert (doc.selection.layer, doc.selection.head, doc.selection.position) == (2, 3, 5)
-    panel = again.bindings["gui.panels.histograms"].panel
+    panel = again.bindings["histograms"].panel
     assert (panel.layer, panel.site) == (2, "mlp_post")
     assert doc.notes.startswith("# why") and doc.loaded is not None  # weights travel by default
     qtbot.wait(50)
@@ -95,7 +95,7 @@ def test_session_without_weights_disables_rerun_until_attached(demo_window, qtbo
     again = new_window(qtbot, tmp_path)
     open_in(again, qtbot, path)
     assert again.document.loaded is None and len(again.document.traces) == 1
-    panel = again.bindings["gui.panels.histograms"].panel
+    panel = again.bindings["histograms"].panel
     assert panel.layer_box.count() == 4 and len(panel.current_curve.getData()[1]) > 0  # still shows everything
     assert not again.run_action.isEnabled() and "Attach model" in again.run_action.toolTip()
     assert again.attach_action.isEnabled()
@@ -106,10 +106,10 @@ def test_session_without_weights_disables_rerun_until_attached(demo_window, qtbo
 
 
 def test_attaching_the_wrong_model_is_refused(window, qtbot, tmp_path):
-    from backend.checkpoint import save_model
-    from backend.models.config import PRESETS
-    from backend.models.tinygpt import TinyGPT
-    from backend.tokenizer import CharTokenizer
+    from lmscope.backend.models.checkpoint import save_model
+    from lmscope.backend.models.config import PRESETS
+    from lmscope.backend.models.tinygpt import TinyGPT
+    from lmscope.backend.models.tokenizer import CharTokenizer
 
     path = tmp_path / "light.h5"
     with qtbot.waitSignal(window.demoReady, timeout=60_000):
@@ -130,7 +130,7 @@ def test_attaching_the_wrong_model_is_refused(window, qtbot, tmp_path):
 def test_unsaved_marker_bookmarks_and_close_asks(demo_window, qtbot, tmp_path):
     assert not demo_window.document.dirty and not demo_window.isWindowModified()
     demo_window.document.set_selection(layer=1, head=2, position=4)
-    notes = demo_window.bindings["gui.panels.notes"].panel
+    notes = demo_window.bindings["notes"].panel
     notes.bookmark_text.setText("previous-token head?")
     notes.add_button.click()
     assert demo_window.document.dirty and demo_window.isWindowModified()
@@ -139,7 +139,7 @@ def test_unsaved_marker_bookmarks_and_close_asks(demo_window, qtbot, tmp_path):
     notes.bookmarks.itemClicked.emit(notes.bookmarks.item(0))
     sel = demo_window.document.selection
     assert (sel.layer, sel.head, sel.position) == (1, 2, 4)
-    assert demo_window.bindings["gui.panels.histograms"].panel.layer == 1
+    assert demo_window.bindings["histograms"].panel.layer == 1
     asked = []
     demo_window.confirm_discard = lambda: asked.append(True) or False
     demo_window.close()
@@ -148,13 +148,13 @@ def test_unsaved_marker_bookmarks_and_close_asks(demo_window, qtbot, tmp_path):
 
 
 def test_state_of_an_unknown_panel_survives_open_and_save(demo_window, qtbot, tmp_path):
-    from sessions import open_session
+    from lmscope.sessions import open_session
 
     first, second = tmp_path / "a.h5", tmp_path / "b.h5"
     save(demo_window, qtbot, first)
     import h5py
 
-    from sessions.hdf5 import write_tree
+    from lmscope.sessions.hdf5 import write_tree
 
     with h5py.File(first, "a") as f:  # as a newer lmscope with a "router" panel would have written it
         write_tree(f["ui/panels"].create_group("router"), {"expert": 3, "note": "专家"})

@@ -9,11 +9,11 @@ import numpy as np
 import torch
 from PySide6.QtCore import QSettings, Qt
 
-from backend.bpe import pair_table, parse_word_counts, train_bpe
-from backend.jobs import JobProgress
-from gui.app import build_window
-from gui.panels.tokenizer import BPE_JOB, JIEBA_JOB
-from sessions.hdf5 import read_tree, write_tree
+from lmscope.backend.tokenize.bpe import pair_table, parse_word_counts, train_bpe
+from lmscope.backend.jobs import JobProgress
+from lmscope.gui.app import build_window
+from lmscope.gui.panels.tokenizer import BPE_JOB, JIEBA_JOB
+from lmscope.sessions.hdf5 import read_tree, write_tree
 
 LEARNER = "我们一起来学习大语言模型"
 BEFORE = ["我们", "一", "起来", "学习", "大", "语言", "模型"]
@@ -23,7 +23,7 @@ AFTER = ["我们", "一", "起来", "学习", "大语言模型"]
 
 
 def binding(window):
-    return window.bindings["gui.panels.tokenizer"]
+    return window.bindings["tokenizer"]
 
 
 def words(panel) -> list[str]:

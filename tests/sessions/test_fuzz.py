@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pytest
 
-from sessions import SessionFormatError, describe, open_session
+from lmscope.sessions import SessionFormatError, describe, open_session
 
 GOLDEN = Path(__file__).parent.parent / "data" / "session_v1.h5"
 

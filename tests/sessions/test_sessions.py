@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from backend.capture import Trace
-from backend.history import TrainingHistory
-from backend.stats import histogram_stats
-from backend.train import HistogramSnapshot, TrainProgress
-from sessions import (
+from lmscope.backend.capture import Trace
+from lmscope.backend.training.history import TrainingHistory
+from lmscope.backend.stats import histogram_stats
+from lmscope.backend.training.loop import HistogramSnapshot, TrainProgress
+from lmscope.sessions import (
     FORMAT_VERSION, Bookmark, LazyTensors, ModelPart, SavedTrace, Session, SessionFormatError, describe,
     open_session, save_session,
 )
@@ -175,8 +175,8 @@ def test_object_dtypes_are_refused_both_ways(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys, numpy as np
-    from sessions import Session, SavedTrace, save_session
-    from backend.capture import Trace
+    from lmscope.sessions import Session, SavedTrace, save_session
+    from lmscope.backend.capture import Trace
     big = {f"blocks.{i}.hook_resid_pre": np.random.default_rng(i).normal(size=(1, 512, 1024)).astype(np.float32)
            for i in range(40)}
     trace = Trace(np.zeros((1, 512), np.int64), ["x"] * 512, big, {"n_layer": 40})

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
-from widgets.attention import AttentionPanel
-from widgets.attention_heatmap import TokenAxis, display_values, nice_step
-from widgets.attention_model import groups_text, mosaic
+from lmscope.widgets.attention.panel import AttentionPanel
+from lmscope.widgets.attention.heatmap import TokenAxis, display_values, nice_step
+from lmscope.widgets.attention.model import groups_text, mosaic
 
 STAGES = {"scores": "scores", "scaled": "scaled", "masked": "masked", "pattern": "pattern", "z": "z"}
 METRICS = {"entropy": "mean entropy", "previous": "previous token"}

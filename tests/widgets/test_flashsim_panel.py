@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 
-from widgets.flashsim import CURRENT, FlashCurves, FlashFrame, FlashSetup, FlashSimPanel, block_of
+from lmscope.widgets.flashsim.panel import CURRENT, FlashCurves, FlashFrame, FlashSetup, FlashSimPanel, block_of
 
 N, BR, BC = 8, 2, 2  # 4 × 4 tiles
 

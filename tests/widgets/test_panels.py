@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from widgets.histograms import HistogramsPanel, SiteHistogram, Timeline
-from widgets.training import TrainingPanel
+from lmscope.widgets.histograms import HistogramsPanel, SiteHistogram, Timeline
+from lmscope.widgets.training import TrainingPanel
 
 SITES = {"resid_pre": "residual in", "mlp_post": "MLP post-activation"}
 
@@ -33,10 +33,11 @@ def panel(qtbot):
 def test_widgets_import_no_torch_h5py_or_backend():
     # This process already has torch loaded (other tests), so check in a clean interpreter.
     code = (
-        "import pkgutil, importlib, sys, widgets\n"
-        "for m in pkgutil.walk_packages(widgets.__path__, 'widgets.'):\n"
+        "import pkgutil, importlib, sys, lmscope.widgets\n"
+        "for m in pkgutil.walk_packages(lmscope.widgets.__path__, 'lmscope.widgets.'):\n"
         "    importlib.import_module(m.name)\n"
-        "bad = [n for n in sys.modules if n.split('.')[0] in ('torch', 'h5py', 'backend', 'sessions', 'gui')]\n"
+        "bad = [n for n in sys.modules if n.split('.')[0] in ('torch', 'h5py')\n"
+        "       or n.split('.')[:2] in (['lmscope', 'backend'], ['lmscope', 'sessions'], ['lmscope', 'gui'])]\n"
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -5,12 +5,12 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFontMetricsF, QGuiApplication
 
-from widgets.style import cjk_font
-from widgets.tokenizer import TokenizerPanel
-from widgets.tokenizer_bpe import BpeTab
-from widgets.tokenizer_dag import Arc, DagView, HmmMark
-from widgets.tokenizer_jieba import AUTO_FREQ, JiebaTab
-from widgets.tokenizer_spans import Span, SpanRow, SpanRowsView, display_label
+from lmscope.widgets.style import cjk_font
+from lmscope.widgets.tokenizer.panel import TokenizerPanel
+from lmscope.widgets.tokenizer.bpe import BpeTab
+from lmscope.widgets.tokenizer.dag import Arc, DagView, HmmMark
+from lmscope.widgets.tokenizer.jieba import AUTO_FREQ, JiebaTab
+from lmscope.widgets.tokenizer.spans import Span, SpanRow, SpanRowsView, display_label
 
 TEXT = "我们一起来学习大语言模型"
 CHARS = SpanRow("characters", tuple(Span(i, i + 1, ch) for i, ch in enumerate(TEXT)))

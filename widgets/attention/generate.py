@@ -1,0 +1,174 @@
+"""Head ablation (zero or mean, re-run, top-k before/after) and token-by-token generation: the KV cache growing row
+by row, the new query row's attention at each step, and the top 10 of the next-token distribution."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QPushButton, QSpinBox,
+    QSplitter, QVBoxLayout, QWidget,
+)
+
+from lmscope.widgets.attention.heatmap import display_token
+from lmscope.widgets.attention.masks import TopKTable
+from lmscope.widgets.style import PALETTE, cjk_font, lookup_table, make_plot_widget
+
+
+class AblationView(QGroupBox):
+    addSelectedRequested = Signal()
+    removeRequested = Signal(int)
+    runRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Head ablation", parent)
+        self.heads = QListWidget()
+        self.heads.setMaximumWidth(110)
+        self.add_button = QPushButton("Add selected head")
+        self.remove_button = QPushButton("Remove")
+        self.mode = QComboBox()
+        self.mode.addItems(["zero", "mean"])
+        self.mode.setToolTip("zero: z = 0; mean: z = the head's mean z over the prompt's positions")
+        self.run_button = QPushButton("Re-run with ablation")
+        self.result = QLabel("Pick heads, then re-run: the next-token distribution at the selected position "
+                             "is compared before and after.")
+        self.result.setWordWrap(True)
+        self.result.setFont(cjk_font(10))
+        self.table = TopKTable()
+        buttons = QHBoxLayout()
+        for widget in (self.add_button, self.remove_button, QLabel("mode"), self.mode, self.run_button):
+            buttons.addWidget(widget)
+        body = QHBoxLayout()
+        body.addWidget(self.heads)
+        body.addWidget(self.table, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+        layout.addLayout(body, 1)
+        self.add_button.clicked.connect(self.addSelectedRequested)
+        self.remove_button.clicked.connect(lambda: self.removeRequested.emit(self.heads.currentRow()))
+        self.run_button.clicked.connect(self.runRequested)
+
+    def set_heads(self, labels: list[str], mode: str) -> None:
+        self.heads.clear()
+        self.heads.addItems(labels)
+        self.mode.setCurrentText(mode)
+
+    def set_result(self, title: str, before: list[tuple[str, float]], after: list[tuple[str, float]]) -> None:
+        self.result.setText(title)
+        self.table.set_rows(before, after)
+
+
+class GenerationView(QGroupBox):
+    generateRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Generation (KV cache)", parent)
+        self.strategy = QComboBox()
+        self.strategy.addItems(["greedy", "temperature", "top-k"])
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.05, 10.0)
+        self.temperature.setValue(1.0)
+        self.top_k = QSpinBox()
+        self.top_k.setRange(1, 1000)
+        self.top_k.setValue(10)
+        self.steps = QSpinBox()
+        self.steps.setRange(1, 4096)
+        self.steps.setValue(20)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 1_000_000)
+        self.with_ablation = QCheckBox("with ablation")
+        self.generate_button = QPushButton("Generate")
+        controls = QHBoxLayout()
+        for label, widget in (("", self.strategy), ("T", self.temperature), ("k", self.top_k),
+                              ("tokens", self.steps), ("seed", self.seed)):
+            if label:
+                controls.addWidget(QLabel(label))
+            controls.addWidget(widget)
+        controls.addWidget(self.with_ablation)
+        controls.addWidget(self.generate_button)
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setFont(cjk_font(11))
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.cache_plot = make_plot_widget(left="cache position", bottom="key dimension")
+        self.cache_plot.getPlotItem().invertY(True)
+        self.cache_image = pg.ImageItem(axisOrder="row-major")
+        self.cache_image.setLookupTable(lookup_table("CET-L1"))
+        self.cache_plot.addItem(self.cache_image)
+        self.query_plot = make_plot_widget(left="step", bottom="key position")
+        self.query_plot.getPlotItem().invertY(True)
+        self.query_image = pg.ImageItem(axisOrder="row-major")
+        self.query_image.setLookupTable(lookup_table("viridis"))
+        self.query_plot.addItem(self.query_image)
+        self.top_plot = make_plot_widget(left="p")
+        self.top_plot.getPlotItem().getAxis("bottom").setStyle(tickFont=cjk_font(10))
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=PALETTE[0])
+        self.top_plot.addItem(self.bars)
+        self.title = QLabel("")
+        self.title.setWordWrap(True)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        for widget in (self.cache_plot, self.query_plot, self.top_plot):
+            split.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.text)
+        layout.addWidget(self.title)
+        layout.addWidget(split, 1)
+        self.generate_button.clicked.connect(self.generateRequested)
+
+    def settings(self) -> dict:
+        return {"strategy": self.strategy.currentText(), "temperature": self.temperature.value(),
+                "top_k": self.top_k.value(), "steps": self.steps.value(), "seed": self.seed.value()}
+
+    def set_settings(self, values: dict) -> None:
+        self.strategy.setCurrentText(str(values.get("strategy", "greedy")))
+        self.temperature.setValue(float(values.get("temperature", 1.0)))
+        self.top_k.setValue(int(values.get("top_k", 10)))
+        self.steps.setValue(int(values.get("steps", 20)))
+        self.seed.setValue(int(values.get("seed", 0)))
+
+    def show_generation(self, prompt: str, generated: list[str], keys: np.ndarray, query_rows: np.ndarray,
+                        top: list[tuple[str, float]], title: str) -> None:
+        """``keys`` (cache positions, d_head) of one layer/kv head; ``query_rows`` (steps, max positions) the new
+        query row's weights at each step (NaN beyond the cache); ``top`` the latest next-token top 10."""
+        tail = prompt[-60:]
+        new = "".join(generated)
+        self.text.setText(f"<span style='color:#9a9a9a'>…{_html(tail)}</span><b style='color:#E69F00'>"
+                          f"{_html(new)}</b>")
+        self.title.setText(f"{title}: K cache has {keys.shape[0]} rows; each step appends one and computes only "
+                           "the new query row.")
+        self.cache_plot.setTitle(f"K cache ({keys.shape[0]} rows)")
+        if keys.size:
+            lim = float(np.abs(keys).max()) or 1.0
+            self.cache_image.setImage(np.ascontiguousarray(keys, dtype=np.float32), autoLevels=False,
+                                      levels=(-lim, lim))
+            self.cache_plot.getPlotItem().getViewBox().autoRange(padding=0.02)
+        self.query_plot.setTitle("new query row's attention")
+        if query_rows.size:
+            self.query_image.setImage(np.ascontiguousarray(query_rows, dtype=np.float32), autoLevels=False,
+                                      levels=(0.0, 1.0))
+            self.query_plot.getPlotItem().getViewBox().autoRange(padding=0.02)
+        self.top_plot.setTitle(f"next token, step {len(generated)}")
+        self.bars.setOpts(x=np.arange(len(top)), height=[p for _, p in top], width=0.7)
+        self.top_plot.getPlotItem().getAxis("bottom").setTicks(
+            [[(i, display_token(t)) for i, (t, _) in enumerate(top)]])
+        self.top_plot.getPlotItem().getViewBox().setRange(xRange=(-0.6, max(1, len(top)) - 0.4), yRange=(0, 1))
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "⏎")
+
+
+class InterventionsView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ablation = AblationView()
+        self.generation = GenerationView()
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.ablation)
+        split.addWidget(self.generation)
+        split.setSizes([300, 400])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)

@@ -1,0 +1,156 @@
+"""Mask controls (causal, window, dilated, global, random, block, painted cells, a padded second prompt) and the
+table that shows what an intervention did to the next-token prediction (top-k before/after, KL)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from lmscope.widgets.attention.heatmap import display_token
+from lmscope.widgets.style import cjk_font
+
+
+def _spin(maximum: int, tip: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(0, maximum)
+    box.setSpecialValueText("off")
+    box.setToolTip(tip)
+    return box
+
+
+class TopKTable(QTableWidget):
+    """Rank · token before · p before · token after · p after; tokens that moved are highlighted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 4, parent)
+        self.setHorizontalHeaderLabels(["before", "p", "after", "p"])
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setFont(cjk_font(10))
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setDefaultSectionSize(20)
+
+    def set_rows(self, before: list[tuple[str, float]], after: list[tuple[str, float]]) -> None:
+        self.setRowCount(max(len(before), len(after)))
+        for r in range(self.rowCount()):
+            for c, pairs in ((0, before), (2, after)):
+                token, p = pairs[r] if r < len(pairs) else ("", float("nan"))
+                token_item = QTableWidgetItem(display_token(token))
+                p_item = QTableWidgetItem("" if np.isnan(p) else f"{p:.4f}")
+                p_item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                moved = c == 2 and r < len(before) and r < len(after) and before[r][0] != after[r][0]
+                if moved:
+                    token_item.setBackground(QBrush(QColor(230, 159, 0, 90)))
+                self.setItem(r, c, token_item)
+                self.setItem(r, c + 1, p_item)
+
+
+class MaskControls(QWidget):
+    """Reports the mask the user composed as plain values (see :meth:`values`)."""
+
+    applyRequested = Signal()
+    paintToggled = Signal(bool)
+    clearPaintRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.causal = QCheckBox("causal (no future keys)")
+        self.causal.setChecked(True)
+        self.window = _spin(4096, "sliding window / band: |i − j| < w")
+        self.dilated_w = _spin(4096, "dilated window: keys at i ± k·d, k < w")
+        self.dilated_d = QSpinBox()
+        self.dilated_d.setRange(1, 512)
+        self.dilated_d.setValue(2)
+        self.global_positions = QLineEdit()
+        self.global_positions.setPlaceholderText("positions, e.g. 0, 12")
+        self.random_p = QDoubleSpinBox()
+        self.random_p.setRange(0.0, 1.0)
+        self.random_p.setSingleStep(0.05)
+        self.random_p.setSpecialValueText("off")
+        self.random_seed = QSpinBox()
+        self.random_seed.setRange(0, 1_000_000)
+        self.block = _spin(4096, "block-local: same block of b positions")
+        self.paint = QCheckBox("paint cells out on the heatmap")
+        self.painted = QLabel("0 cells painted")
+        self.clear_paint = QPushButton("Clear painted")
+        self.second_prompt = QLineEdit()
+        self.second_prompt.setPlaceholderText("a shorter second prompt → padded batch")
+        self.pad_side = QComboBox()
+        self.pad_side.addItems(["right", "left"])
+        self.apply_button = QPushButton("Run with this mask")
+        self._lay_out()
+        self.apply_button.clicked.connect(self.applyRequested)
+        self.paint.toggled.connect(self.paintToggled)
+        self.clear_paint.clicked.connect(self.clearPaintRequested)
+
+    def _lay_out(self) -> None:
+        form = QFormLayout()
+        dilated = QHBoxLayout()
+        dilated.addWidget(self.dilated_w)
+        dilated.addWidget(QLabel("d"))
+        dilated.addWidget(self.dilated_d)
+        random = QHBoxLayout()
+        random.addWidget(self.random_p)
+        random.addWidget(QLabel("seed"))
+        random.addWidget(self.random_seed)
+        paint = QHBoxLayout()
+        paint.addWidget(self.paint)
+        paint.addWidget(self.painted)
+        paint.addWidget(self.clear_paint)
+        padding = QHBoxLayout()
+        padding.addWidget(self.second_prompt, 1)
+        padding.addWidget(self.pad_side)
+        for label, field in (("", self.causal), ("window w", self.window), ("dilated w", dilated),
+                             ("global tokens", self.global_positions), ("random p", random),
+                             ("block size", self.block), ("custom", paint), ("padding", padding)):
+            form.addRow(label, field)
+        self.proof = QLabel("")
+        self.proof.setWordWrap(True)
+        self.effect_label = QLabel("")
+        self.effect_label.setWordWrap(True)
+        self.effect_label.setFont(cjk_font(10))
+        self.effect = TopKTable()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(form)
+        layout.addWidget(self.apply_button)
+        layout.addWidget(self.proof)
+        layout.addWidget(self.effect_label)
+        layout.addWidget(self.effect, 1)
+
+    def values(self) -> dict[str, Any]:
+        """The composed mask as plain values (the binding turns them into a backend spec)."""
+        text = self.global_positions.text().replace(",", " ").split()
+        return {
+            "causal": self.causal.isChecked(), "window": self.window.value(),
+            "dilated": (self.dilated_w.value(), self.dilated_d.value()),
+            "global_positions": tuple(int(t) for t in text if t.isdigit()),
+            "random_p": self.random_p.value(), "random_seed": self.random_seed.value(),
+            "block": self.block.value(),
+        }
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        self.causal.setChecked(bool(values.get("causal", True)))
+        self.window.setValue(int(values.get("window", 0)))
+        w, d = values.get("dilated", (0, 2))
+        self.dilated_w.setValue(int(w))
+        self.dilated_d.setValue(max(1, int(d)))
+        self.global_positions.setText(", ".join(str(p) for p in values.get("global_positions", ())))
+        self.random_p.setValue(float(values.get("random_p", 0.0)))
+        self.random_seed.setValue(int(values.get("random_seed", 0)))
+        self.block.setValue(int(values.get("block", 0)))
+
+    def set_painted(self, n: int) -> None:
+        self.painted.setText(f"{n} cell{'s' if n != 1 else ''} painted")
+
+    def set_proof(self, text: str) -> None:
+        self.proof.setText(text)
+
+    def set_effect(self, title: str, before: list[tuple[str, float]], after: list[tuple[str, float]]) -> None:
+        self.effect_label.setText(title)
+        self.effect.set_rows(before, after)

@@ -1,0 +1,180 @@
+"""The model view: every layer × head as a thumbnail in one mosaic image, and a per-head summary heatmap (mean
+entropy, attention to the first token, previous-token and diagonal scores) to find heads worth a look.
+
+Both are single ImageItems — 144 thumbnails are one setImage, not 144 items — so the first paint of a 12 × 12
+model stays well under a second. Clicking a thumbnail or a summary cell reports (layer, head).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from lmscope.widgets.style import fmt, lookup_table, make_plot_widget
+
+GAP = 0.12  # gap between thumbnails, as a fraction of a thumbnail
+
+
+class HeadGrid(QWidget):
+    """A (layer × head) grid drawn from one image; rows are layers (0 at the top), columns are heads."""
+
+    headClicked = Signal(int, int)
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.plot = make_plot_widget(left="layer", bottom="head")
+        item = self.plot.getPlotItem()
+        item.setTitle(title)
+        item.showGrid(x=False, y=False)
+        item.invertY(True)
+        item.setMenuEnabled(False)
+        item.getAxis("left").setWidth(48)
+        item.getViewBox().setAspectLocked(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        item.addItem(self.image)
+        self.cursor = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+        self.cursor.setPen(pg.mkPen("#E69F00", width=2.5))
+        self.cursor.setZValue(10)
+        item.addItem(self.cursor)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        self.shape = (0, 0)
+        self.cell = 1.0  # scene units per (layer, head) cell
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+
+    def set_axes(self, n_layer: int, n_head: int, cell: float) -> None:
+        self.shape, self.cell = (n_layer, n_head), cell
+        item = self.plot.getPlotItem()
+        item.getAxis("left").setTicks([[((i + 0.5) * cell, str(i)) for i in range(n_layer)]])
+        item.getAxis("bottom").setTicks([[((h + 0.5) * cell, str(h)) for h in range(n_head)]])
+        item.getViewBox().setRange(xRange=(0, n_head * cell), yRange=(0, n_layer * cell), padding=0.02)
+
+    def select(self, layer: int, head: int) -> None:
+        self.cursor.setRect(head * self.cell, layer * self.cell, self.cell, self.cell)
+
+    def cell_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        point = self.plot.getPlotItem().getViewBox().mapSceneToView(scene_pos)
+        layer, head = int(point.y() // self.cell), int(point.x() // self.cell)
+        if 0 <= layer < self.shape[0] and 0 <= head < self.shape[1]:
+            return layer, head
+        return None
+
+    def _on_click(self, event) -> None:  # noqa: ANN001 - pyqtgraph's mouse event
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        cell = self.cell_at(event.scenePos())
+        if cell is not None:
+            event.accept()
+            self.headClicked.emit(*cell)
+
+
+def mosaic(thumbs: np.ndarray) -> tuple[np.ndarray, float]:
+    """(layer, head, s, s) → one image with NaN gaps between thumbnails; returns it and the cell size."""
+    n_layer, n_head, s, _ = thumbs.shape
+    gap = max(1, int(round(s * GAP)))
+    cell = s + gap
+    image = np.full((n_layer * cell, n_head * cell), np.nan, dtype=np.float32)
+    view = image.reshape(n_layer, cell, n_head, cell)
+    view[:, :s, :, :s] = thumbs.transpose(0, 2, 1, 3)
+    return image, float(cell)
+
+
+class ModelView(QWidget):
+    headSelected = Signal(int, int)
+    metricChanged = Signal(str)
+
+    def __init__(self, metrics: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = HeadGrid("every head's pattern (row-normalised thumbnails)")
+        self.summary = HeadGrid("per-head summary")
+        self.metric_box = QComboBox()
+        for key, label in metrics.items():
+            self.metric_box.addItem(label, key)
+        self.groups_label = QLabel("")
+        self.groups_label.setWordWrap(True)
+        self._summaries: dict[str, np.ndarray] = {}
+        self._labels: list[pg.TextItem] = []
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Summary"))
+        row.addWidget(self.metric_box, 1)
+        rl.addLayout(row)
+        rl.addWidget(self.summary, 1)
+        rl.addWidget(self.groups_label)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.grid)
+        split.addWidget(right)
+        split.setSizes([600, 400])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self.grid.image.setLookupTable(lookup_table("viridis"))
+        self.summary.image.setLookupTable(lookup_table("magma"))
+        self.grid.headClicked.connect(self.headSelected)
+        self.summary.headClicked.connect(self.headSelected)
+        self.metric_box.currentIndexChanged.connect(self._on_metric)
+
+    def set_model(self, thumbs: np.ndarray, summaries: dict[str, np.ndarray], groups: list[list[int]]) -> None:
+        """``thumbs`` (layer, head, s, s) pooled patterns; ``summaries`` metric → (layer, head); ``groups`` per
+        key/value head, the query heads that read it."""
+        n_layer, n_head = thumbs.shape[:2]
+        # Each thumbnail scaled to its own max so sparse late rows do not vanish next to the first row.
+        peak = np.nanmax(thumbs, axis=(2, 3), keepdims=True)
+        image, cell = mosaic(thumbs / np.where(peak > 0, peak, 1.0))
+        self.grid.image.setImage(image, autoLevels=False, levels=(0.0, 1.0))
+        self.grid.image.setRect(0, 0, n_head * cell, n_layer * cell)
+        self.grid.set_axes(n_layer, n_head, cell)
+        self._summaries = dict(summaries)
+        self.summary.set_axes(n_layer, n_head, 1.0)
+        self.groups_label.setText(groups_text(groups))
+        self._draw_summary()
+
+    def select(self, layer: int, head: int) -> None:
+        self.grid.select(layer, head)
+        self.summary.select(layer, head)
+
+    @property
+    def metric(self) -> str:
+        return str(self.metric_box.currentData())
+
+    def set_metric(self, key: str) -> None:
+        index = self.metric_box.findData(key)
+        if index >= 0:
+            self.metric_box.setCurrentIndex(index)
+
+    def _on_metric(self) -> None:
+        self._draw_summary()
+        self.metricChanged.emit(self.metric)
+
+    def _draw_summary(self) -> None:
+        values = self._summaries.get(self.metric)
+        for label in self._labels:
+            self.summary.plot.getPlotItem().removeItem(label)
+        self._labels = []
+        if values is None:
+            self.summary.image.clear()
+            return
+        values = np.asarray(values, dtype=np.float32)
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        self.summary.image.setImage(np.ascontiguousarray(values), autoLevels=False,
+                                    levels=(lo, hi if hi > lo else lo + 1e-6))
+        self.summary.image.setRect(0, 0, values.shape[1], values.shape[0])
+        if values.size <= 400:  # numbers in the cells while they fit
+            for (layer, head), value in np.ndenumerate(values):
+                label = pg.TextItem(fmt(float(value)), color="w", anchor=(0.5, 0.5))
+                label.setPos(head + 0.5, layer + 0.5)
+                self.summary.plot.getPlotItem().addItem(label)
+                self._labels.append(label)
+
+
+def groups_text(groups: list[list[int]]) -> str:
+    """"MHA" or which query heads share which key/value head."""
+    if all(len(g) == 1 for g in groups):
+        return f"Multi-head attention: each of the {len(groups)} query heads has its own key/value head."
+    kind = "Multi-query" if len(groups) == 1 else "Grouped-query"
+    shares = "; ".join(f"kv{i} ← q{', q'.join(map(str, g))}" for i, g in enumerate(groups))
+    return f"{kind} attention: {shares}"

@@ -1,0 +1,185 @@
+"""The attention & mask inspector: one head's stages as a heatmap with token axes, the model view of every head,
+and the debugger, mask and intervention tabs (widgets/attention_*.py) in one panel.
+
+The panel is fed plain arrays and strings and reports intent through signals; the binding in
+gui/panels/attention.py owns the state (selected head and position live in the document).
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from lmscope.widgets.attention.debugger import DebuggerView
+from lmscope.widgets.attention.generate import InterventionsView
+from lmscope.widgets.attention.heatmap import COLORMAPS, HeatmapView, TokenStrip
+from lmscope.widgets.attention.masks import MaskControls
+from lmscope.widgets.attention.model import ModelView
+from lmscope.widgets.style import CURVE_PENS, cjk_font, make_plot_widget
+
+
+class InspectorView(QWidget):
+    """The heatmap, the token strip, and the selected row's weights with its sum, entropy and max."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heatmap = HeatmapView()
+        self.strip = TokenStrip()
+        self.row_plot = make_plot_widget(left="weight", bottom="key position")
+        self.row_plot.setMaximumHeight(150)
+        self.row_curve = self.row_plot.plot(stepMode="center", fillLevel=0, pen=CURVE_PENS[1],
+                                            brush=(230, 159, 0, 70))
+        self.stats = QLabel("Select a query row: click a token, a cell, or a label on the query axis.")
+        self.stats.setFont(cjk_font(10))
+        self.stats.setWordWrap(True)
+        self.stats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.heatmap)
+        split.addWidget(self.row_plot)
+        split.setSizes([520, 130])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.strip)
+        layout.addWidget(self.stats)
+
+    def set_row_values(self, values: np.ndarray | None, left: str) -> None:
+        if values is None or values.size == 0:
+            self.row_curve.setData([], [])
+            return
+        self.row_curve.setData(np.arange(values.size + 1, dtype=np.float64), np.asarray(values, np.float64))
+        self.row_plot.setLabel("left", left)
+        self.row_plot.getPlotItem().getViewBox().autoRange(padding=0.02)
+
+
+class AttentionPanel(QWidget):
+    headSelected = Signal(int, int)  # layer, head
+    positionSelected = Signal(int)  # query position
+    viewChanged = Signal()  # stage, colormap, log scale, overlay or sequence changed
+    cellClicked = Signal(int, int)  # query, key (the binding paints masks with it when painting is on)
+
+    def __init__(self, stages: dict[str, str], metrics: dict[str, str], conditions: dict[str, str],
+                 variables: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._build_toolbar(stages)
+        self.inspector = InspectorView()
+        self.model_view = ModelView(metrics)
+        self.left_tabs = QTabWidget()
+        self.left_tabs.addTab(self.inspector, "Inspector")
+        self.left_tabs.addTab(self.model_view, "Model view")
+        self.debugger = DebuggerView(list(stages), conditions, variables)
+        self.masks = MaskControls()
+        self.interventions = InterventionsView()
+        self.right_tabs = QTabWidget()
+        for widget, title in ((self.debugger, "Debugger"), (self.masks, "Masks"),
+                              (self.interventions, "Ablate && generate")):
+            # Scrolling keeps the dock's minimum height small, so the window fits a laptop screen.
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(widget)
+            self.right_tabs.addTab(scroll, title)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.left_tabs)
+        split.addWidget(self.right_tabs)
+        split.setSizes([640, 520])
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._toolbar)
+        layout.addWidget(split, 1)
+        self._connect()
+
+    def _build_toolbar(self, stages: dict[str, str]) -> None:
+        self.source_label = QLabel("No capture yet")
+        self.source_label.setFont(cjk_font(10))
+        self.layer_box, self.head_box, self.batch_box = QComboBox(), QComboBox(), QComboBox()
+        self.stage_box = QComboBox()
+        for key, label in stages.items():
+            self.stage_box.addItem(label, key)
+        self.stage_box.setCurrentIndex(max(0, self.stage_box.findData("pattern")))
+        self.colormap_box = QComboBox()
+        self.colormap_box.addItems(list(COLORMAPS))
+        self.log_box = QCheckBox("log")
+        self.overlay_box = QCheckBox("mask overlay")
+        self.overlay_box.setChecked(True)
+        row = QHBoxLayout()
+        row.addWidget(self.source_label, 1)
+        for text, widget in (("layer", self.layer_box), ("head", self.head_box), ("stage", self.stage_box),
+                             ("sequence", self.batch_box), ("colours", self.colormap_box)):
+            row.addWidget(QLabel(text))
+            row.addWidget(widget)
+        row.addWidget(self.log_box)
+        row.addWidget(self.overlay_box)
+        self._toolbar = row
+
+    def _connect(self) -> None:
+        self.layer_box.currentIndexChanged.connect(self._on_head_box)
+        self.head_box.currentIndexChanged.connect(self._on_head_box)
+        self.model_view.headSelected.connect(self.headSelected)
+        for box in (self.stage_box, self.colormap_box, self.batch_box):
+            box.currentIndexChanged.connect(self.viewChanged)
+        for check in (self.log_box, self.overlay_box):
+            check.toggled.connect(self.viewChanged)
+        heat = self.inspector.heatmap
+        heat.rowClicked.connect(self.positionSelected)
+        heat.cellClicked.connect(self.cellClicked)
+        self.inspector.strip.tokenClicked.connect(self.positionSelected)
+        self.colormap_box.currentTextChanged.connect(heat.set_colormap)
+
+    # --- data in -------------------------------------------------------------------------------------------
+    def set_shape(self, n_layer: int, head_labels: list[str], n_batch: int) -> None:
+        """Fill the layer/head/sequence choosers; ``head_labels`` say which kv head each query head reads."""
+        for box, labels in ((self.layer_box, [str(i) for i in range(n_layer)]), (self.head_box, head_labels),
+                            (self.batch_box, [str(b) for b in range(n_batch)])):
+            current = box.currentIndex()
+            box.blockSignals(True)
+            box.clear()
+            box.addItems(labels)
+            box.setCurrentIndex(min(max(current, 0), len(labels) - 1))
+            box.blockSignals(False)
+        self.debugger.editor.set_shape(n_layer, len(head_labels))
+
+    def set_head(self, layer: int, head: int) -> None:
+        for box, value in ((self.layer_box, layer), (self.head_box, head)):
+            box.blockSignals(True)
+            box.setCurrentIndex(value)
+            box.blockSignals(False)
+        self.model_view.select(layer, head)
+
+    def set_tokens(self, tokens: list[str]) -> None:
+        self.inspector.heatmap.set_tokens(tokens, tokens)
+        self.inspector.strip.set_tokens(tokens)
+
+    def set_position(self, position: int) -> None:
+        self.inspector.heatmap.set_row(position)
+        self.inspector.strip.set_position(position)
+
+    # --- what is chosen ------------------------------------------------------------------------------------
+    @property
+    def stage(self) -> str:
+        return str(self.stage_box.currentData())
+
+    def set_stage(self, stage: str) -> None:
+        self.stage_box.setCurrentIndex(max(0, self.stage_box.findData(stage)))
+
+    @property
+    def colormap(self) -> str:
+        return self.colormap_box.currentText()
+
+    @property
+    def batch(self) -> int:
+        return max(0, self.batch_box.currentIndex())
+
+    def show_tab(self, widget: QWidget) -> None:
+        """Bring a right-hand tab (debugger, masks, interventions) to the front."""
+        for index in range(self.right_tabs.count()):
+            scroll = self.right_tabs.widget(index)
+            if isinstance(scroll, QScrollArea) and scroll.widget() is widget:
+                self.right_tabs.setCurrentIndex(index)
+
+    def _on_head_box(self) -> None:
+        self.headSelected.emit(max(0, self.layer_box.currentIndex()), max(0, self.head_box.currentIndex()))

@@ -1,0 +1,481 @@
+"""FlashAttention tile simulator panel: HBM and SRAM side by side, the running softmax state, traffic counters.
+
+The panel draws plain data (:class:`FlashSetup` once per run, :class:`FlashFrame` per step, :class:`FlashCurves`)
+and reports intent through signals: new settings, step by a delta, seek to a step. Playback is a QTimer here on
+the GUI thread; it only asks for steps, the binding (gui/panels/flashsim.py) owns the run and answers.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QButtonGroup, QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+    QSlider, QSpinBox, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+)
+
+from lmscope.widgets.flashsim.views import (  # noqa: F401 - re-exported for the binding and tests
+    BACKGROUND, COLORS, CURRENT, CURVE_COLORS, CURVE_NAMES, ERROR_FLOOR, MAX_PIXELS, SPEEDS, TICK_MS, FlashCurves,
+    FlashFrame, FlashSetup, HbmView, SramView, block_of,
+)
+from lmscope.widgets.style import make_plot_widget, value_label
+
+
+class FlashSimPanel(QWidget):
+    """Settings, playback, the HBM/SRAM picture, counters, and the softmax state and traffic curves in tabs."""
+
+    settingsChanged = Signal(dict)  # every setting, as plain values (see settings())
+    stepRequested = Signal(int)  # move by this many steps (negative = back)
+    seekRequested = Signal(int)  # go to this step
+    playingChanged = Signal(bool)
+
+    def __init__(self, max_n: int = 1024, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._setup: FlashSetup | None = None
+        self._frame_step = 0
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._clock = QElapsedTimer()
+        self._played = 0  # steps asked for since the clock started
+        self._build_settings(max_n)
+        self._build_playback()
+        self._build_views()
+        # The pictures scroll below the fixed controls when the dock is small, rather than crushing each other.
+        self._splitter.setMinimumSize(700, 720)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self._splitter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.message_label)
+        layout.addLayout(self._settings_grid)
+        layout.addLayout(self._playback_row)
+        layout.addWidget(scroll, 1)
+
+    # --- construction --------------------------------------------------------------------------------------
+    def _spin(self, low: int, high: int, value: int, special: str = "") -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setKeyboardTracking(False)  # typing 1024 asks for one run, not for 1, 10, 102 and 1024
+        if special:
+            spin.setSpecialValueText(special)
+        spin.valueChanged.connect(self._emit_settings)
+        return spin
+
+    def _build_settings(self, max_n: int) -> None:
+        self.message_label = QLabel("")
+        self.message_label.setWordWrap(True)
+        self.algo_buttons = QButtonGroup(self)
+        algo_row = QHBoxLayout()
+        algo_row.setSpacing(0)
+        for index, (key, text) in enumerate((("fa1", "FA1"), ("fa2", "FA2"))):
+            button = QToolButton()
+            button.setText(text)
+            button.setCheckable(True)
+            button.setChecked(index == 0)
+            button.setProperty("algo", key)
+            self.algo_buttons.addButton(button, index)
+            algo_row.addWidget(button)
+        self.algo_buttons.idClicked.connect(self._emit_settings)
+        self.source_box = QComboBox()
+        self.source_box.addItem("random Q, K, V", "random")
+        self.source_box.currentIndexChanged.connect(self._emit_settings)
+        self.seed_spin = self._spin(0, 2**31 - 1, 0)
+        self.causal_box = QCheckBox("causal")
+        self.causal_box.toggled.connect(self._emit_settings)
+        self.n_spin = self._spin(1, max_n, 64)
+        self.n_spin.setToolTip(f"The panel steps through at most N = {max_n}; `lmscope flashsim` takes any N.")
+        self.d_spin = self._spin(1, 512, 16)
+        self.sram_spin = self._spin(1, 64 * 1024 * 1024, 1024)
+        self.sram_spin.setSuffix(" B")
+        self.dtype_box = QComboBox()
+        self.dtype_box.addItems(["fp16", "fp32", "fp64"])
+        self.dtype_box.setCurrentText("fp32")
+        self.dtype_box.currentIndexChanged.connect(self._emit_settings)
+        self.m_label = value_label("M = 256")
+        self.br_spin = self._spin(0, max_n, 0, "paper")
+        self.bc_spin = self._spin(0, max_n, 0, "paper")
+        grid = QGridLayout()
+        cells = [[("", algo_row), ("Input", self.source_box), ("seed", self.seed_spin), ("", self.causal_box)],
+                 [("N", self.n_spin), ("d", self.d_spin), ("SRAM", self.sram_spin), ("", self.dtype_box),
+                  ("", self.m_label), ("Br", self.br_spin), ("Bc", self.bc_spin)]]
+        for row, items in enumerate(cells):
+            column = 0
+            for text, widget in items:
+                if text:
+                    grid.addWidget(QLabel(text), row, column, Qt.AlignmentFlag.AlignRight)
+                    column += 1
+                if isinstance(widget, QHBoxLayout):
+                    grid.addLayout(widget, row, column)
+                else:
+                    grid.addWidget(widget, row, column, 1, 3 if widget is self.source_box else 1)
+                column += 3 if widget is self.source_box else 1
+        grid.setColumnStretch(grid.columnCount(), 1)
+        self._settings_grid = grid
+
+    def _build_playback(self) -> None:
+        self.reset_button = QPushButton("|◀ Start")
+        self.back_button = QPushButton("◀ Step back")
+        self.play_button = QPushButton("▶ Play")
+        self.pause_button = QPushButton("❚❚ Pause")
+        self.step_button = QPushButton("Step ▶")
+        self.end_button = QPushButton("End ▶|")
+        self.reset_button.setToolTip("Back to step 0")
+        self.end_button.setToolTip("To the last step")
+        self.speed_box = QComboBox()
+        for speed in SPEEDS:
+            self.speed_box.addItem(f"{speed} steps/s", speed)
+        self.speed_box.setCurrentIndex(SPEEDS.index(8))
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.step_label = value_label("step 0 / 0")
+        self.reset_button.clicked.connect(lambda: self.seekRequested.emit(0))
+        self.end_button.clicked.connect(lambda: self.seekRequested.emit(self._total()))
+        self.back_button.clicked.connect(lambda: self.stepRequested.emit(-1))
+        self.step_button.clicked.connect(lambda: self.stepRequested.emit(1))
+        self.play_button.clicked.connect(self.play)
+        self.pause_button.clicked.connect(self.pause)
+        self.speed_box.currentIndexChanged.connect(self._restart_clock)
+        self.slider.valueChanged.connect(self._on_slider)
+        buttons = QHBoxLayout()
+        for widget in (self.reset_button, self.back_button, self.play_button, self.pause_button,
+                       self.step_button, self.end_button, self.speed_box):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        scrub = QHBoxLayout()  # a row of its own, so a narrow dock never squeezes the slider away
+        scrub.addWidget(self.slider, 1)
+        scrub.addWidget(self.step_label)
+        self.pause_button.setEnabled(False)
+        self._playback_row = QVBoxLayout()
+        self._playback_row.addLayout(buttons)
+        self._playback_row.addLayout(scrub)
+
+    def _build_views(self) -> None:
+        self.hbm_view = HbmView()
+        self.sram_view = SramView()
+        self.sram_legend = QLabel("")
+        self.transfers_label = QLabel("")
+        for label in (self.sram_legend, self.transfers_label):
+            label.setWordWrap(True)
+        sram = QWidget()
+        column = QVBoxLayout(sram)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(QLabel("<b>SRAM</b> (on chip, capacity M)"))
+        column.addWidget(self.sram_view, 1)
+        column.addWidget(self.sram_legend)
+        column.addWidget(self.transfers_label)
+        hbm = QWidget()
+        column = QVBoxLayout(hbm)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.hbm_caption = QLabel("")
+        self.hbm_caption.setWordWrap(True)
+        column.addWidget(QLabel("<b>HBM</b> (off chip)"))
+        column.addWidget(self.hbm_view, 1)
+        column.addWidget(self.hbm_caption)
+        memory = QSplitter(Qt.Orientation.Horizontal)
+        memory.addWidget(hbm)
+        memory.addWidget(sram)
+        memory.setSizes([600, 400])
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_state_plots(), "m, ℓ and error per row")
+        self.tabs.addTab(self._build_curves(), "HBM traffic vs M and N")
+        self._splitter = QSplitter(Qt.Orientation.Vertical)
+        self._splitter.addWidget(memory)
+        self._splitter.addWidget(self._build_counters())
+        self._splitter.addWidget(self.tabs)
+        self._splitter.setSizes([400, 110, 390])
+        for index, stretch in enumerate((3, 0, 2)):  # the HBM/SRAM picture grows first, the counters never
+            self._splitter.setStretchFactor(index, stretch)
+        self._splitter.setChildrenCollapsible(False)
+        for view in (self.hbm_view, self.sram_view):
+            view.setMinimumHeight(200)
+        self.tabs.setMinimumHeight(240)
+
+    def _build_counters(self) -> QWidget:
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(1)
+        for column, text in enumerate(("HBM accesses", "reads", "writes", "total", "bytes")):
+            grid.addWidget(QLabel(f"<b>{text}</b>"), 0, column, Qt.AlignmentFlag.AlignRight)
+        self.counter_labels: dict[str, list[QLabel]] = {}
+        for row, key in enumerate(("so_far", "whole", "standard"), start=1):
+            cells = [QLabel("")] + [value_label("—") for _ in range(4)]
+            for column, cell in enumerate(cells):
+                grid.addWidget(cell, row, column, Qt.AlignmentFlag.AlignRight)
+            self.counter_labels[key] = cells
+        self.ratio_label = QLabel("")
+        self.error_label = value_label("")
+        self.peak_label = value_label("")
+        grid.addWidget(self.ratio_label, 4, 0, 1, 5)
+        grid.addWidget(self.error_label, 5, 0, 1, 3)
+        grid.addWidget(self.peak_label, 5, 3, 1, 2, Qt.AlignmentFlag.AlignRight)
+        return box
+
+    def _build_state_plots(self) -> QWidget:
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.state_plots, self.state_bars, self.state_regions = [], [], []
+        for key, title, color in (("m", "m", COLORS["Q"]), ("l", "ℓ", COLORS["K"]),
+                                  ("err", "|O − exact|", COLORS["O"])):
+            plot = make_plot_widget(left=title, bottom="Q row" if key == "err" else "")
+            plot.setMenuEnabled(False)
+            # No grid: it is drawn by the axes across the plot, so every redraw of the bars would repaint them.
+            plot.showGrid(x=False, y=False)
+            fill = pg.mkBrush(QColor(color).red(), QColor(color).green(), QColor(color).blue(), 150)
+            # Axis-aligned bars gain nothing from antialiasing, and filling them antialiased costs ~1 ms each.
+            bars = pg.PlotDataItem(stepMode="center", pen=pg.mkPen(color, width=1), fillLevel=0, brush=fill,
+                                   antialias=False)
+            region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(240, 228, 66, 45),
+                                         pen=pg.mkPen(CURRENT, width=1))
+            plot.addItem(region)
+            plot.addItem(bars)
+            if key == "err":
+                plot.setLogMode(y=True)
+                bars.setFillLevel(np.log10(ERROR_FLOOR))  # fill levels are in the log axis' own units
+                plot.addItem(pg.InfiniteLine(pos=-12, angle=0, pen=pg.mkPen("#ffffff", style=Qt.PenStyle.DashLine),
+                                             label="1e-12", labelOpts={"position": 0.97, "color": "#ffffff"}))
+            if key != "err":  # the three share one row axis, labelled once at the bottom
+                plot.getPlotItem().getAxis("bottom").setStyle(showValues=False)
+                plot.getPlotItem().getAxis("bottom").setHeight(4)
+            if self.state_plots:
+                plot.setXLink(self.state_plots[0])
+            self.state_plots.append(plot)
+            self.state_bars.append(bars)
+            self.state_regions.append(region)
+            column.addWidget(plot, 1)
+        return box
+
+    def _build_curves(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.curve_plots: dict[str, pg.PlotWidget] = {}
+        self.curve_items: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self.curve_markers: dict[str, pg.PlotDataItem] = {}
+        for axis, bottom in (("m", "SRAM M (elements)"), ("n", "sequence length N")):
+            plot = make_plot_widget(left="HBM accesses (elements)", bottom=bottom)
+            plot.setLogMode(x=True, y=True)
+            plot.setMenuEnabled(False)
+
+            legend = plot.addLegend(offset=(-6, 6), labelTextSize="8pt")
+            for algo in CURVE_NAMES:
+                item = plot.plot(pen=pg.mkPen(CURVE_COLORS[algo], width=2), name=CURVE_NAMES[algo])
+                self.curve_items[(axis, algo)] = item
+            self.curve_markers[axis] = plot.plot(pen=None, symbol="o", symbolSize=11, symbolBrush=CURRENT,
+                                                 symbolPen=pg.mkPen("#000000"), name="this setting")
+            if axis == "n":
+                legend.setVisible(False)  # one legend serves both plots
+            self.curve_plots[axis] = plot
+            row.addWidget(plot, 1)
+        return box
+
+    def sizeHint(self):  # noqa: N802 - Qt API
+        hint = super().sizeHint()
+        hint.setWidth(max(hint.width(), 760))
+        hint.setHeight(max(hint.height(), 900))
+        return hint
+
+    # --- data in -------------------------------------------------------------------------------------------
+    def set_sources(self, sources: list[tuple[str, str]]) -> None:
+        """Input choices as (key, label); the first is always random Q, K, V."""
+        current = self.source_box.currentData()
+        self.source_box.blockSignals(True)
+        self.source_box.clear()
+        for key, label in sources:
+            self.source_box.addItem(label, key)
+        self.source_box.setCurrentIndex(max(0, self.source_box.findData(current)))
+        self.source_box.blockSignals(False)
+
+    def settings(self) -> dict[str, Any]:
+        """What the controls show, as plain values (0 for Br/Bc means the paper's block size)."""
+        return {"algo": self.algo_buttons.checkedButton().property("algo"), "n": self.n_spin.value(),
+                "d": self.d_spin.value(), "sram_bytes": self.sram_spin.value(),
+                "dtype": self.dtype_box.currentText(), "br": self.br_spin.value(), "bc": self.bc_spin.value(),
+                "causal": self.causal_box.isChecked(), "seed": self.seed_spin.value(),
+                "source": str(self.source_box.currentData())}
+
+    def set_settings(self, settings: dict[str, Any], shape_locked: bool = False) -> None:
+        """Show these settings without reporting them back; N and d are locked when a real head sets them."""
+        widgets = [self.algo_buttons, self.n_spin, self.d_spin, self.sram_spin, self.dtype_box, self.br_spin,
+                   self.bc_spin, self.causal_box, self.seed_spin, self.source_box]
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.algo_buttons.button(0 if settings["algo"] == "fa1" else 1).setChecked(True)
+        for spin, key in ((self.n_spin, "n"), (self.d_spin, "d"), (self.sram_spin, "sram_bytes"),
+                          (self.br_spin, "br"), (self.bc_spin, "bc"), (self.seed_spin, "seed")):
+            spin.setValue(int(settings[key]))
+        self.dtype_box.setCurrentText(settings["dtype"])
+        self.causal_box.setChecked(bool(settings["causal"]))
+        self.source_box.setCurrentIndex(max(0, self.source_box.findData(settings["source"])))
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.n_spin.setEnabled(not shape_locked)
+        self.d_spin.setEnabled(not shape_locked)
+        self.seed_spin.setEnabled(settings["source"] == "random")
+
+    def set_message(self, text: str, error: bool = False) -> None:
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet("color: #ff6060;" if error else "")
+
+    def set_setup(self, setup: FlashSetup) -> None:
+        """A new run: redraw the geometry and the whole-pass counters; the frame follows with set_frame."""
+        self._setup = setup
+        self.hbm_view.set_setup(setup)
+        self.sram_view.set_setup(setup)
+        self.m_label.setText(f"M = {setup.m:,} el.")
+        tr, tc = setup.tile_step.shape
+        self.hbm_caption.setText(
+            f"{setup.source}. S = QKᵀ/√d in {tr} × {tc} tiles of Br × Bc = {setup.br} × {setup.bc}, "
+            f"never stored in HBM; {setup.total_steps:,} visited. "
+            f"<span style='color:{CURRENT}'>■</span> current · <span style='color:{COLORS['S']}'>■</span> "
+            "visited (fading) · <span style='color:#2a3a4a'>■</span> to do"
+            + (" · <span style='color:#3a3a3a'>■</span> skipped (causal)" if setup.causal else ""))
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, setup.total_steps)
+        self.slider.blockSignals(False)
+        name = setup.algo.upper()
+        self.counter_labels["so_far"][0].setText(f"<b>{name}</b> so far")
+        self.counter_labels["whole"][0].setText(f"{name} whole pass")
+        self.counter_labels["standard"][0].setText("standard attention")
+        self._set_counter("whole", setup.reads, setup.writes)
+        self._set_counter("standard", setup.standard_reads, setup.standard_writes)
+        ratio = (setup.standard_reads + setup.standard_writes) / max(1, setup.reads + setup.writes)
+        verdict = f"{name} moves fewer elements" if ratio >= 1 else f"{name} moves more elements here"
+        if setup.algo == "fa1":  # docs/flashattention.md: FA1 moves less once M ≳ 3d² + 4d
+            verdict += f"; it wins once M ≳ 3d² + 4d = {3 * setup.d ** 2 + 4 * setup.d:,}"
+        self.ratio_label.setText(f"standard / {name} = {ratio:.2f}×: {verdict}")
+        # Fixed ranges for the whole run: autoscaling each step would redraw the axes and make bars jump.
+        m_low, m_high = setup.m_range
+        for plot, (low, high) in zip(self.state_plots, ((min(0.0, m_low), max(0.0, m_high)), (0.0, setup.l_max),
+                                                        (np.log10(ERROR_FLOOR), np.log10(setup.error_max)))):
+            plot.setXRange(0, setup.n, padding=0.01)
+            plot.setYRange(low, high if high > low else low + 1, padding=0.05)
+
+    def _set_counter(self, key: str, reads: int, writes: int) -> None:
+        size = self._setup.dtype_bytes if self._setup else 1
+        for cell, value in zip(self.counter_labels[key][1:], (reads, writes, reads + writes)):
+            cell.setText(f"{value:,}")
+        self.counter_labels[key][4].setText(_bytes(size * (reads + writes)))
+
+    def set_curves(self, curves: FlashCurves) -> None:
+        for axis, data, current in (("m", curves.vs_m, curves.current_m), ("n", curves.vs_n, curves.current_n)):
+            for algo, (x, y) in data.items():
+                self.curve_items[(axis, algo)].setData(np.asarray(x, float), np.asarray(y, float))
+            self.curve_markers[axis].setData([current[0]], [current[1]])
+            # Our own ticks: on an axis under two decades pyqtgraph labels 2·10⁴ … 9·10⁴ and they overlap.
+            ys = np.concatenate([np.asarray(y, float) for _, y in data.values()])
+            xs = np.concatenate([np.asarray(x, float) for x, _ in data.values()])
+            plot_item = self.curve_plots[axis].getPlotItem()
+            plot_item.getAxis("left").setTicks(_log_ticks(float(ys.min()), float(ys.max())))
+            plot_item.getAxis("bottom").setTicks(_log_ticks(float(xs.min()), float(xs.max())))
+
+    def set_frame(self, frame: FlashFrame) -> None:
+        """Draw the state after ``frame.step`` tiles; playback stops by itself at the last step."""
+        setup = self._setup
+        if setup is None:
+            return
+        self._frame_step = frame.step
+        self.hbm_view.set_step(frame.step, frame.tile)
+        self.sram_view.set_frame(frame, setup.m)
+        edges = np.arange(setup.n + 1, dtype=float)
+        m = np.where(np.isfinite(frame.m), frame.m, np.nan)  # −∞ (not yet visited) leaves a gap
+        error = np.maximum(frame.error, ERROR_FLOOR)
+        for bars, values in zip(self.state_bars, (m, frame.l, error)):
+            bars.setData(edges, values)
+        rows = (frame.tile[0] * setup.br, min((frame.tile[0] + 1) * setup.br, setup.n)) if frame.tile else None
+        for region in self.state_regions:
+            region.setVisible(rows is not None)
+            if rows is not None:
+                region.setRegion(rows)
+        self._set_counter("so_far", frame.hbm_reads, frame.hbm_writes)
+        self.error_label.setText(f"max |O − exact| = {float(frame.error.max()):.2e}")
+        self.peak_label.setText(f"peak SRAM {frame.peak_sram:,} = {frame.peak_sram / setup.m:.2f} × M")
+        used = sum(p[2] for p in frame.sram_parts)
+        self.sram_legend.setText(" · ".join(f"<span style='color:{COLORS[c]}'>■</span> {text} {size:,}"
+                                            for c, text, size in frame.sram_parts)
+                                 + f" = <b>{used:,}</b> of M = {setup.m:,}"
+                                 + (" <span style='color:#ff6060'>(over M: the paper's bound is O(M))</span>"
+                                    if used > setup.m else ""))
+        self.transfers_label.setText(frame.transfers)
+        self.step_label.setText(f"step {frame.step:,} / {setup.total_steps:,}")
+        self.slider.blockSignals(True)
+        self.slider.setValue(frame.step)
+        self.slider.blockSignals(False)
+        self.back_button.setEnabled(frame.step > 0)
+        self.step_button.setEnabled(frame.step < setup.total_steps)
+        if frame.step >= setup.total_steps:
+            self.pause()
+
+    # --- playback ------------------------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def _total(self) -> int:
+        return self._setup.total_steps if self._setup else 0
+
+    def play(self) -> None:
+        if self._setup is None or self.playing:
+            return
+        if self._frame_step >= self._total():
+            self.seekRequested.emit(0)  # Play at the end replays from the start
+        self._restart_clock()
+        self._timer.start()
+        self.play_button.setEnabled(False)
+        self.pause_button.setEnabled(True)
+        self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        if not self.playing:
+            return
+        self._timer.stop()
+        self.play_button.setEnabled(True)
+        self.pause_button.setEnabled(False)
+        self.playingChanged.emit(False)
+
+    @property
+    def speed(self) -> int:
+        return int(self.speed_box.currentData())
+
+    def _restart_clock(self) -> None:
+        self._clock.start()
+        self._played = 0
+
+    def _tick(self) -> None:
+        # Steps follow the clock, not the tick count: a late tick catches up instead of slowing playback, and
+        # above 60 steps a second one tick moves several steps.
+        due = int(self._clock.elapsed() * self.speed / 1000) - self._played
+        if due > 0:
+            self._played += due
+            self.stepRequested.emit(due)
+
+    def _on_slider(self, value: int) -> None:
+        self.seekRequested.emit(value)
+
+    def _emit_settings(self, *_: Any) -> None:
+        self.settingsChanged.emit(self.settings())
+
+
+def _bytes(count: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= size:
+            return f"{count / size:.2f} {unit}"
+    return f"{count} B"
+
+
+def _log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
+    """Ticks for a log axis, in log₁₀ units: each decade, plus 2· and 5· when the range spans few decades."""
+    first, last = int(np.floor(np.log10(max(lo, 1e-300)))), int(np.ceil(np.log10(max(hi, 1e-300))))
+    major = [(float(k), f"1e{k}") for k in range(first, last + 1)]
+    minor = [(float(np.log10(f)) + k, f"{f}e{k}") for k in range(first, last + 1) for f in (2, 5)]
+    return [major, minor if last - first <= 2 else []]

@@ -1,0 +1,84 @@
+"""Tokenizer explorer: one text seen by jieba, by BPE learned step by step, by the model's tokenizer and as bytes.
+
+The panel is the text box and four tabs (:mod:`lmscope.widgets.tokenizer.jieba`, :mod:`lmscope.widgets.tokenizer.bpe`,
+:mod:`lmscope.widgets.tokenizer.vocab`, :mod:`lmscope.widgets.tokenizer.compare`); it draws plain values and reports intent through
+signals. Typing is debounced so a sentence is segmented once the user pauses, not at every keystroke.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTabWidget, QVBoxLayout, QWidget
+
+from lmscope.widgets.style import cjk_font
+from lmscope.widgets.tokenizer.bpe import BpeTab
+from lmscope.widgets.tokenizer.compare import CompareTab
+from lmscope.widgets.tokenizer.jieba import JiebaTab, scrolled
+from lmscope.widgets.tokenizer.vocab import VocabTab
+
+TAB_TITLES = ("jieba", "BPE step by step", "Model vocabulary && bytes", "Compare")
+MAX_TEXT = 2000  # characters: enough for a paragraph, small enough that every view redraws at once
+TYPING_PAUSE_MS = 250
+
+
+class TokenizerPanel(QWidget):
+    textChanged = Signal(str)  # after a pause in typing, or at once on Return
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text_edit = QLineEdit()
+        self.text_edit.setFont(cjk_font(12))
+        self.text_edit.setMaxLength(MAX_TEXT)
+        self.text_edit.setPlaceholderText("Type a text, e.g. 我们一起来学习大语言模型")
+        self.text_edit.setClearButtonEnabled(True)
+        self.status_label = QLabel("")
+        self.status_label.setStyleSheet("color: #b06000")
+        self.jieba = JiebaTab()
+        self.bpe = BpeTab()
+        self.vocab = VocabTab()
+        self.compare = CompareTab()
+        self.tabs = QTabWidget()
+        # Each tab scrolls when the dock is shorter or narrower than the tab needs, so the panel never forces
+        # the main window to grow.
+        self._pages = {"jieba": self.jieba, "bpe": self.bpe, "vocab": self.vocab, "compare": self.compare}
+        for page, title in zip(self._pages.values(), TAB_TITLES):
+            self.tabs.addTab(scrolled(page), title)
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(TYPING_PAUSE_MS)
+        self._typing.timeout.connect(self._emit_text)
+        self.text_edit.textEdited.connect(lambda _: self._typing.start())
+        self.text_edit.returnPressed.connect(self._emit_text)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Text"))
+        row.addWidget(self.text_edit, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.tabs, 1)
+        self.set_status("")
+
+    @property
+    def current_tab(self) -> str:
+        """"jieba", "bpe", "vocab" or "compare"."""
+        return list(self._pages)[max(0, self.tabs.currentIndex())]
+
+    def show_tab(self, name: str) -> None:
+        self.tabs.setCurrentIndex(list(self._pages).index(name))
+
+    @property
+    def text(self) -> str:
+        return self.text_edit.text()
+
+    def set_text(self, text: str) -> None:
+        """Show ``text`` without reporting it (the binding already knows)."""
+        self.text_edit.setText(text[:MAX_TEXT])
+
+    def set_status(self, message: str) -> None:
+        """One line about what is going on (loading jieba, waiting for the worker, a bad input)."""
+        self.status_label.setText(message)
+        self.status_label.setVisible(bool(message))
+
+    def _emit_text(self) -> None:
+        self._typing.stop()
+        self.textChanged.emit(self.text_edit.text())
