@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any, Literal
 
 from lmscope.backend.errors import ConfigError
@@ -25,6 +27,47 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "act": ("relu", "gelu", "swiglu"),
     "ffn": ("dense", "moe"),
 }
+
+# Inclusive ranges for every number, checked before anything is built: a session from elsewhere is untrusted, and
+# `n_layer = 1e6` used to build a million blocks before any size check. Each bound is far above the models lmscope
+# teaches with (the demo: vocab 2k, ctx 128, d 128, 4 layers) and below what would take minutes to build.
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "vocab_size": (1, 1 << 20),  # the largest real vocabularies are ~256k
+    "n_ctx": (1, 1 << 16),
+    "d_model": (1, 1 << 14),
+    "n_layer": (1, 256),
+    "n_head": (1, 1024),
+    "n_kv_head": (1, 1024),
+    "d_mlp": (1, 1 << 17),
+    "n_experts": (1, 256),
+    "top_k": (1, 256),
+    "n_shared": (0, 64),
+}
+# (low, high, low inclusive, high inclusive); NaN and infinities are never in range.
+FLOAT_RANGES: dict[str, tuple[float, float, bool, bool]] = {
+    "norm_eps": (0.0, 1.0, False, True),
+    "rope_base": (0.0, 1e12, False, True),
+    "capacity_factor": (0.0, 1000.0, True, True),
+    "dropout": (0.0, 1.0, True, False),
+}
+BOOL_FIELDS = ("noisy_gating", "tie_embeddings")
+# 10^9 float32 parameters are 4 GB before the optimizer; TinyGPT teaches with models a thousand times smaller.
+MAX_PARAMETERS = 1_000_000_000
+
+
+def _check_int(name: str, value: Any) -> None:
+    low, high = INT_RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
+        raise ConfigError(f"{name} must be an integer from {low:,} to {high:,}, not {value!r}.")
+
+
+def _check_float(name: str, value: Any) -> None:
+    low, high, low_in, high_in = FLOAT_RANGES[name]
+    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (low <= value if low_in else low < value) and (value <= high if high_in else value < high)
+    if not ok:
+        interval = f"{'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
+        raise ConfigError(f"{name} must be a finite number in {interval}, not {value!r}.")
 
 
 @dataclass(frozen=True)
@@ -56,10 +99,13 @@ class TinyGPTConfig:
         for field, choices in CHOICES.items():
             if getattr(self, field) not in choices:
                 raise ConfigError(f"{field} must be one of {', '.join(choices)}, not {getattr(self, field)!r}.")
-        positive = ("vocab_size", "n_ctx", "d_model", "n_layer", "n_head", "n_kv_head", "d_mlp")
-        for field in positive:
-            if int(getattr(self, field)) <= 0:
-                raise ConfigError(f"{field} must be a positive integer, not {getattr(self, field)!r}.")
+        for field in INT_RANGES:
+            _check_int(field, getattr(self, field))
+        for field in FLOAT_RANGES:
+            _check_float(field, getattr(self, field))
+        for field in BOOL_FIELDS:
+            if not isinstance(getattr(self, field), bool):
+                raise ConfigError(f"{field} must be true or false, not {getattr(self, field)!r}.")
         if self.d_model % self.n_head:
             raise ConfigError(f"n_head ({self.n_head}) must divide d_model ({self.d_model}).")
         if self.n_head % self.n_kv_head:
@@ -68,10 +114,9 @@ class TinyGPTConfig:
             raise ConfigError(f"RoPE rotates pairs of dimensions, so the head size ({self.d_head}) must be even.")
         if self.ffn == "moe" and not 1 <= self.top_k <= self.n_experts:
             raise ConfigError(f"top_k ({self.top_k}) must be between 1 and n_experts ({self.n_experts}).")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}.")
-        if self.capacity_factor < 0:
-            raise ConfigError(f"capacity_factor must be ≥ 0 (0 = unlimited), not {self.capacity_factor}.")
+        if self.parameter_count() > MAX_PARAMETERS:
+            raise ConfigError(f"This model would have {self.parameter_count():,} parameters; lmscope builds "
+                              f"TinyGPT models of up to {MAX_PARAMETERS:,}.")
 
     @property
     def d_head(self) -> int:
@@ -84,6 +129,21 @@ class TinyGPTConfig:
             return "MHA"
         return "MQA" if self.n_kv_head == 1 else "GQA"
 
+    def parameter_count(self) -> int:
+        """What ``TinyGPT(self).n_params()`` will be, computed without building anything."""
+        d, dh = self.d_model, self.d_head
+        norm = (2 if self.norm == "layernorm" else 1) * d
+        attention = (d + 1) * self.n_head * dh + 2 * (d + 1) * self.n_kv_head * dh + (self.n_head * dh + 1) * d
+        mlp = (d + 1) * self.d_mlp * (2 if self.act == "swiglu" else 1) + (self.d_mlp + 1) * d
+        if self.ffn == "moe":
+            ffn = d * self.n_experts * (2 if self.noisy_gating else 1) + (self.n_experts + self.n_shared) * mlp
+        else:
+            ffn = mlp
+        total = self.vocab_size * d + (self.n_ctx * d if self.pos == "learned" else 0)
+        total += self.n_layer * (2 * norm + attention + ffn)
+        total += norm if self.norm_placement == "pre" else 0
+        return total + (0 if self.tie_embeddings else d * self.vocab_size)
+
     def replace(self, **changes: Any) -> "TinyGPTConfig":
         return dataclasses.replace(self, **changes)
 
@@ -95,17 +155,20 @@ class TinyGPTConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TinyGPTConfig":
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - set(known))
+        """A config from JSON-like data (a file from anyone): types and ranges are checked before anything else."""
+        if not isinstance(data, dict):
+            raise ConfigError("The model config must be a JSON object.")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(str(k) for k in set(data) - known)
         if unknown:
-            raise ConfigError(f"Unknown TinyGPT config field(s): {', '.join(unknown)}.")
+            raise ConfigError(f"Unknown TinyGPT config field(s): {', '.join(unknown)[:200]}.")
         typed: dict[str, Any] = {}
         for name, value in data.items():
-            kind = type(getattr(cls(), name))
-            try:
-                typed[name] = kind(value) if kind in (int, float, bool) else value
-            except (TypeError, ValueError) as exc:
-                raise ConfigError(f"Config field {name} has an invalid value {value!r}.") from exc
+            if name in INT_RANGES and isinstance(value, float) and math.isfinite(value) and value.is_integer():
+                value = int(value)  # 4.0 from a hand-edited file is 4; 1e300 is then out of range, not built
+            elif name in FLOAT_RANGES and isinstance(value, Integral) and not isinstance(value, bool):
+                value = float(value)
+            typed[name] = value
         return cls(**typed)
 
     @classmethod
