@@ -1,0 +1,13 @@
+"""The one error a session reader or writer raises: a sentence a person can act on."""
+from __future__ import annotations
+
+from lmscope.backend.errors import BadInputError
+
+
+class SessionFormatError(BadInputError):
+    """A session file that cannot be read or written, with one sentence saying why."""
+
+
+# The sentence for every way a file can point outside itself (external links, external raw storage, virtual
+# datasets): the issue that found them asked for exactly this wording.
+OUTSIDE = "this session links to a file outside itself; lmscope does not follow such links"
