@@ -10,4 +10,9 @@ class SessionFormatError(BadInputError):
 
 # The sentence for every way a file can point outside itself (external links, external raw storage, virtual
 # datasets): the issue that found them asked for exactly this wording.
-OUTSIDE = "this session links to a file outside itself; lmscope does not follow such links"
+OUTSIDE = "This session links to a file outside itself; lmscope does not follow such links"
+
+
+class SessionTooLargeError(SessionFormatError):
+    """Refused for its size alone (a declared size over the limits, or a compression bomb): a human who trusts the
+    file and has the memory may open it anyway (``force=True``, ``--force``)."""

@@ -22,7 +22,7 @@ import h5py
 import numpy as np
 from h5py import h5a, h5d, h5l, h5o, h5p, h5s, h5t, h5z
 
-from lmscope.sessions.errors import OUTSIDE, SessionFormatError
+from lmscope.sessions.errors import OUTSIDE, SessionFormatError, SessionTooLargeError
 from lmscope.sessions.limits import BOMB_FLOOR, BOMB_RATIO, FILE_FLOOR, Limits, human, memory_guard
 
 # Counts that bound the time of a walk (a file with 2 million names used to scan for ever). The demo capture holds
@@ -37,12 +37,12 @@ READ_BLOCK = 16 << 20  # bytes per read call in read_dataset / blocks
 
 ALLOWED_FILTERS = {h5z.FILTER_DEFLATE: "gzip", h5z.FILTER_SHUFFLE: "shuffle", h5z.FILTER_FLETCHER32: "fletcher32",
                    h5z.FILTER_LZF: "lzf"}
-UNSAFE_SIZE = "{where} declares {size}; lmscope reads at most {limit} in one {what} on this machine " \
-              "({free} free). Open it anyway only if you trust the file and have the memory."
+UNSAFE_SIZE = "{where} declares {size}, more than the {limit} lmscope reads in one {what} on this machine " \
+              "({free} free); open it anyway only if you trust the file and have the memory"
 
 
-def _fail(text: str) -> SessionFormatError:
-    return SessionFormatError(text[0].upper() + text[1:] + ("" if text.endswith(".") else "."))
+def _fail(text: str, kind: type[SessionFormatError] = SessionFormatError) -> SessionFormatError:
+    return kind(text + ("" if text.endswith(".") else "."))
 
 
 # --- opening ---------------------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def inspect_file(f: h5py.File, limits: Limits) -> FileSummary:
         gid.links.iterate(collect, info=True)
         objects += len(entries)
         if objects > MAX_OBJECTS:
-            raise _fail(f"this session holds more than {MAX_OBJECTS:,} objects; lmscope reads up to that many")
+            raise _fail(f"This session holds more than {MAX_OBJECTS:,} objects; lmscope reads up to that many")
         for raw, kind in entries:
             where = _join(path, _name(raw, path))
             if kind == h5l.TYPE_SOFT:
@@ -221,11 +221,11 @@ def inspect_file(f: h5py.File, limits: Limits) -> FileSummary:
             else:
                 raise _fail(f"{where} is a named data type, which lmscope sessions never contain")
     if limits.too_big(total, limits.file_bytes):
-        raise _fail(UNSAFE_SIZE.format(where="this session", size=human(total), limit=human(limits.file_bytes),
-                                       what="file", free=human(limits.free_bytes)))
+        raise _fail(UNSAFE_SIZE.format(where="This session", size=human(total), limit=human(limits.file_bytes),
+                                       what="file", free=human(limits.free_bytes)), SessionTooLargeError)
     if not limits.force and total > FILE_FLOOR and total > BOMB_RATIO * file_size:
-        raise _fail(f"this session declares {human(total)} of data in a {human(file_size)} file: a compression "
-                    f"bomb or a file that lies about its size")
+        raise _fail(f"This session declares {human(total)} of data in a {human(file_size)} file: a compression "
+                    f"bomb or a file that lies about its size", SessionTooLargeError)
     return FileSummary(objects, total)
 
 
@@ -267,10 +267,10 @@ def _check_dataset(oid: h5d.DatasetID, where: str, limits: Limits) -> int:
             raise _fail(f"{where} is cut into {n_chunks:,} chunks, too many for its size")
     if limits.too_big(nbytes, limits.tensor_bytes):
         raise _fail(UNSAFE_SIZE.format(where=where, size=human(nbytes), limit=human(limits.tensor_bytes),
-                                       what="dataset", free=human(limits.free_bytes)))
+                                       what="dataset", free=human(limits.free_bytes)), SessionTooLargeError)
     if not limits.force and nbytes > BOMB_FLOOR and nbytes > BOMB_RATIO * oid.get_storage_size():
         raise _fail(f"{where} declares {human(nbytes)} but stores {human(oid.get_storage_size())}: a compression "
-                    f"bomb or a dataset that lies about its size")
+                    f"bomb or a dataset that lies about its size", SessionTooLargeError)
     return nbytes
 
 
@@ -283,20 +283,20 @@ def check_size(dataset: h5py.Dataset, limit: int, limits: Limits) -> None:
     nbytes = declared_bytes(dataset)
     if limits.too_big(nbytes, limit):
         raise _fail(UNSAFE_SIZE.format(where=dataset.name, size=human(nbytes), limit=human(limit), what="part",
-                                       free=human(limits.free_bytes)))
+                                       free=human(limits.free_bytes)), SessionTooLargeError)
 
 
-def blocks(dataset: h5py.Dataset, step: int = READ_BLOCK) -> Iterator[tuple[slice, ...]]:
+def blocks(dataset: h5py.Dataset, step: int = READ_BLOCK, whole_rows: bool = False) -> Iterator[tuple[slice, ...]]:
     """Selections covering ``dataset`` in pieces of about ``step`` bytes, aligned to whole chunks (so no chunk is
-    decompressed twice); a piece is one chunk at least."""
+    decompressed twice); a piece is one chunk at least, and with ``whole_rows`` holds whole rows (last axis)."""
     shape = dataset.shape
     if not shape or math.prod(shape) == 0:
         yield ()
         return
     grid = dataset.chunks or (1,) * len(shape)
     itemsize = dataset.dtype.itemsize
-    axis = len(shape) - 1
-    for a in range(len(shape)):  # the outermost axis whose one grid step, with everything inside it, fits
+    axis = len(shape) - (2 if whole_rows and len(shape) > 1 else 1)
+    for a in range(axis):  # the outermost axis whose one grid step, with everything inside it, fits
         if math.prod(grid[:a + 1]) * math.prod(shape[a + 1:]) * itemsize <= step:
             axis = a
             break

@@ -9,7 +9,7 @@ import numpy as np
 from lmscope.backend.errors import ConfigError, ModelLoadError
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.models.tokenizer import CharTokenizer
-from lmscope.sessions.errors import SessionFormatError
+from lmscope.sessions.errors import SessionFormatError, SessionTooLargeError
 from lmscope.sessions.hdf5 import parse_json
 from lmscope.sessions.limits import Limits, human, memory_guard
 from lmscope.sessions.session import LazyTensors, ModelPart
@@ -61,23 +61,15 @@ def _rebuild(part: ModelPart, device: "torch.device | str") -> "LoadedModel":
     limits = Limits.for_this_machine()
     needed = config.parameter_count() * 4
     if limits.too_big(needed, limits.file_bytes):
-        raise SessionFormatError(f"The session's model needs {human(needed)} to rebuild; this machine has "
+        raise SessionTooLargeError(f"The session's model needs {human(needed)} to rebuild; this machine has "
                                  f"{human(limits.free_bytes)} free.")
     parse_json(part.tokenizer_json, "The session's vocabulary")  # depth-checked before the tokenizer parses it
     tokenizer = CharTokenizer.from_json(part.tokenizer_json)
     if tokenizer.vocab_size != config.vocab_size:
         raise SessionFormatError(f"The session's vocabulary has {tokenizer.vocab_size} tokens but its model config "
                                  f"says {config.vocab_size}.")
-    with torch.device("meta"):  # names and shapes, without allocating or initialising anything
-        expected = {name: tuple(t.shape) for name, t in TinyGPT(config).state_dict().items()}
-    if config.tie_embeddings:
-        expected.pop("unembed.weight", None)
-    if set(expected) != set(part.weights):
-        raise SessionFormatError("The session's weights do not match its model config.")
-    for name, shape in expected.items():
-        found = _declared_shape(part.weights, name)
-        if found != shape:
-            raise SessionFormatError(f"The session's weight {name} has the wrong shape {found}.")
+    expected = expected_weight_shapes(config)
+    check_weight_shapes(part.weights, expected)
     model = TinyGPT(config)
     state = {}
     for name in expected:
@@ -88,6 +80,31 @@ def _rebuild(part: ModelPart, device: "torch.device | str") -> "LoadedModel":
     model.load_state_dict(state, strict=False)
     model.eval()
     return LoadedModel(model=model.to(device), tokenizer=tokenizer, source=part.source)
+
+
+def expected_weight_shapes(config: TinyGPTConfig) -> dict[str, tuple[int, ...]]:
+    """Every weight a session must carry for ``config``, with its shape, from a model built on torch's "meta"
+    device (shapes only: nothing allocated or initialised)."""
+    import torch
+
+    from lmscope.backend.models.tinygpt import TinyGPT
+
+    with torch.device("meta"):
+        expected = {name: tuple(t.shape) for name, t in TinyGPT(config).state_dict().items()}
+    if config.tie_embeddings:
+        expected.pop("unembed.weight", None)
+    return expected
+
+
+def check_weight_shapes(weights: Mapping[str, np.ndarray], expected: dict[str, tuple[int, ...]]) -> None:
+    if set(expected) != set(weights):
+        extra, missing = sorted(set(weights) - set(expected)), sorted(set(expected) - set(weights))
+        what = f"lacks {missing[0]}" if missing else f"has an unexpected {extra[0][:80]}"
+        raise SessionFormatError(f"The session's weights do not match its model config (it {what}).")
+    for name, shape in expected.items():
+        found = _declared_shape(weights, name)
+        if found != shape:
+            raise SessionFormatError(f"The session's weight {name} has the shape {found}; its config needs {shape}.")
 
 
 def _declared_shape(weights: Mapping[str, np.ndarray], name: str) -> tuple[int, ...]:
