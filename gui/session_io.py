@@ -37,12 +37,26 @@ def session_from_window(window: "MainWindow") -> Session:
     )
 
 
-def apply_session(window: "MainWindow", opened: SessionOpened) -> None:
+def apply_session(window: "MainWindow", opened: SessionOpened) -> list[str]:
+    """Show ``opened`` in the window; returns one sentence per panel whose saved state could not be applied.
+
+    Panel state comes from a file like everything else: one panel failing on it must not stop the others (nor
+    leave the job runner busy, as an exception out of this handler did), so each panel is restored on its own and
+    a failure is reported in the status bar with the panel's name.
+    """
     session = opened.session
     window.document.load_session(session, opened.loaded)
     if session.layout:
         window.restoreState(QByteArray(session.layout), window.layout_version)
+    problems = []
     for name, state in session.panels.items():
         part = window.session_parts.get(name)
-        if part is not None:  # a panel this version does not have: its state is kept in the file, not shown
+        if part is None:  # a panel this version does not have: its state is kept in the file, not shown
+            continue
+        try:
             part.restore_session_state(state)
+        except Exception as exc:  # noqa: BLE001 - a hostile state must not take the other panels down
+            problems.append(f"The {name} panel could not restore its saved settings ({type(exc).__name__}).")
+    if problems:
+        window.statusBar().showMessage(" ".join(problems), 15_000)
+    return problems
