@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, QTimer
 
 from lmscope.sessions import ModelPart, SavedTrace, Session
 from lmscope.sessions.jobs import SessionOpened
@@ -57,6 +57,6 @@ def apply_session(window: "MainWindow", opened: SessionOpened) -> list[str]:
             part.restore_session_state(state)
         except Exception as exc:  # noqa: BLE001 - a hostile state must not take the other panels down
             problems.append(f"The {name} panel could not restore its saved settings ({type(exc).__name__}).")
-    if problems:
-        window.statusBar().showMessage(" ".join(problems), 15_000)
+    if problems:  # after the job's own "done", which would otherwise replace it at once
+        QTimer.singleShot(0, lambda: window.statusBar().showMessage(" ".join(problems), 15_000))
     return problems

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from lmscope.backend.tokenize.segment import Segmenter, jieba_cache_dir
+from lmscope.backend.tokenize.segment import Segmenter
 
 
 @pytest.fixture
@@ -33,6 +33,8 @@ def test_a_planted_cache_in_the_shared_temp_folder_is_never_loaded(shared_tmp, t
 
 
 def test_an_open_folder_is_closed_and_a_writable_cache_removed(shared_tmp, tmp_path):
+    from lmscope.backend.tokenize.segment import jieba_cache_dir
+
     folder = tmp_path / "cache" / "lmscope" / "jieba"
     folder.mkdir(parents=True)
     folder.chmod(0o777)
@@ -47,6 +49,8 @@ def test_an_open_folder_is_closed_and_a_writable_cache_removed(shared_tmp, tmp_p
 
 
 def test_a_folder_that_is_a_symlink_is_not_used(tmp_path, monkeypatch):
+    from lmscope.backend.tokenize.segment import jieba_cache_dir
+
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(mode=0o700)

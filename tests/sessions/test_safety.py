@@ -376,3 +376,20 @@ def test_golden_file_reads_as_before_at_the_reader_level():
     assert session.panels == {"histograms": {"site": "resid_post", "log_y": True}}
     assert loaded_from_part(session.model).model.cfg.n_kv_head == 1
     session.close()
+
+
+def test_torch_allocation_failures_while_rebuilding_are_one_sentence(golden, monkeypatch):
+    """torch reports an exhausted CPU allocator as a RuntimeError, and numpy as a MemoryError."""
+    from lmscope.backend.models import tinygpt
+
+    session = open_session(golden)
+    for error in (RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory"),
+                  MemoryError()):
+        def fail(*args, error=error, **kwargs):
+            raise error
+
+        monkeypatch.setattr(tinygpt.TinyGPT, "__init__", fail)
+        with pytest.raises(SessionFormatError) as caught:
+            loaded_from_part(session.model)
+        assert "\n" not in str(caught.value) and "alloc_cpu" not in str(caught.value)
+    session.close()
