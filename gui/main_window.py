@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
+    QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
     QWidget,
 )
 
@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, PanelDock] = {}  # by object name, "dock.<panel name>"
         self.session_parts: dict[str, SessionPart] = {}
         self.error_dialog: QMessageBox | None = None
+        self.help_window = None  # created on first use (gui/help.py)
         self.layout_version = LAYOUT_VERSION
         self._close_after_save = False
         self.setAcceptDrops(True)
@@ -93,6 +94,8 @@ class MainWindow(QMainWindow):
         if place.tab_with is not None:
             self.tabifyDockWidget(self.docks[object_name(place.tab_with)], dock)
         self.docks[dock.objectName()] = dock
+        dock.helpRequested.connect(self.show_panel_help)
+        self.help_menu.insertAction(self._help_separator, self._make_help_action(name, title))
         self.view_menu.insertAction(self._view_separator, dock.toggleViewAction())
         export = QAction(f"{title}…", self)
         export.setData(dock.objectName())
@@ -160,7 +163,10 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         self._view_separator = self.view_menu.addSeparator()
         self._action(self.view_menu, "Reset layout", self.reset_layout)
-        help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "What am I looking at? (focused panel)", self.help_for_focus, "F1")
+        help_menu.addSeparator()
+        self._help_separator = help_menu.addSeparator()
         self._action(help_menu, "About lmscope", self.show_about)
 
     def _build_status_bar(self) -> None:
@@ -395,6 +401,28 @@ class MainWindow(QMainWindow):
         if path:
             export_widget(dock.panel, path)
             self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def _make_help_action(self, name: str, title: str) -> QAction:
+        action = QAction(f"{title}…", self)
+        action.triggered.connect(lambda: self.show_panel_help(name))
+        return action
+
+    def show_panel_help(self, name: str) -> bool:
+        """The panel's help page in the (one) help window."""
+        from lmscope.gui.help import HelpWindow
+
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        dock = self.docks.get(object_name(name))
+        return self.help_window.show_page(name, dock.windowTitle() if dock else name)
+
+    def help_for_focus(self) -> bool:
+        """F1: the help of the panel that holds the keyboard focus (or the raised attention panel)."""
+        focus = QApplication.focusWidget()
+        for dock in self.docks.values():
+            if focus is not None and dock.isAncestorOf(focus):
+                return self.show_panel_help(dock.name)
+        return self.show_panel_help("attention")
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About lmscope", about.about_html(self.device))
