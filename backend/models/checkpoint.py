@@ -122,8 +122,9 @@ def load_model(source: str | Path, device: torch.device | str = "cpu", **hf_opti
     label = BUILTIN[source] if is_builtin(source) else ""
     folder = builtin_folder(str(source)) if label else Path(source).expanduser()
     if folder_kind(folder) == "tinygpt":
-        if any(v is not None and v != "auto" for v in hf_options.values()):
-            raise ModelLoadError(f"{folder.name} is a TinyGPT folder; {', '.join(hf_options)} apply only to "
+        given = [k for k, v in hf_options.items() if v is not None and not (k == "dtype" and v == "auto")]
+        if given:
+            raise ModelLoadError(f"{folder.name} is a TinyGPT folder; {', '.join(given)} apply only to "
                                  "Hugging Face models.")
         loaded = load_tinygpt(folder, device)
     else:

@@ -15,6 +15,7 @@ import os
 for _switch in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
     os.environ[_switch] = "1"
 
+import pickle  # noqa: E402
 import tempfile  # noqa: E402
 from contextlib import nullcontext  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -59,6 +60,7 @@ class HFModel(nn.Module):
         dispatched = getattr(hf_model, "hf_device_map", None) is not None
         self.adapter = HookAdapter(hf_model, LAYOUTS[description.family], description.d_head,
                                    rope=description.pos == "rope", to_cpu=dispatched)
+        self.eval()  # a new Module is in training mode; capture() restores whatever mode it found
 
     @property
     def device(self) -> torch.device:
@@ -123,9 +125,12 @@ def load_hf(folder: str | Path, device: torch.device | str = "cpu", *, dtype: st
         model, info = auto_class.from_pretrained(
             str(check.folder), config=config, local_files_only=True, trust_remote_code=False, dtype=torch_dtype,
             attn_implementation=ATTN_IMPLEMENTATION, use_safetensors=check.weights_kind == "safetensors",
-            output_loading_info=True, **options)
+            weights_only=True, output_loading_info=True, **options)
     except ModelLoadError:
         raise
+    except pickle.UnpicklingError as exc:
+        raise ModelLoadError(f"{check.weights[0].path.name} holds Python objects besides tensors, and lmscope reads "
+                             ".bin weights only with weights_only=True; convert the folder to safetensors.") from exc
     except Exception as exc:  # noqa: BLE001  loaders raise anything from OSError to RuntimeError
         raise ModelLoadError(f"{check.folder.name} could not be loaded ({type(exc).__name__}: "
                              f"{_first_line(exc)}).") from exc
@@ -168,7 +173,8 @@ def validate_sizes(config: Any) -> None:
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-            raise ModelLoadError(f"{CONFIG}: {name} is {value!r}; it must be a whole number from 1 to {limit:,}.")
+            shown = getattr(config, "attribute_map", {}).get(name, name)  # GPT-2 writes n_embd for hidden_size
+            raise ModelLoadError(f"{CONFIG}: {shown} is {value!r}; it must be a whole number from 1 to {limit:,}.")
     heads = config.num_attention_heads
     kv = getattr(config, "num_key_value_heads", None) or heads
     if getattr(config, "head_dim", None) is None and config.hidden_size % heads:
@@ -206,6 +212,16 @@ def _check_against_weights(check: FolderCheck, config: Any, auto_class: Any) -> 
     if check.weights_kind == "safetensors" and n_params > in_files * 1.01 + 4096:
         raise ModelLoadError(f"{CONFIG} describes a model of {n_params:,} parameters but the weights hold "
                              f"{in_files:,}; they do not belong together.")
+    expected = {name: tuple(t.shape) for name, t in meta.state_dict().items()}
+    prefix = meta.base_model_prefix + "."
+    for weights in check.weights:
+        for name, shape in weights.shapes.items():
+            # Checkpoints name tensors with or without the base model's prefix (GPT-2's "transformer.");
+            # names transformers converts on loading (Mixtral's per-expert w1/w2/w3) are left to the loader.
+            known = next((n for n in (name, prefix + name, name.removeprefix(prefix)) if n in expected), None)
+            if known is not None and expected[known] != shape:
+                raise ModelLoadError(f"The weights in {check.folder.name} do not fit its {CONFIG}: {name} is "
+                                     f"{list(shape)}, the config needs {list(expected[known])}.")
     return n_params
 
 
@@ -224,8 +240,10 @@ def _pick_dtype(dtype: str, checkpoint: str, device: torch.device, device_map: A
 
 def _input_device(model: nn.Module) -> torch.device:
     """The execution device of the embedding under a device map (disk and CPU offload compute on the CPU)."""
-    where = model.hf_device_map
+    where = getattr(model, "hf_device_map", None)
     embed = model.get_input_embeddings()
+    if not where:  # everything fitted on one device: transformers placed the model there and kept no map
+        return embed.weight.device
     names = {id(m): n for n, m in model.named_modules()}
     name = names.get(id(embed), "")
     best = max((k for k in where if k == "" or name == k or name.startswith(k + ".")), key=len, default="")

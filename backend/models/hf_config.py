@@ -41,8 +41,9 @@ DTYPE_NAMES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bf
 class WeightFile:
     path: Path
     kind: str  # "safetensors" or "bin"
-    numel: int  # elements of all tensors in it (0 for .bin until torch reads it)
+    numel: int  # elements of all tensors in it (0 for .bin, whose header is a pickle we do not read here)
     dtype_numel: dict[str, int]  # dtype name -> elements, for the checkpoint's dtype
+    shapes: dict[str, tuple[int, ...]]  # tensor name -> shape
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,9 @@ def find_weights(folder: Path) -> tuple[WeightFile, ...]:
 
 def read_weight_file(path: Path, kind: str) -> WeightFile:
     if kind == "bin":
-        return WeightFile(path=path, kind=kind, numel=0, dtype_numel={})
+        return WeightFile(path=path, kind=kind, numel=0, dtype_numel={}, shapes={})
     header = safetensors_header(path)
-    numel, by_dtype = 0, {}
+    numel, by_dtype, shapes = 0, {}, {}
     for name, entry in header.items():
         if name == "__metadata__":
             continue
@@ -173,7 +174,8 @@ def read_weight_file(path: Path, kind: str) -> WeightFile:
         numel += n
         dtype = DTYPE_NAMES.get(entry["dtype"], entry["dtype"].lower())
         by_dtype[dtype] = by_dtype.get(dtype, 0) + n
-    return WeightFile(path=path, kind=kind, numel=numel, dtype_numel=by_dtype)
+        shapes[name] = tuple(int(d) for d in entry["shape"])
+    return WeightFile(path=path, kind=kind, numel=numel, dtype_numel=by_dtype, shapes=shapes)
 
 
 def safetensors_header(path: Path) -> dict[str, Any]:
