@@ -108,7 +108,7 @@ class HFTokenizer:
         return tuple(p if i in special else readable(p, self.decoder) for i, p in enumerate(self.pieces))
 
     def encode(self, text: str) -> list[int]:
-        return list(self.fast(text)["input_ids"])
+        return list(self.fast(text, verbose=False)["input_ids"])  # the length check belongs to the model
 
     def encode_with_offsets(self, text: str) -> list[tuple[int, int, int]]:
         """(id, start, end) per token, character offsets into ``text`` ((0, 0) for added special tokens)."""
