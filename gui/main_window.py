@@ -12,10 +12,10 @@ from typing import Any, Protocol
 import torch
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
+    QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
     QWidget,
 )
 
@@ -27,10 +27,12 @@ from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
 from lmscope.gui import about
 from lmscope.gui.document import Document
+from lmscope.gui.docks import PLACES, PanelDock, object_name
 from lmscope.gui.export import export_widget
 from lmscope.gui.session_io import apply_session, session_from_window
-from lmscope.gui.worker import JobFailure, JobRunner
+from lmscope.gui.worker import Job, JobFailure, JobRunner
 from lmscope.sessions.jobs import SessionOpened, SessionSaved, open_session_job, save_session_job
+from lmscope.widgets.state import PanelState
 
 LAYOUT_VERSION = 1
 MAX_RECENT = 8
@@ -39,15 +41,18 @@ NO_MODEL_TIP = "This session holds no model weights: Model → Attach model… t
 
 
 class SessionPart(Protocol):
-    """What a panel's binding offers to session files: its own state as a tree of plain values.
+    """What a panel's binding offers to session files: its state object (widgets/state.py).
 
-    The state is a dict whose values are str, int, float, bool, numpy arrays (numeric or str), lists of str, or
-    nested dicts of the same; the session writer stores it in the panel's own HDF5 group, no pickles.
+    ``state().to_tree()`` is stored in the panel's own HDF5 group (no pickles); on opening, the tree is checked by
+    ``state_type.from_tree`` before ``apply_state`` shows it, and a state that does not fit is reported in the
+    panel's own notice line while the other panels show theirs.
     """
 
-    def session_state(self) -> dict[str, Any]: ...
+    state_type: type[PanelState]
 
-    def restore_session_state(self, state: dict[str, Any]) -> None: ...
+    def state(self) -> PanelState: ...
+
+    def apply_state(self, state: PanelState) -> None: ...
 
 
 class MainWindow(QMainWindow):
@@ -59,9 +64,10 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("lmscope", "lmscope")
         self.document = Document(self)
         self.runner = JobRunner(self)
-        self.docks: dict[str, QDockWidget] = {}
+        self.docks: dict[str, PanelDock] = {}  # by object name, "dock.<panel name>"
         self.session_parts: dict[str, SessionPart] = {}
         self.error_dialog: QMessageBox | None = None
+        self.help_window = None  # created on first use (gui/help.py)
         self.layout_version = LAYOUT_VERSION
         self._close_after_save = False
         self.setAcceptDrops(True)
@@ -69,7 +75,7 @@ class MainWindow(QMainWindow):
         self.resize(1680, 1000)
         self._build_menus()
         self._build_status_bar()
-        self.runner.jobStarted.connect(self._on_job_started)
+        self.runner.queueChanged.connect(self._show_queue)
         self.runner.progressChanged.connect(self._on_progress)
         self.runner.jobFinished.connect(self._on_job_finished)
         self.runner.jobFailed.connect(self._on_job_failed)
@@ -79,22 +85,28 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # --- docks ---------------------------------------------------------------------------------------------
-    def add_panel(self, widget: QWidget, title: str, object_name: str,
-                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
-        """Register a panel as a dock with a stable object name and a View-menu toggle."""
-        dock = QDockWidget(title, self)
-        dock.setObjectName(object_name)
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(area, dock)
-        self.docks[object_name] = dock
+    def add_panel(self, name: str, widget: QWidget, title: str) -> PanelDock:
+        """Register panel ``name`` as a dock ("dock.<name>") in its default place (gui/docks.py), with a View-menu
+        toggle and an export entry."""
+        place = PLACES[name]
+        dock = PanelDock(name, widget, title, self)
+        self.addDockWidget(place.area, dock)
+        if place.tab_with is not None:
+            self.tabifyDockWidget(self.docks[object_name(place.tab_with)], dock)
+        self.docks[dock.objectName()] = dock
+        dock.helpRequested.connect(self.show_panel_help)
+        self.help_menu.insertAction(self._help_separator, self._make_help_action(name, title))
         self.view_menu.insertAction(self._view_separator, dock.toggleViewAction())
         export = QAction(f"{title}…", self)
-        export.setData(object_name)
+        export.setData(dock.objectName())
         self.export_menu.addAction(export)
         return dock
+
+    def panel_notice(self, name: str, text: str) -> None:
+        """One sentence in panel ``name``'s own notice line (empty text hides it)."""
+        dock = self.docks.get(object_name(name))
+        if dock is not None:
+            dock.show_notice(text)
 
     def register_session_part(self, name: str, part: SessionPart) -> None:
         """A panel's binding registers here to have its state saved in and restored from session files."""
@@ -151,7 +163,10 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         self._view_separator = self.view_menu.addSeparator()
         self._action(self.view_menu, "Reset layout", self.reset_layout)
-        help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "What am I looking at? (focused panel)", self.help_for_focus, "F1")
+        help_menu.addSeparator()
+        self._help_separator = help_menu.addSeparator()
         self._action(help_menu, "About lmscope", self.show_about)
 
     def _build_status_bar(self) -> None:
@@ -159,49 +174,57 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel(describe_device(self.device))
         self.model_label = QLabel("no model")
         self.job_label = QLabel("")
+        self.waiting_label = QLabel("")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(False)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.runner.cancel)
-        for widget in (self.job_label, self.progress, self.cancel_button):
+        for widget in (self.job_label, self.waiting_label, self.progress, self.cancel_button):
             widget.setVisible(False)
             status.addPermanentWidget(widget)
         status.addPermanentWidget(self.model_label)
         status.addPermanentWidget(self.device_label)
 
-    # --- jobs ----------------------------------------------------------------------------------------------
+    # --- jobs ---------------------------------------------------------------------------------------------
     def start_job(self, title: str, factory: Callable[[], Iterator[Any]],
-                  handler: Callable[[list[Any]], None] | None = None) -> bool:
-        """Run ``factory()`` in the worker; its events go in batches to ``handler`` (default: the document).
+                  handler: Callable[[list[Any]], None] | None = None, *, kind: str | None = None,
+                  supersede: bool = False) -> Job:
+        """Queue ``factory()`` for the worker and return its handle; its event batches go to ``handler``.
 
-        ``handler`` must be a bound method of an object on the GUI thread. Returns False when another job runs.
+        ``handler`` defaults to the document. See :meth:`JobRunner.start_job` for ``kind`` and ``supersede``.
         """
-        if not self.runner.start(title, factory, handler or self.document.apply_events):
-            self.statusBar().showMessage(f"Busy with “{self.runner.title}”; cancel it or wait.", 5000)
-            return False
-        return True
+        job = self.runner.start_job(title, factory, kind=kind, supersede=supersede)
+        job.events.connect(handler or self.document.apply_events)
+        return job
 
-    def open_demo(self) -> bool:
-        return self.start_job("Loading the demo", lambda: open_model_job("demo", self.device))
+    def open_demo(self) -> Job:
+        job = self.start_job("Loading the demo", lambda: open_model_job("demo", self.device), kind="model")
+        job.finished.connect(self._on_demo_loaded)
+        return job
 
-    def open_model_folder(self, folder: str) -> bool:
-        return self.start_job(f"Loading {folder}", lambda: open_model_job(folder, self.device))
+    def _on_demo_loaded(self, completed: bool) -> None:
+        if completed:
+            self.document.set_dirty(False)  # the built-in demo is not unsaved work
+            self.demoReady.emit()
 
-    def run_prompt(self, text: str) -> bool:
+    def open_model_folder(self, folder: str) -> Job:
+        return self.start_job(f"Loading {folder}", lambda: open_model_job(folder, self.device), kind="model")
+
+    def run_prompt(self, text: str) -> Job | None:
         loaded = self.document.loaded
         if loaded is None:
             self.statusBar().showMessage("Load a model first (Model → Load model folder…).", 5000)
-            return False
-        return self.start_job("Running the prompt", lambda: capture_job(loaded, text))
+            return None
+        return self.start_job("Running the prompt", lambda: capture_job(loaded, text), kind="capture")
 
-    def train(self, config: TinyGPTConfig, settings: TrainSettings, label: str) -> bool:
+    def train(self, config: TinyGPTConfig, settings: TrainSettings, label: str) -> Job:
         device = settings.device or str(self.device)
         settings = dataclasses.replace(settings, device=device)
-        started = self.start_job(f"Training {label}", lambda: train_job(config, settings, label))
-        if started:
-            self.document.reset_history(TrainingHistory(label=label), total_steps=settings.steps)
-        return started
+        job = self.start_job(f"Training {label}", lambda: train_job(config, settings, label))
+        job.started.connect(lambda: self.document.reset_history(TrainingHistory(label=label),
+                                                                total_steps=settings.steps))
+        return job
 
     def ask_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Load a TinyGPT model folder")
@@ -222,12 +245,17 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.train(dialog.config, dialog.settings, dialog.label)
 
-    def _on_job_started(self, title: str) -> None:
-        self.job_label.setText(title)
+    def _show_queue(self) -> None:
+        """The status bar: the running job, how many wait, its progress and Cancel."""
+        running, waiting = self.runner.running, len(self.runner.waiting)
+        if running is not None and not self.job_label.isVisible():
+            self.job_label.setText(running.title)
         for widget in (self.job_label, self.progress, self.cancel_button):
-            widget.setVisible(True)
-        self.train_action.setEnabled(False)
-        self.load_action.setEnabled(False)
+            widget.setVisible(running is not None)
+        self.waiting_label.setText(f"+{waiting} waiting" if waiting else "")
+        self.waiting_label.setToolTip("\n".join(job.title for job in self.runner.waiting))
+        self.waiting_label.setVisible(bool(waiting))
+        self._update_model_actions()
 
     def _on_progress(self, fraction: float, message: str) -> None:
         if fraction < 0:
@@ -237,22 +265,10 @@ class MainWindow(QMainWindow):
             self.progress.setValue(int(fraction * 1000))
         self.job_label.setText(message)
 
-    def _job_ended(self) -> None:
-        for widget in (self.job_label, self.progress, self.cancel_button):
-            widget.setVisible(False)
-        self.train_action.setEnabled(True)
-        self.load_action.setEnabled(True)
-        self._update_model_actions()
-
-    def _on_job_finished(self, title: str, completed: bool) -> None:
-        self._job_ended()
-        self.statusBar().showMessage(f"{title}: done" if completed else f"{title}: cancelled", 5000)
-        if completed and title == "Loading the demo":
-            self.document.set_dirty(False)  # the built-in demo is not unsaved work
-            self.demoReady.emit()
+    def _on_job_finished(self, job: Job, completed: bool) -> None:
+        self.statusBar().showMessage(f"{job.title}: done" if completed else f"{job.title}: cancelled", 5000)
 
     def _on_job_failed(self, failure: JobFailure) -> None:
-        self._job_ended()
         self.statusBar().showMessage(f"{failure.title} failed: {failure.message}")
         box = QMessageBox(QMessageBox.Icon.Warning, f"{failure.title} failed", failure.message,
                           QMessageBox.StandardButton.Close, self)
@@ -264,9 +280,9 @@ class MainWindow(QMainWindow):
 
     def _update_model_actions(self) -> None:
         has_model = self.document.loaded is not None
-        self.run_action.setEnabled(has_model and not self.runner.busy)
+        self.run_action.setEnabled(has_model)
         self.run_action.setToolTip("" if has_model else NO_MODEL_TIP)
-        self.attach_action.setEnabled(not has_model and not self.runner.busy)
+        self.attach_action.setEnabled(not has_model)
 
     def _on_model_changed(self) -> None:
         self._update_model_actions()
@@ -282,11 +298,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{path.name if path else 'untitled'}[*] — lmscope")
         self.setWindowModified(self.document.dirty)
 
-    def open_session(self, path: str | Path) -> bool:
+    def open_session(self, path: str | Path) -> Job:
         return self.start_job(f"Opening {Path(path).name}", lambda: open_session_job(path, self.device),
-                              self._on_session_events)
+                              self._on_session_events, kind="open-session", supersede=True)
 
-    def save_session(self, path: str | Path, include_weights: bool = True) -> bool:
+    def save_session(self, path: str | Path, include_weights: bool = True) -> Job:
         session, loaded = session_from_window(self), self.document.loaded
         return self.start_job(f"Saving {Path(path).name}",
                               lambda: save_session_job(session, path, include_weights, loaded=loaded),
@@ -346,10 +362,11 @@ class MainWindow(QMainWindow):
         if folder:
             self.attach_model(folder)
 
-    def attach_model(self, folder: str) -> bool:
+    def attach_model(self, folder: str) -> Job:
         entry = self.document.current_trace
         expected = entry.trace.model_config if entry else None
-        return self.start_job(f"Attaching {Path(folder).name}", lambda: attach_model_job(folder, self.device, expected))
+        return self.start_job(f"Attaching {Path(folder).name}",
+                              lambda: attach_model_job(folder, self.device, expected), kind="model")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
         urls = event.mimeData().urls()
@@ -382,8 +399,30 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, f"Export {dock.windowTitle()}", f"{dock.windowTitle()}.png",
                                               "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
-            export_widget(dock.widget(), path)
+            export_widget(dock.panel, path)
             self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def _make_help_action(self, name: str, title: str) -> QAction:
+        action = QAction(f"{title}…", self)
+        action.triggered.connect(lambda: self.show_panel_help(name))
+        return action
+
+    def show_panel_help(self, name: str) -> bool:
+        """The panel's help page in the (one) help window."""
+        from lmscope.gui.help import HelpWindow
+
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        dock = self.docks.get(object_name(name))
+        return self.help_window.show_page(name, dock.windowTitle() if dock else name)
+
+    def help_for_focus(self) -> bool:
+        """F1: the help of the panel that holds the keyboard focus (or the raised attention panel)."""
+        focus = QApplication.focusWidget()
+        for dock in self.docks.values():
+            if focus is not None and dock.isAncestorOf(focus):
+                return self.show_panel_help(dock.name)
+        return self.show_panel_help("attention")
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About lmscope", about.about_html(self.device))

@@ -29,7 +29,6 @@ from lmscope.widgets.attention.heatmap import display_token
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
 
-OBJECT_NAME = "dock.attention"
 THUMBNAIL = 48
 
 
@@ -38,7 +37,7 @@ class AttentionBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = AttentionPanel(STAGE_LABELS, SUMMARY_METRICS, CONDITIONS, VARIABLES)
-        self.dock = window.add_panel(self.panel, "Attention", OBJECT_NAME, Qt.DockWidgetArea.TopDockWidgetArea)
+        self.dock = window.add_panel("attention", self.panel, "Attention")
         if window.settings.value("window/state") is None:
             # First start: once the window has its real size, give the heart of the app most of the height
             # (before show, QMainWindow ignores resizeDocks; a saved layout is left as the user made it).
@@ -244,8 +243,9 @@ class AttentionBinding(QObject):
         texts = [trace.meta.get("batch_texts", [trace.text])[0] or trace.text,
                  self.panel.masks.second_prompt.text()]
         side = self.panel.masks.pad_side.currentText()
-        return self.window.start_job("Running with a mask", lambda: masked_capture_job(loaded, texts, spec, side),
-                                     self.on_mask_events)
+        self.window.start_job("Running with a mask", lambda: masked_capture_job(loaded, texts, spec, side),
+                              self.on_mask_events, kind="masked-capture", supersede=True)
+        return True
 
     def on_mask_events(self, events: list[Any]) -> None:
         vocab = self.vocab or ()

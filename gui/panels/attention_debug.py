@@ -24,6 +24,7 @@ from lmscope.backend.jobs import TraceCaptured
 from lmscope.widgets.attention.heatmap import display_token
 
 if TYPE_CHECKING:
+    from lmscope.gui.worker import Job
     from lmscope.gui.panels.attention import AttentionBinding
 
 DIRECT_COMMANDS = ("step", "layer")
@@ -42,7 +43,7 @@ class DebugTools(QObject):
         self.ablation = AblationSpec()
         self.steps: list[GenerationStep] = []
         self.generated: list[str] = []
-        self._job = ""  # title of the job this object started, while it runs
+        self._job: Job | None = None  # the debugger job this object started, while it is active
         self._prompt: Any = None  # the trace the current generation started from
         self.view.commandRequested.connect(self.on_command)
         self.view.editor.breakpointRequested.connect(self.add_breakpoint)
@@ -52,8 +53,6 @@ class DebugTools(QObject):
         self.ablation_view.runRequested.connect(self.run_ablation)
         self.ablation_view.mode.currentTextChanged.connect(self.on_mode)
         self.generation_view.generateRequested.connect(self.generate)
-        self.window.runner.jobFinished.connect(self.on_job_ended)
-        self.window.runner.jobFailed.connect(self.on_job_failed)
 
     # --- debugger ------------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -89,9 +88,12 @@ class DebugTools(QObject):
             return
         target = (self.doc.selection.layer, self.doc.selection.head) if command == "run_to" else None
         title = "Debugger: continue" if command == "continue" else "Debugger: run to head"
-        if self.window.start_job(title, lambda: debug_job(debugger, command, target), self.on_debug_events):
-            self._job = title
-            self.view.set_busy(True)
+        job = self.window.start_job(title, lambda: debug_job(debugger, command, target), self.on_debug_events,
+                                    kind="debugger")
+        for signal in (job.finished, job.failed, job.cancelled):
+            signal.connect(self.on_job_over)
+        self._job = job
+        self.view.set_busy(True)
 
     def reset_view(self, message: str) -> None:
         self.last_pause = None
@@ -104,13 +106,10 @@ class DebugTools(QObject):
             if isinstance(event, DebugPaused):
                 self.show_pause(event.pause)
 
-    def on_job_ended(self, title: str, _completed: bool) -> None:
-        if title == self._job:
-            self._job = ""
+    def on_job_over(self, *_: object) -> None:
+        if self._job is not None and not self._job.active:
+            self._job = None
             self.view.set_busy(False)
-
-    def on_job_failed(self, failure: Any) -> None:  # noqa: ANN401 - lmscope.gui.worker.JobFailure
-        self.on_job_ended(failure.title, False)
 
     def show_pause(self, pause: Pause) -> None:
         self.last_pause = pause
@@ -225,8 +224,9 @@ class DebugTools(QObject):
         position = self.binding.row(trace)
         spec = self.ablation
         label = f"ablate {' '.join(spec.to_text())} ({spec.mode})"
-        return self.window.start_job("Re-running with ablation",
-                                     lambda: ablation_job(loaded, inp, spec, position, label), self.on_ablation)
+        self.window.start_job("Re-running with ablation", lambda: ablation_job(loaded, inp, spec, position, label),
+                              self.on_ablation, kind="ablation", supersede=True)
+        return True
 
     def on_ablation(self, events: list[Any]) -> None:
 
@@ -256,8 +256,9 @@ class DebugTools(QObject):
         spec = self.ablation if self.generation_view.with_ablation.isChecked() else None
         self.steps, self.generated = [], []
         self._prompt = trace
-        return self.window.start_job("Generating", lambda: generate_job(loaded, prompt, settings, spec),
-                                     self.on_generation)
+        self.window.start_job("Generating", lambda: generate_job(loaded, prompt, settings, spec), self.on_generation,
+                              kind="generation", supersede=True)
+        return True
 
     def on_generation(self, events: list[Any]) -> None:
         for event in events:

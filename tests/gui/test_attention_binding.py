@@ -129,12 +129,13 @@ def _endless():
 
 def test_busy_worker_and_session_state_round_trip(demo_window, binding, qtbot):
     panel = binding.panel
-    assert demo_window.start_job("Endless", _endless)
-    panel.debugger.buttons["continue"].click()
-    assert "Busy" in demo_window.statusBar().currentMessage()
-    assert panel.debugger.buttons["continue"].isEnabled()
-    with qtbot.waitSignal(demo_window.runner.jobFinished, timeout=10_000):
-        demo_window.runner.cancel()
+    endless = demo_window.start_job("Endless", _endless)
+    panel.debugger.buttons["continue"].click()  # queued behind the busy worker, not refused
+    (queued,) = demo_window.runner.waiting
+    assert queued.kind == "debugger" and queued is binding.tools._job
+    with qtbot.waitSignal(queued.finished, timeout=30_000):
+        endless.cancel()
+    assert panel.debugger.buttons["continue"].isEnabled() and binding.tools._job is None
     panel.set_stage("masked")
     panel.colormap_box.setCurrentText("magma")
     panel.log_box.setChecked(True)

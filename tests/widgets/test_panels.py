@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from lmscope.widgets.histograms import HistogramsPanel, SiteHistogram, Timeline
+from lmscope.backend.stats import STAT_COLUMNS, STAT_FIELDS, HistogramStats
+from lmscope.widgets.histograms import HistogramsPanel, HistogramsState, SiteHistogram, Timeline
 from lmscope.widgets.training import TrainingPanel
 
 SITES = {"resid_pre": "residual in", "mlp_post": "MLP post-activation"}
@@ -23,7 +24,7 @@ def hist(center: float, n: int = 1000) -> SiteHistogram:
 
 @pytest.fixture
 def panel(qtbot):
-    p = HistogramsPanel(SITES)
+    p = HistogramsPanel(SITES, STAT_COLUMNS)
     qtbot.addWidget(p)
     data = {(layer, site): hist(layer * 3 + i) for layer in range(2) for i, site in enumerate(SITES)}
     p.set_histograms("demo", 2, data)
@@ -107,3 +108,21 @@ def test_training_panel_streams(qtbot):
     assert p.step_label.text() == "step 50 / 100" and "12,345" in p.speed_label.text()
     p.log_loss.setChecked(True)
     assert p.loss_plot.getPlotItem().ctrl.logYCheck.isChecked()
+
+
+def test_stat_columns_are_derived_once_from_the_dataclass():
+    # Format 1 sessions store exactly these columns in this order; a new field must bump the format.
+    assert STAT_FIELDS == ("n", "mean", "std", "min", "max", "kurtosis", "frac_zero", "frac_outlier",
+                           "frac_nonfinite", "dead_frac")
+    assert all(hasattr(HistogramStats, name) or name in STAT_FIELDS for name, _, _ in STAT_COLUMNS)
+
+
+def test_histograms_state_round_trips_and_refuses_hostile_values(panel):
+    panel.set_state(HistogramsState(site="mlp_post", log_y=True, tab=1), layer=1)
+    state = panel.state(compare_to=3)
+    assert (state.site, state.log_y, state.tab, state.compare_to, panel.layer) == ("mlp_post", True, 1, 3, 1)
+    assert HistogramsState.from_tree(state.to_tree()) == state
+    from lmscope.widgets.state import StateError
+    for bad in ({"tab": 7}, {"log_y": "yes"}, {"compare_to": float("inf")}, {"site": "x" * 10_000}, []):
+        with pytest.raises(StateError):
+            HistogramsState.from_tree(bad)
