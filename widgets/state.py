@@ -63,11 +63,6 @@ def field_range(cls: type["PanelState"], name: str) -> tuple[Any, Any]:
     return next(f for f in dataclasses.fields(cls) if f.name == name).metadata["range"]
 
 
-def field_choices(cls: type["PanelState"], name: str) -> tuple[str, ...]:
-    """The choices of a ``choice`` field, default first."""
-    return next(f for f in dataclasses.fields(cls) if f.name == name).metadata["choices"]
-
-
 @dataclasses.dataclass(frozen=True)
 class PanelState:
     """Base of every panel's state. Subclasses are frozen dataclasses whose fields use the types above."""
