@@ -7,7 +7,7 @@ from the mean; dead units are features that are exactly 0 for every token (the d
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -58,6 +58,18 @@ class HistogramStats:
     @property
     def max_abs(self) -> float:
         return max(abs(self.min), abs(self.max))
+
+
+# The scalar statistics in field order: the session file's "stats" columns and the training history's are exactly
+# these (a session of format 1 stores them in this order; tests/sessions pins it).
+STAT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(HistogramStats) if f.name not in ("edges", "counts"))
+
+# What the histograms table shows: (statistic, header, shown in percent). Each is a field or property above.
+STAT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("mean", "mean", False), ("std", "std", False), ("kurtosis", "ex. kurtosis", False),
+    ("max_abs", "max |x|", False), ("frac_zero", "exactly 0", True), ("dead_frac", "dead units", True),
+    ("frac_outlier", "beyond 6σ", True),
+)
 
 
 def histogram_stats(x: np.ndarray, bins: int = 64) -> HistogramStats:

@@ -7,9 +7,8 @@ import tempfile
 from pathlib import Path
 
 from lmscope.backend.device import pick_device
+from lmscope.gui.docks import PANELS, RAISED, object_name
 
-# Every panel, by the name its binding is known under (window.bindings[name]), in the order they are installed.
-PANELS = ("histograms", "training", "notes", "flashsim", "tokenizer", "attention")
 SCREENSHOT_TIMEOUT_MS = 120_000
 
 
@@ -32,9 +31,10 @@ def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types impo
 
     ensure_gui_collector(QApplication.instance())
     window = MainWindow(device, settings)
-    window.bindings = {name: importlib.import_module(f"lmscope.gui.panels.{name}").install(window) for name in PANELS}
-    if "dock.training" in window.docks:  # of the tabs sharing its corner, live training is what a new user wants
-        window.docks["dock.training"].raise_()
+    window.bindings = {place.name: importlib.import_module(f"lmscope.gui.panels.{place.name}").install(window)
+                       for place in PANELS}
+    for name in RAISED:
+        window.docks[object_name(name)].raise_()
     window.finish_layout()
     return window
 
@@ -42,6 +42,12 @@ def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types impo
 def run_gui(device: str | None = None, model: str | None = None, screenshot_dir: str | None = None,
             session: str | None = None) -> int:
     configure_qt(offscreen=screenshot_dir is not None and "QT_QPA_PLATFORM" not in os.environ)
+    from lmscope.gui.preflight import problems
+
+    blocked = problems()
+    if blocked is not None:  # Qt would abort with a misleading message, or hang without a display
+        print(blocked, file=sys.stderr)
+        return 1
     import torch
     from PySide6.QtWidgets import QApplication
 

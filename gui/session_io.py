@@ -1,12 +1,13 @@
 """Between the open window and a session file: collect what to save, and apply what was opened."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QTimer
+from PySide6.QtCore import QByteArray
 
 from lmscope.sessions import ModelPart, SavedTrace, Session
 from lmscope.sessions.jobs import SessionOpened
+from lmscope.widgets.state import StateError
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
@@ -31,32 +32,37 @@ def session_from_window(window: "MainWindow") -> Session:
         selection={"layer": doc.selection.layer, "head": doc.selection.head, "position": doc.selection.position},
         # States of panels this version does not have (a teammate's newer lmscope) are carried through untouched.
         panels={**(doc.session.panels if doc.session is not None else {}),
-                **{name: part.session_state() for name, part in window.session_parts.items()}},
+                **{name: _tree_of(part) for name, part in window.session_parts.items()}},
         notes=doc.notes,
         bookmarks=list(doc.bookmarks),
     )
 
 
-def apply_session(window: "MainWindow", opened: SessionOpened) -> list[str]:
-    """Show ``opened`` in the window; returns one sentence per panel whose saved state could not be applied.
+def _tree_of(part: Any) -> dict[str, Any]:  # noqa: ANN401 - a SessionPart
+    if not hasattr(part, "state_type"):  # TRANSITION: a binding not yet on a state object
+        return part.session_state()
+    return part.state().to_tree()
 
-    Panel state comes from a file like everything else: one panel failing on it must not stop the others (nor
-    leave the job runner busy, as an exception out of this handler did), so each panel is restored on its own and
-    a failure is reported in the status bar with the panel's name.
-    """
+
+def apply_session(window: "MainWindow", opened: SessionOpened) -> None:
     session = opened.session
     window.document.load_session(session, opened.loaded)
     if session.layout:
         window.restoreState(QByteArray(session.layout), window.layout_version)
-    problems = []
-    for name, state in session.panels.items():
+    for name, tree in session.panels.items():
         part = window.session_parts.get(name)
         if part is None:  # a panel this version does not have: its state is kept in the file, not shown
             continue
+        # Each panel on its own: one that cannot show its part says so in its notice line, the others go on. The
+        # old notice is cleared first, so a panel may set its own while it applies its state.
+        window.panel_notice(name, "")
         try:
-            part.restore_session_state(state)
-        except Exception as exc:  # noqa: BLE001 - a hostile state must not take the other panels down
-            problems.append(f"The {name} panel could not restore its saved settings ({type(exc).__name__}).")
-    if problems:  # after the job's own "done", which would otherwise replace it at once
-        QTimer.singleShot(0, lambda: window.statusBar().showMessage(" ".join(problems), 15_000))
-    return problems
+            if not hasattr(part, "state_type"):  # TRANSITION: a binding not yet on a state object
+                part.restore_session_state(tree)
+                continue
+            part.apply_state(part.state_type.from_tree(tree))
+        except StateError as exc:
+            window.panel_notice(name, f"This panel's part of the session was not restored: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a panel's bug must not stop the other panels from restoring
+            window.panel_notice(name, f"This panel's part of the session was not restored ({type(exc).__name__}: "
+                                      f"{str(exc)[:200]}).")

@@ -42,6 +42,8 @@ UNSAFE_SIZE = "{where} declares {size}, more than the {limit} lmscope reads in o
 
 
 def _fail(text: str, kind: type[SessionFormatError] = SessionFormatError) -> SessionFormatError:
+    if len(text) > 400:  # a path a file made absurdly long stays readable
+        text = text[:240] + " … " + text[-150:]
     return kind(text + ("" if text.endswith(".") else "."))
 
 

@@ -129,15 +129,20 @@ def _read_trace(group: h5py.Group, limits: Limits) -> SavedTrace:
     return SavedTrace(trace=trace, histograms=_read_histograms(group_at(group, "histograms"), limits))
 
 
+# The sizes a trace's panels loop over, with TinyGPT's upper bounds; a Hugging Face model's description has the same
+# keys (and 0 experts for a dense model).
+TRACE_SIZES = ("vocab_size", "d_model", "n_layer", "n_head", "n_kv_head", "d_mlp", "n_experts", "top_k")
+
+
 def check_trace_config(config: dict[str, Any], where: str) -> None:
-    """The sizes a trace's panels loop over (layers, heads, vocabulary…) are integers in TinyGPT's ranges, so a
-    hostile ``n_layer = 1e300`` is refused here, not looped over by a panel."""
-    for key, (low, high) in INT_RANGES.items():
-        if key in config and key != "n_ctx":  # a Hugging Face model's context may exceed TinyGPT's
-            value = config[key]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    """The sizes a trace's panels loop over (layers, heads, vocabulary…) are integers in range, so a hostile
+    ``n_layer = 1e300`` is refused here, not looped over by a panel."""
+    for key in TRACE_SIZES:
+        if key in config:
+            value, high = config[key], INT_RANGES[key][1]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
                 raise SessionFormatError(f"{where} has a model config whose {key} is {value!r:.40}, outside "
-                                         f"{low}…{high}.")
+                                         f"0…{high}.")
 
 
 def _read_histograms(group: h5py.Group, limits: Limits) -> dict[str, HistogramStats]:

@@ -31,11 +31,10 @@ _LAYER = re.compile(r"blocks\.(\d+)\.")
 _TRAILING: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("hook_embed", ("d_model",)), ("hook_pos_embed", ("d_model",)), ("hook_resid_pre", ("d_model",)),
     ("hook_resid_mid", ("d_model",)), ("hook_resid_post", ("d_model",)), ("hook_attn_out", ("d_model",)),
-    ("hook_mlp_out", ("d_model",)), ("hook_normalized", ("d_model",)), ("hook_scale", ("1",)),
+    ("hook_mlp_out", ("d_model",)), ("hook_normalized", ("d_model",)),
     ("attn.hook_q", ("n_head", "d_head")), ("attn.hook_z", ("n_head", "d_head")),
     ("attn.hook_k", ("n_kv_head", "d_head")), ("attn.hook_v", ("n_kv_head", "d_head")),
-    ("mlp.hook_pre", ("d_mlp",)), ("mlp.hook_post", ("d_mlp",)), ("mlp.hook_pre_linear", ("d_mlp",)),
-    ("moe.hook_router_logits", ("n_experts",)), ("logits", ("vocab_size",)),
+    ("mlp.hook_pre", ("d_mlp",)), ("mlp.hook_post", ("d_mlp",)), ("logits", ("vocab_size",)),
 )
 
 
@@ -89,9 +88,10 @@ def _check_everything(session: Session, verdict: Verdict) -> None:
 
 def _config_sizes(config: dict[str, Any]) -> dict[str, int]:
     sizes = {k: v for k, v in config.items() if isinstance(v, int) and not isinstance(v, bool)}
-    if sizes.get("d_model") and sizes.get("n_head"):
+    if sizes.get("d_model") and sizes.get("n_head") and "d_head" not in sizes:
         sizes["d_head"] = sizes["d_model"] // sizes["n_head"]
-    sizes["1"] = 1
+    if config.get("ffn") == "moe":  # a mixture's shared experts may have their own width (Qwen2-MoE's do)
+        sizes.pop("d_mlp", None)
     return sizes
 
 
@@ -154,8 +154,8 @@ def _check_model(session: Session, verdict: Verdict) -> None:
     from lmscope.sessions.models import check_weight_shapes, expected_weight_shapes
 
     part = session.model
-    if part is None:
-        return
+    if part is None or part.config.get("kind", "tinygpt") != "tinygpt":
+        return  # a Hugging Face model's session records its folder, not its weights
     try:
         config = TinyGPTConfig.from_dict(part.config)
         vocab = CharTokenizer.from_json(part.tokenizer_json).vocab_size

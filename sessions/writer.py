@@ -19,14 +19,14 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from lmscope.backend.stats import STAT_FIELDS
 from lmscope.sessions.atomic import GuardedFile, check_output_path, remove_stale_temps, temp_path, write_error
 from lmscope.sessions.hdf5 import put_attr, tag, write_array, write_strings, write_text, write_tree
 from lmscope.sessions.session import ModelPart, SavedTrace, Session
 
 FORMAT = "lmscope-session"
 FORMAT_VERSION = 1
-HIST_FIELDS = ("n", "mean", "std", "min", "max", "kurtosis", "frac_zero", "frac_outlier", "frac_nonfinite",
-               "dead_frac")
+HIST_FIELDS = STAT_FIELDS  # the columns of every histogram "stats" array, in the dataclass's order
 
 
 def app_version() -> str:

@@ -6,6 +6,7 @@ not raw counts, are drawn so that two captures with different token counts compa
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,14 +18,19 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from lmscope.widgets.state import PanelState, bounded, text
 from lmscope.widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, lookup_table, make_plot_widget, muted
 
-# Table columns: (stat key, header, is a fraction shown in percent)
-COLUMNS = [
-    ("mean", "mean", False), ("std", "std", False), ("kurtosis", "ex. kurtosis", False),
-    ("max_abs", "max |x|", False), ("frac_zero", "exactly 0", True), ("dead_frac", "dead units", True),
-    ("frac_outlier", "beyond 6σ", True),
-]
+
+
+@dataclass(frozen=True)
+class HistogramsState(PanelState):
+    """What the histograms panel shows: the site, the y scale, the tab, and the capture it compares with."""
+
+    site: str = text("resid_pre", max_chars=64)
+    log_y: bool = False
+    tab: int = bounded(0, 0, 1)
+    compare_to: int = bounded(-1, -1, 1_000_000)  # index of the compared capture in the document, −1 for none
 
 
 @dataclass(frozen=True)
@@ -53,9 +59,11 @@ class HistogramsPanel(QWidget):
     selectionChanged = Signal(int, str)  # layer, site key
     compareChanged = Signal(int)  # index into the compare options, −1 for none
 
-    def __init__(self, sites: dict[str, str], parent: QWidget | None = None) -> None:
+    def __init__(self, sites: dict[str, str], columns: Sequence[tuple[str, str, bool]],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._sites = dict(sites)  # key -> human label, in forward order
+        self._columns = tuple(columns)  # (statistic, header, shown in percent), from the binding
         self._data: dict[tuple[int, str], SiteHistogram] = {}
         self._reference: dict[tuple[int, str], SiteHistogram] = {}
         self._label = self._ref_label = ""
@@ -94,8 +102,8 @@ class HistogramsPanel(QWidget):
         self.reference_curve = pg.PlotDataItem(stepMode="center", pen=REFERENCE_PEN, name="compare")
         self.hist_plot.addItem(self.current_curve)
         self.hist_plot.addItem(self.reference_curve)
-        self.table = QTableWidget(0, len(COLUMNS) + 1)
-        self.table.setHorizontalHeaderLabels(["site"] + [c[1] for c in COLUMNS])
+        self.table = QTableWidget(0, len(self._columns) + 1)
+        self.table.setHorizontalHeaderLabels(["site"] + [c[1] for c in self._columns])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -183,6 +191,16 @@ class HistogramsPanel(QWidget):
             self.site_box.setCurrentIndex(index)
 
     # --- what is selected ----------------------------------------------------------------------------------
+    def state(self, compare_to: int = -1) -> HistogramsState:
+        return HistogramsState(site=self.site, log_y=self.log_box.isChecked(), tab=self.tabs.currentIndex(),
+                               compare_to=compare_to)
+
+    def set_state(self, state: HistogramsState, layer: int) -> None:
+        """Show ``state`` (a site this panel does not list keeps the current one)."""
+        self.select(layer, state.site)
+        self.log_box.setChecked(state.log_y)
+        self.tabs.setCurrentIndex(state.tab)
+
     @property
     def layer(self) -> int:
         return max(0, self.layer_box.currentIndex())
@@ -231,7 +249,7 @@ class HistogramsPanel(QWidget):
                 rows.append((key, f"  ↳ {self._ref_label}", self._reference[(self.layer, key)], True))
         self.table.setRowCount(len(rows))
         for r, (key, label, hist, is_ref) in enumerate(rows):
-            cells = [label] + [fmt(hist.stats.get(stat, float("nan")), pct) for stat, _, pct in COLUMNS]
+            cells = [label] + [fmt(hist.stats.get(stat, float("nan")), pct) for stat, _, pct in self._columns]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, key)

@@ -5,7 +5,6 @@ The GUI's document appends training events to it; the demo ships one (``history.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from lmscope.backend.errors import ModelLoadError
-from lmscope.backend.stats import HistogramStats
+from lmscope.backend.stats import STAT_FIELDS, HistogramStats
 from lmscope.backend.training.events import HistogramSnapshot, TrainProgress
 
-_STAT_FIELDS = [f.name for f in dataclasses.fields(HistogramStats) if f.name not in ("edges", "counts")]
+_STAT_FIELDS = STAT_FIELDS
 
 
 @dataclass

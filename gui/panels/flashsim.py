@@ -5,10 +5,11 @@ A run is computed whole (small ones at once, larger ones through the worker) and
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.flashsim import (
@@ -19,8 +20,8 @@ from lmscope.widgets.flashsim.panel import FlashCurves, FlashFrame, FlashSetup, 
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
+    from lmscope.gui.worker import Job
 
-OBJECT_NAME = "dock.flashsim"
 PANEL_MAX_N = 1024  # longer sequences: `lmscope flashsim`, which can count without stepping
 PANEL_MAX_TILES = 65_536  # N = 1024 with 4 × 4 tiles; a stored step costs ~300 bytes
 SYNC_MAX_TILES = 400  # ≈ 20 ms of stepping: computed at once, larger runs go through the worker
@@ -208,16 +209,13 @@ class FlashSimBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = FlashSimPanel(max_n=PANEL_MAX_N)
-        dock = window.add_panel(self.panel, "FlashAttention", OBJECT_NAME, Qt.DockWidgetArea.RightDockWidgetArea)
-        if "dock.training" in window.docks:
-            window.tabifyDockWidget(window.docks["dock.training"], dock)
+        window.add_panel("flashsim", self.panel, "FlashAttention")
         self.settings: dict[str, Any] = dict(DEFAULTS)
         self.run: RunLog | None = None
         self._source_label = ""
         self._building: RunLog | None = None
         self._request: tuple[TileConfig, tuple[np.ndarray, ...], dict[str, Any], int, str] | None = None
-        self._job_running = False
-        self._discard = False  # drop what a cancelled, stale job still delivers
+        self._job: Job | None = None  # the background run this panel is waiting for
         self._target: tuple[dict[str, Any], int, str] = (self.settings, 0, "")
         self._shown_settings: dict[str, Any] = dict(DEFAULTS)  # the settings of the run on screen
         self._wanted_head: tuple[dict[str, Any], int] | None = None  # a restored head waiting for its capture
@@ -225,8 +223,6 @@ class FlashSimBinding(QObject):
         self.panel.stepRequested.connect(self.on_step)
         self.panel.seekRequested.connect(self.on_seek)
         self.doc.tracesChanged.connect(self.refresh_sources)
-        window.runner.jobFinished.connect(self._on_runner_idle)
-        window.runner.jobFailed.connect(self._on_job_failed)
         window.register_session_part("flashsim", self)
         self.refresh_sources()
         self.apply(dict(DEFAULTS))
@@ -291,9 +287,9 @@ class FlashSimBinding(QObject):
     # --- computing a run -----------------------------------------------------------------------------------
     def _compute_now(self) -> None:
         config, (q, k, v), settings, step, label = self._take_request()
-        if self._job_running:  # an older, larger run is still computing: it must not replace this one
-            self._discard = True
-            self.window.runner.cancel()
+        if self._job is not None:  # an older, larger run is still computing: it must not replace this one
+            job, self._job = self._job, None
+            job.cancel(discard=True)
         self._absorb(list(flashsim_job(config, q, k, v)))
 
     def _take_request(self) -> tuple[TileConfig, tuple[np.ndarray, ...], dict[str, Any], int, str]:
@@ -304,23 +300,25 @@ class FlashSimBinding(QObject):
         return request
 
     def _start_job(self) -> None:
-        runner = self.window.runner
-        if runner.busy:
-            if self._job_running:
-                self._discard = True
-                runner.cancel()  # restarted with the newest settings once it has stopped
-            self.panel.set_message(f"Waiting for “{runner.title}” to finish before simulating…")
-            return
         config, (q, k, v), _, _, _ = self._take_request()
-        self._discard = False
-        self._job_running = self.window.start_job(JOB_TITLE, lambda: flashsim_job(config, q, k, v),
-                                                  self.on_job_events)
+        # Latest wins: a newer request replaces a waiting run of ours and cancels a running one (its late batches
+        # are dropped by the runner).
+        job = self.window.runner.start_job(JOB_TITLE, lambda: flashsim_job(config, q, k, v), kind="flashsim",
+                                           supersede=True)
+        job.events.connect(partial(self._on_job_events, job))
+        job.finished.connect(partial(self._on_job_finished, job))
+        job.failed.connect(partial(self._on_job_failed, job))
+        self._job = job
+        running = self.window.runner.running
         tiles = count_traffic(config).tiles
-        self.panel.set_message(f"Simulating {tiles:,} tiles in the background (progress in the status bar)…")
+        if running is not None and running.kind != "flashsim":
+            self.panel.set_message(f"Waiting for “{running.title}” to finish before simulating {tiles:,} tiles…")
+        else:
+            self.panel.set_message(f"Simulating {tiles:,} tiles in the background (progress in the status bar)…")
 
-    def on_job_events(self, events: list[Any]) -> None:
+    def _on_job_events(self, job: "Job", events: list[Any]) -> None:
         """The worker's batches (≤ 30 a second); ignored when they belong to a run already replaced."""
-        if not self._discard:
+        if job is self._job:
             self._absorb(events)
 
     def _absorb(self, events: list[Any]) -> None:
@@ -334,22 +332,20 @@ class FlashSimBinding(QObject):
                 log.finish()
                 self._install(log)
 
-    def _on_runner_idle(self, _title: str = "", completed: bool = True) -> None:
-        if self._job_running:
-            cancelled_by_user = not completed and not self._discard  # not by us, to start a newer run
-            self._job_running = self._discard = False
-            if cancelled_by_user:
-                self._revert_settings()
-                self.panel.set_message("Simulation cancelled; the panel still shows the previous run.")
-        if self._request is not None and not self.window.runner.busy:
-            self._start_job()
-
-    def _on_job_failed(self, failure: Any) -> None:
-        if self._job_running:
-            self._job_running = self._discard = False
+    def _on_job_finished(self, job: "Job", completed: bool) -> None:
+        if job is not self._job:
+            return  # a run we replaced ourselves
+        self._job = None
+        if not completed:  # cancelled from the status bar
             self._revert_settings()
-            self.panel.set_message(failure.message, error=True)
-        self._on_runner_idle()
+            self.panel.set_message("Simulation cancelled; the panel still shows the previous run.")
+
+    def _on_job_failed(self, job: "Job", failure: Any) -> None:  # noqa: ANN401 - lmscope.gui.worker.JobFailure
+        if job is not self._job:
+            return
+        self._job = None
+        self._revert_settings()
+        self.panel.set_message(failure.message, error=True)
 
     def _revert_settings(self) -> None:
         """Show the settings of the run on screen again, so controls, run and session state agree."""

@@ -4,21 +4,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 
-from lmscope.backend.stats import SITE_LABELS, SITES, HistogramStats, rebin, site_hook
-from lmscope.widgets.histograms import COLUMNS, HistogramsPanel, SiteHistogram, Timeline
+from lmscope.backend.stats import SITE_LABELS, SITES, STAT_COLUMNS, HistogramStats, rebin, site_hook
+from lmscope.widgets.histograms import HistogramsPanel, HistogramsState, SiteHistogram, Timeline
 
 if TYPE_CHECKING:
     from lmscope.gui.document import TraceEntry
     from lmscope.gui.main_window import MainWindow
 
-OBJECT_NAME = "dock.histograms"
 TIMELINE_BINS = 96
 
 
 def to_view(stats: HistogramStats) -> SiteHistogram:
-    values = {key: float(getattr(stats, key)) for key, _, _ in COLUMNS}
+    values = {key: float(getattr(stats, key)) for key, _, _ in STAT_COLUMNS}
     return SiteHistogram(edges=stats.edges, counts=stats.counts, stats=values)
 
 
@@ -36,8 +35,8 @@ class HistogramsBinding(QObject):
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
         self.doc = window.document
-        self.panel = HistogramsPanel(SITE_LABELS)
-        window.add_panel(self.panel, "Histograms", OBJECT_NAME, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.panel = HistogramsPanel(SITE_LABELS, STAT_COLUMNS)
+        window.add_panel("histograms", self.panel, "Histograms")
         self._compare_to = -1  # index into doc.traces, −1 for none
         self.doc.tracesChanged.connect(self.refresh)
         self.doc.trainingReset.connect(self.refresh_timeline)
@@ -48,17 +47,15 @@ class HistogramsBinding(QObject):
         window.register_session_part("histograms", self)
         self.refresh()
 
-    def session_state(self) -> dict[str, object]:
-        return {"site": self.panel.site, "log_y": self.panel.log_box.isChecked(), "compare_to": self._compare_to,
-                "tab": self.panel.tabs.currentIndex()}
+    state_type = HistogramsState
 
-    def restore_session_state(self, state: dict[str, object]) -> None:
-        self.panel.select(self.doc.selection.layer, str(state.get("site", self.panel.site)))
-        self.panel.log_box.setChecked(bool(state.get("log_y", False)))
-        self.panel.tabs.setCurrentIndex(int(state.get("tab", 0)))
-        compare_to = int(state.get("compare_to", -1))
-        if 0 <= compare_to < len(self.doc.traces) and compare_to != self.doc.current:
-            self._compare_to = compare_to
+    def state(self) -> HistogramsState:
+        return self.panel.state(compare_to=self._compare_to)
+
+    def apply_state(self, state: HistogramsState) -> None:
+        self.panel.set_state(state, layer=self.doc.selection.layer)
+        if 0 <= state.compare_to < len(self.doc.traces) and state.compare_to != self.doc.current:
+            self._compare_to = state.compare_to
             self.refresh()
 
     def on_document_selection(self) -> None:

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 
 from lmscope.widgets.notes import NotesPanel
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
 
-OBJECT_NAME = "dock.notes"
 
 
 class NotesBinding(QObject):
@@ -18,10 +17,7 @@ class NotesBinding(QObject):
         super().__init__(window)
         self.doc = window.document
         self.panel = NotesPanel()
-        dock = window.add_panel(self.panel, "Notes and bookmarks", OBJECT_NAME, Qt.DockWidgetArea.RightDockWidgetArea)
-        if "dock.training" in window.docks:
-            window.tabifyDockWidget(window.docks["dock.training"], dock)
-            window.docks["dock.training"].raise_()
+        window.add_panel("notes", self.panel, "Notes and bookmarks")
         self.panel.notesEdited.connect(self.doc.set_notes)
         self.panel.bookmarkRequested.connect(self.doc.add_bookmark)
         self.panel.bookmarkActivated.connect(self.doc.go_to_bookmark)

@@ -7,10 +7,11 @@ worker: a request made while it is busy waits (the panel's status line says so) 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 
 from lmscope.backend.tokenize.bpe import PRETOKENIZE_RULE, TIE_RULE, BpeModel, Merge, pair_table
 from lmscope.backend.errors import LmscopeError
@@ -24,9 +25,8 @@ from lmscope.widgets.tokenizer.spans import Span
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
-    from lmscope.gui.worker import JobFailure
+    from lmscope.gui.worker import Job, JobFailure
 
-OBJECT_NAME = "dock.tokenizer"
 JIEBA_JOB = "Loading jieba's dictionary"
 BPE_JOB = "Training BPE"
 
@@ -38,11 +38,7 @@ class TokenizerBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = TokenizerPanel()
-        dock = window.add_panel(self.panel, "Tokenizer explorer", OBJECT_NAME, Qt.DockWidgetArea.LeftDockWidgetArea)
-        neighbour = window.docks.get("dock.histograms")
-        if neighbour is not None:
-            window.tabifyDockWidget(neighbour, dock)
-            neighbour.raise_()
+        window.add_panel("tokenizer", self.panel, "Tokenizer explorer")
         self.segmenter = Segmenter()
         self.jieba_state = "unloaded"  # "loading" while a job holds the segmenter, then "ready"
         self.segmented: Segmented | None = None
@@ -52,7 +48,7 @@ class TokenizerBinding(QObject):
         self.bpe_source, self.bpe_requested, self.step = BpeSource(), 0, 0
         self._restore_step = 0
         self._expected_merges: list[tuple[str, str, int]] | None = None
-        self._pending: dict[str, tuple[str, Callable[[], Iterator[Any]], Callable[[], None]]] = {}
+        self.jobs: dict[str, Job] = {}  # the latest job of each kind ("jieba", "bpe") this panel started
         self._follow_capture = True  # show the current capture's text until the user types another
         self._model_spans: list[TokenSpan] = []
         self._compare_stale = True
@@ -79,39 +75,43 @@ class TokenizerBinding(QObject):
         self.doc.modelChanged.connect(self.on_model)
         self.doc.tracesChanged.connect(self.on_traces)
         self.doc.selectionChanged.connect(self.on_selection)
-        self.window.runner.jobFinished.connect(self.on_job_finished)
         # Once the demo is in, load jieba and segment the default text, so the panel opens on real data.
         self.window.demoReady.connect(self.on_demo_ready)
-        self.window.runner.jobFailed.connect(self.on_job_failed)
 
     # --- the one worker ------------------------------------------------------------------------------------
-    def _start(self, kind: str, title: str, factory: Callable[[], Iterator[Any]], on_start: Callable[[], None]) -> bool:
-        """Start a job now, or keep it (one per kind, the latest wins) until the worker is free."""
-        if self.window.start_job(title, factory, self.on_events):
-            self._pending.pop(kind, None)
-            on_start()
-            return True
-        self._pending[kind] = (title, factory, on_start)
-        self.panel.set_status(f"Waiting for “{self.window.runner.title}” to finish: {title.lower()} starts then.")
-        return False
+    def _start(self, kind: str, title: str, factory: Callable[[], Iterator[Any]], on_start: Callable[[], None]) -> Job:
+        """Queue a job of ``kind``; a newer one replaces one still waiting. The panel shows it as under way at
+        once (``on_start``), and a waiting job is already the segmenter's owner: nothing reads it until it is over."""
+        job = self.window.start_job(title, factory, self.on_events, kind=f"tokenizer.{kind}")
+        self.jobs[kind] = job
+        on_start()
+        job.finished.connect(partial(self._on_job_finished, kind, job))
+        job.failed.connect(partial(self._on_job_failed, kind, job))
+        job.cancelled.connect(partial(self._on_job_finished, kind, job, False))
+        running = self.window.runner.running
+        if running is not None and running is not job:
+            self.panel.set_status(f"Waiting for “{running.title}” to finish: {title.lower()} starts then.")
+        return job
 
-    def on_job_finished(self, title: str, completed: bool = True) -> None:
-        if title == JIEBA_JOB and self.jieba_state == "loading":  # cancelled before it was done
+    def _job_over(self, kind: str, job: Job) -> bool:
+        """Undo the "under way" look of ``kind`` unless a newer job of that kind has taken over; True if ours."""
+        if self.jobs.get(kind) is not job:
+            return False
+        del self.jobs[kind]
+        if kind == "jieba" and self.jieba_state == "loading":  # cancelled or failed before it was done
             self.jieba_state = "ready" if self.segmenter.loaded else "unloaded"
             self.panel.jieba.set_ready(self.jieba_state == "ready")
-        if title == BPE_JOB:
+        if kind == "bpe":
             self.panel.bpe.set_training(False)
-        for kind in ("jieba", "bpe"):
-            if kind in self._pending:
-                self._start(kind, *self._pending[kind])
-                return
-        if title in (JIEBA_JOB, BPE_JOB) and not completed:
-            self.panel.set_status(f"{title}: cancelled.")
+        return True
 
-    def on_job_failed(self, failure: "JobFailure") -> None:
-        if failure.title in (JIEBA_JOB, BPE_JOB):
+    def _on_job_finished(self, kind: str, job: Job, completed: bool) -> None:
+        if self._job_over(kind, job) and not completed:
+            self.panel.set_status(f"{job.title}: cancelled.")
+
+    def _on_job_failed(self, kind: str, job: Job, failure: JobFailure) -> None:
+        if self._job_over(kind, job):
             self.panel.set_status(failure.message)
-        self.on_job_finished(failure.title)
 
     def on_events(self, events: list[Any]) -> None:
         for event in events:

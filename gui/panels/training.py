@@ -4,14 +4,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 
 from lmscope.widgets.training import TrainingPanel
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
 
-OBJECT_NAME = "dock.training"
 
 
 class TrainingBinding(QObject):
@@ -19,7 +18,7 @@ class TrainingBinding(QObject):
         super().__init__(window)
         self.doc = window.document
         self.panel = TrainingPanel()
-        window.add_panel(self.panel, "Training", OBJECT_NAME, Qt.DockWidgetArea.RightDockWidgetArea)
+        window.add_panel("training", self.panel, "Training")
         self.doc.trainingReset.connect(self.refresh)
         self.doc.trainingAppended.connect(self.refresh)
         self.doc.snapshotAdded.connect(self.refresh)

@@ -55,7 +55,7 @@ def test_default_view_is_the_issue_setting_at_step_0(binding, window):
     assert counter(panel, "standard") == [standard.reads, standard.writes, standard.total]
     assert counter(panel, "so_far") == [0, 0, 0]
     assert window.session_parts["flashsim"] is binding
-    assert window.docks["dock.flashsim"].widget() is panel
+    assert window.docks["dock.flashsim"].panel is panel
     assert not window.runner.busy  # the default run is computed at once, never blocking the demo's job
 
 

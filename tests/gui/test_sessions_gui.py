@@ -2,21 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
-from PySide6.QtCore import QSettings
 
 from lmscope.backend.demo import demo_dir
-from lmscope.gui.app import build_window, configure_qt
 
 
-def new_window(qtbot, tmp_path, name="second"):
-    configure_qt()
-    w = build_window(torch.device("cpu"), QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat))
-    w.confirm_discard = lambda: True
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    return w
+def new_window(make_window, name="second"):
+    return make_window(name, size=(1400, 900))
 
 
 def idle(window, qtbot):
@@ -51,7 +42,7 @@ def pixels(window, widget) -> np.ndarray:
     return data.reshape(image.height(), image.bytesPerLine()).copy()
 
 
-def test_save_close_reopen_shows_the_same(demo_window, qtbot, tmp_path):
+def test_save_close_reopen_shows_the_same(demo_window, qtbot, tmp_path, make_window):
     demo_window.resize(1400, 900)
     hist = demo_window.bindings["histograms"]
     hist.panel.select(2, "mlp_post")
@@ -64,7 +55,7 @@ def test_save_close_reopen_shows_the_same(demo_window, qtbot, tmp_path):
     assert not demo_window.document.dirty and demo_window.windowTitle().startswith("look.h5")
     demo_window.close()
 
-    again = new_window(qtbot, tmp_path)
+    again = new_window(make_window)
     open_in(again, qtbot, path)
     doc = again.document
     assert (doc.selection.layer, doc.selection.head, doc.selection.position) == (2, 3, 5)
@@ -89,10 +80,10 @@ def test_unreadable_file_keeps_the_current_session(demo_window, qtbot, tmp_path)
     assert demo_window.document.traces == traces_before and demo_window.document.loaded is not None
 
 
-def test_session_without_weights_disables_rerun_until_attached(demo_window, qtbot, tmp_path):
+def test_session_without_weights_disables_rerun_until_attached(demo_window, qtbot, tmp_path, make_window):
     path = tmp_path / "light.h5"
     save(demo_window, qtbot, path, include_weights=False)
-    again = new_window(qtbot, tmp_path)
+    again = new_window(make_window)
     open_in(again, qtbot, path)
     assert again.document.loaded is None and len(again.document.traces) == 1
     panel = again.bindings["histograms"].panel
@@ -105,7 +96,7 @@ def test_session_without_weights_disables_rerun_until_attached(demo_window, qtbo
     assert again.document.loaded is not None and again.run_action.isEnabled()
 
 
-def test_attaching_the_wrong_model_is_refused(window, qtbot, tmp_path):
+def test_attaching_the_wrong_model_is_refused(window, qtbot, tmp_path, make_window):
     from lmscope.backend.models.checkpoint import save_model
     from lmscope.backend.models.config import PRESETS
     from lmscope.backend.models.tinygpt import TinyGPT
@@ -118,7 +109,7 @@ def test_attaching_the_wrong_model_is_refused(window, qtbot, tmp_path):
     other = tmp_path / "other"
     tok = CharTokenizer.train("abc def")
     save_model(other, TinyGPT(PRESETS["tiny"].replace(vocab_size=tok.vocab_size)), tok)
-    again = new_window(qtbot, tmp_path)
+    again = new_window(make_window)
     open_in(again, qtbot, path)
     idle(again, qtbot)
     with qtbot.waitSignal(again.runner.jobFailed, timeout=60_000) as failed:
@@ -147,7 +138,7 @@ def test_unsaved_marker_bookmarks_and_close_asks(demo_window, qtbot, tmp_path):
     demo_window.confirm_discard = lambda: True
 
 
-def test_state_of_an_unknown_panel_survives_open_and_save(demo_window, qtbot, tmp_path):
+def test_state_of_an_unknown_panel_survives_open_and_save(demo_window, qtbot, tmp_path, make_window):
     from lmscope.sessions import open_session
 
     first, second = tmp_path / "a.h5", tmp_path / "b.h5"
@@ -158,7 +149,7 @@ def test_state_of_an_unknown_panel_survives_open_and_save(demo_window, qtbot, tm
 
     with h5py.File(first, "a") as f:  # as a newer lmscope with a "router" panel would have written it
         write_tree(f["ui/panels"].create_group("router"), {"expert": 3, "note": "专家"})
-    again = new_window(qtbot, tmp_path)
+    again = new_window(make_window)
     open_in(again, qtbot, first)
     save(again, qtbot, second)
     reopened = open_session(second)

@@ -83,24 +83,3 @@ def test_hostile_files_then_a_capture(demo_window, qtbot, tmp_path, fuzz):
     assert done.args[1] is True
     qtbot.waitUntil(lambda: len(window.document.traces) == count + 1, timeout=10_000)
 
-
-def test_a_panel_failing_on_its_saved_state_does_not_stop_the_others(demo_window, qtbot, tmp_path, monkeypatch):
-    """An exception from one panel's restore left the job runner busy for good (nothing could be opened, saved or
-    run until restart); now that panel is named in the status bar and the others are restored."""
-    window = demo_window
-    window.bindings["histograms"].panel.select(2, "mlp_post")
-    path = tmp_path / "s.h5"
-    with qtbot.waitSignal(window.runner.jobFinished, timeout=60_000):
-        assert window.save_session(path)
-    window.bindings["histograms"].panel.select(0, "resid_pre")
-
-    def broken(state):
-        raise ValueError("a hostile value")
-
-    monkeypatch.setattr(window.session_parts["tokenizer"], "restore_session_state", broken)
-    with qtbot.waitSignal(window.runner.jobFinished, timeout=60_000):
-        assert window.open_session(path)
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
-    assert window.bindings["histograms"].panel.site == "mlp_post"
-    qtbot.waitUntil(lambda: "The tokenizer panel could not restore its saved settings (ValueError)." in
-                    window.statusBar().currentMessage(), timeout=5_000)

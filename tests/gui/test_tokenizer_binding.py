@@ -6,13 +6,10 @@ import time
 
 import h5py
 import numpy as np
-import torch
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from lmscope.backend.tokenize.bpe import pair_table, parse_word_counts, train_bpe
 from lmscope.backend.jobs import JobProgress
-from lmscope.gui.app import build_window
-from lmscope.gui.panels.tokenizer import BPE_JOB, JIEBA_JOB
 from lmscope.sessions.hdf5 import read_tree, write_tree
 
 LEARNER = "我们一起来学习大语言模型"
@@ -34,8 +31,9 @@ def route(panel) -> list[str]:
     return [arc.word for arc in panel.jieba.dag_view.arcs if arc.on_route]
 
 
-def job_done(title: str):
-    return lambda finished, _completed=True: finished == title
+def job_done(kind: str):
+    """A check for runner.jobFinished: the tokenizer panel's job of ``kind`` ("jieba" or "bpe") ended."""
+    return lambda job, _completed=True: job.kind == f"tokenizer.{kind}"
 
 
 def submit(qtbot, window, text: str) -> None:
@@ -45,7 +43,7 @@ def submit(qtbot, window, text: str) -> None:
     if binding(window).jieba_state == "ready":
         qtbot.keyClick(panel.text_edit, Qt.Key.Key_Return)
         return
-    with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done(JIEBA_JOB)):
+    with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done("jieba")):
         qtbot.keyClick(panel.text_edit, Qt.Key.Key_Return)
         assert binding(window).jieba_state == "loading" and "Loading jieba" in panel.status_label.text()
 
@@ -55,7 +53,7 @@ def train(qtbot, window, source: str, merges: int, words: str = "") -> None:
     bpe.source_box.setCurrentIndex(bpe.source_box.findData(source))
     bpe.words_edit.setText(words)
     bpe.merges_spin.setValue(merges)
-    with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done(BPE_JOB)):
+    with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done("bpe")):
         bpe.train_button.click()
 
 
@@ -110,8 +108,8 @@ def test_a_busy_worker_makes_requests_wait_then_run(window, qtbot):
     assert window.start_job("Endless", _endless)
     panel.text_edit.setText(LEARNER)
     qtbot.keyClick(panel.text_edit, Qt.Key.Key_Return)
-    assert b.jieba_state == "unloaded" and "Waiting for “Endless”" in panel.status_label.text()
-    with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done(JIEBA_JOB)):
+    assert b.jieba_state == "loading" and "Waiting for “Endless”" in panel.status_label.text()
+    with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done("jieba")):
         window.runner.cancel()
     assert words(panel) == BEFORE and panel.status_label.text() == ""
 
@@ -122,7 +120,7 @@ def test_a_user_dictionary_loads_in_the_worker(window, qtbot, tmp_path):
     good, bad = tmp_path / "user.txt", tmp_path / "gbk.txt"
     good.write_text("大语言模型 10 nz\n", encoding="utf-8")
     bad.write_bytes("注意力 3".encode("gbk"))
-    with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done(JIEBA_JOB)):
+    with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done("jieba")):
         panel.jieba.loadDictionaryRequested.emit(str(good))
     assert words(panel) == AFTER and panel.jieba.user_model.rowCount() == 1
     with qtbot.waitSignal(window.runner.jobFailed, timeout=30_000):
@@ -139,7 +137,7 @@ def _plain(value) -> bool:
     return isinstance(value, (str, int, float, bool, np.ndarray))
 
 
-def test_session_state_round_trip(window, qtbot, tmp_path):
+def test_session_state_round_trip(window, qtbot, tmp_path, make_window):
     b, panel = binding(window), binding(window).panel
     submit(qtbot, window, LEARNER)
     panel.jieba.pos_box.setChecked(True)
@@ -159,9 +157,7 @@ def test_session_state_round_trip(window, qtbot, tmp_path):
     with h5py.File(tmp_path / "part.h5", "r") as f:
         stored = read_tree(f["tokenizer"])
 
-    other = build_window(torch.device("cpu"), QSettings(str(tmp_path / "other.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(other)
-    other.show()
+    other = make_window("other")
     restored = binding(other)
     restored.restore_session_state(stored)
     qtbot.waitUntil(lambda: restored.jieba_state == "ready" and restored.bpe is not None

@@ -132,3 +132,16 @@ def test_verifying_reads_everything_in_bounded_memory(tmp_path):
     result = json.loads(done.stdout)
     assert result["ok"] and result["bytes"] >= 96 << 20
     assert result["grew_kib"] < 48 << 10  # < 48 MiB for 96 MiB read; the first pass peaked no higher
+
+
+@pytest.mark.parametrize("family", ["gpt2", "qwen2_moe", "bert"])
+def test_hugging_face_captures_verify_sound(tmp_path, family, capsys):
+    """The invariants hold for the Hugging Face adapter's hooks too (its shared experts have their own width)."""
+    from lmscope.backend.models.hf_tiny import make_tiny_checkpoint
+    from lmscope.gui.cli import main
+
+    folder = make_tiny_checkpoint(tmp_path / family, family)
+    assert main(["capture", "--model", str(folder), "--text", "hello world", "-o", str(tmp_path / "s.h5")]) == 0
+    verdict = verify(tmp_path / "s.h5")
+    assert verdict.ok, verdict.problems
+    assert verdict.checksummed > 30

@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from lmscope.widgets.histograms import HistogramsPanel, SiteHistogram, Timeline
+from lmscope.backend.stats import STAT_COLUMNS, STAT_FIELDS, HistogramStats
+from lmscope.widgets.histograms import HistogramsPanel, HistogramsState, SiteHistogram, Timeline
 from lmscope.widgets.training import TrainingPanel
 
 SITES = {"resid_pre": "residual in", "mlp_post": "MLP post-activation"}
@@ -23,7 +24,7 @@ def hist(center: float, n: int = 1000) -> SiteHistogram:
 
 @pytest.fixture
 def panel(qtbot):
-    p = HistogramsPanel(SITES)
+    p = HistogramsPanel(SITES, STAT_COLUMNS)
     qtbot.addWidget(p)
     data = {(layer, site): hist(layer * 3 + i) for layer in range(2) for i, site in enumerate(SITES)}
     p.set_histograms("demo", 2, data)
@@ -107,3 +108,46 @@ def test_training_panel_streams(qtbot):
     assert p.step_label.text() == "step 50 / 100" and "12,345" in p.speed_label.text()
     p.log_loss.setChecked(True)
     assert p.loss_plot.getPlotItem().ctrl.logYCheck.isChecked()
+
+
+def test_stat_columns_are_derived_once_from_the_dataclass():
+    # Format 1 sessions store exactly these columns in this order; a new field must bump the format.
+    assert STAT_FIELDS == ("n", "mean", "std", "min", "max", "kurtosis", "frac_zero", "frac_outlier",
+                           "frac_nonfinite", "dead_frac")
+    assert all(hasattr(HistogramStats, name) or name in STAT_FIELDS for name, _, _ in STAT_COLUMNS)
+
+
+def test_histograms_state_round_trips_and_refuses_hostile_values(panel):
+    panel.set_state(HistogramsState(site="mlp_post", log_y=True, tab=1), layer=1)
+    state = panel.state(compare_to=3)
+    assert (state.site, state.log_y, state.tab, state.compare_to, panel.layer) == ("mlp_post", True, 1, 3, 1)
+    assert HistogramsState.from_tree(state.to_tree()) == state
+    from lmscope.widgets.state import StateError
+    for bad in ({"tab": 7}, {"log_y": "yes"}, {"compare_to": float("inf")}, {"site": "x" * 10_000}, []):
+        with pytest.raises(StateError):
+            HistogramsState.from_tree(bad)
+
+
+def test_a_plot_exports_alone_at_twice_its_size_and_copies_its_data(qtbot, tmp_path):
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    from lmscope.widgets.style import copy_plot_data, export_plot, make_plot_widget
+
+    plot = make_plot_widget(left="loss", bottom="step")
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.show()
+    plot.plot([1, 2, 3], [0.5, 0.25, 0.125], name="train")
+    qtbot.waitExposed(plot)
+    item = plot.getPlotItem()
+    menu_texts = [a.text() for a in item.getViewBox().menu.actions()]
+    assert "Copy data (TSV)" in menu_texts and "Export this plot as PNG (2×)…" in menu_texts
+    text = copy_plot_data(item)
+    assert text.splitlines() == ["train x\ttrain y", "1\t0.5", "2\t0.25", "3\t0.125"]
+    assert QApplication.clipboard().text() == text
+    png = export_plot(item, str(tmp_path / "p.png"))
+    image = QImage(png)
+    assert abs(image.width() - 2 * item.sceneBoundingRect().width()) <= 2
+    svg = export_plot(item, str(tmp_path / "p.svg"))
+    assert "<svg" in open(svg, encoding="utf-8").read()
