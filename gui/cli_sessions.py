@@ -9,6 +9,7 @@ from typing import Any
 
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.jobs import JobProgress
+from lmscope.gui.terminal import terminal_safe
 
 
 class StderrProgress:
@@ -212,8 +213,6 @@ def exit_code(args: argparse.Namespace, result: dict[str, Any]) -> int:
 
 def _f(value: Any) -> str:
     """One value from a file, on one line, with control characters escaped (gui/cli.py escapes again)."""
-    from lmscope.gui.cli import terminal_safe
-
     return terminal_safe(str(value), field=True)
 
 

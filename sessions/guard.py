@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import math
+import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,8 +80,6 @@ def open_hdf5(path: Path) -> h5py.File:
 
 
 def _reason(exc: OSError) -> str:
-    import os
-
     return os.strerror(exc.errno).lower() if exc.errno else type(exc).__name__
 
 

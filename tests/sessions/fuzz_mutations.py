@@ -412,7 +412,7 @@ def _plain(value: object, depth: int = 0) -> str | None:
 def exercise(path: Path) -> str:
     """Open ``path`` as the GUI does (open job, model rebuilt), describe it as `lmscope info` does, read every
     tensor, verify it; return "opened" or "refused: <sentence>"."""
-    from lmscope.gui.cli import json_safe, terminal_safe
+    from lmscope.gui.terminal import json_safe, terminal_safe
     from lmscope.gui.cli_sessions import info_text
     from lmscope.sessions import SessionFormatError, describe
     from lmscope.sessions.jobs import SessionOpened, open_session_job
