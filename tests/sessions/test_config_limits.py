@@ -23,7 +23,7 @@ def test_each_field_is_range_checked_in_an_instant(field, value):
     start = time.perf_counter()
     with pytest.raises(ConfigError, match=field):
         TinyGPTConfig.from_dict({**PRESETS["tiny"].to_dict(), field: value})
-    assert time.perf_counter() - start < 0.05
+    assert time.perf_counter() - start < 0.5  # nothing is built (1e6 blocks took minutes)
 
 
 def test_the_parameter_count_is_bounded_before_building():
