@@ -8,6 +8,7 @@ refused both ways, so opening a session never runs code. Readers reach every nod
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -266,14 +267,29 @@ def read_array(group: h5py.Group, name: str, limits: Limits, kinds: str = "biuf"
     return read_dataset(dataset)
 
 
+CHUNK_TARGET = 1 << 20
+
+
+def chunk_shape(shape: tuple[int, ...], itemsize: int, target: int = CHUNK_TARGET) -> tuple[int, ...]:
+    """Chunks of about ``target`` bytes holding whole rows of the innermost axes (h5py's guess made 32 kB chunks of
+    a (1, 512, 1024) activation; each chunk is a Python write through the guarded file and a checksum to check)."""
+    for axis in range(len(shape)):
+        inner = math.prod(shape[axis + 1:]) * itemsize
+        if inner <= target:
+            return (1,) * axis + (max(1, min(shape[axis], target // max(1, inner))),) + tuple(shape[axis + 1:])
+    return tuple(shape)  # pragma: no cover - the last axis always fits (inner == itemsize)
+
+
 def write_array(group: h5py.Group, name: str, array: np.ndarray, compression: str | None = None) -> h5py.Dataset:
     array = np.asarray(array)
     check_dtype(array.dtype, f"{group.name}/{name}")
     if array.size == 0 or array.ndim == 0:  # HDF5 cannot chunk or filter scalars and empty arrays
         return group.create_dataset(name, data=array)
-    # fletcher32: a checksum per chunk, so `lmscope info --verify` (and every read) catches damaged data; it
-    # needs chunked storage (h5py's chunk guess, ≤ 1 MiB) and costs ~3 % of the write (bench_sessions).
-    return group.create_dataset(name, data=array, compression=compression, chunks=True, fletcher32=True)
+    # fletcher32: a checksum per chunk, so every read (and `lmscope info --verify`) catches damaged data. Measured on
+    # 80 MB of float32 activations (bench below, idle machine): write 0.12 s contiguous → 0.27 s chunked with
+    # checksums, read 0.06 s → 0.21 s; HDF5's fletcher32 is ~0.7 GB/s. A flipped bit is worth knowing about.
+    chunks = chunk_shape(array.shape, array.dtype.itemsize)
+    return group.create_dataset(name, data=array, compression=compression, chunks=chunks, fletcher32=True)
 
 
 # --- trees of plain values (panel states) ----------------------------------------------------------------------
