@@ -221,3 +221,13 @@ def test_model_embeddings_and_contextual_points_come_from_the_model():
     np.testing.assert_array_equal(trajectories.vectors[n_layer], trace.tensors[f"blocks.{n_layer - 1}.hook_resid_post"][0, 0])
     assert (np.diff(trajectories.columns["layer"][: n_layer + 1]) == 1).all()
     assert len(np.unique(trajectories.groups)) == 2 * n_pos
+
+
+@pytest.mark.slow  # umap-learn compiles its numba code on a machine's first run: ~40 s idle, minutes when busy
+def test_umap_separates_clusters_in_its_own_process():
+    from lmscope.backend.embeddings.projection import umap_job
+
+    points, labels = _clusters(n_per=60)
+    result = run_to_end(umap_job(points, n_neighbors=10, seed=0))
+    assert result.coords.shape == (180, 2)
+    assert _neighbour_purity(result.coords, labels) > 0.95

@@ -5,7 +5,8 @@ Measured with pyqtgraph offscreen at 800×800 (DESIGN.md): a ScatterPlotItem cos
 frame at 100k points, but 1.4–1.8 s and 110–290 ms a frame at 1M; a 512² density image of 1M points costs ~60 ms
 to bin (``np.bincount``) and 2–7 ms a frame. So:
 
-- up to ``EXACT_ALL`` points every point is drawn, one ScatterPlotItem per colour (shared brushes), filled once;
+- up to ``EXACT_ALL`` points every point is drawn, one ScatterPlotItem per colour (shared brushes), filled once
+  (on a busy shared machine 100k exact points cost ~100 ms a frame, so the threshold sits at 20k);
 - beyond that a density image of the whole extent (``DENSITY_BINS``², coloured by the mean colour of its points,
   brighter where denser) is drawn, and once panning or zooming rests (``SETTLE_MS``) the points inside the view are
   drawn exactly when there are at most ``VISIBLE_MAX`` of them — no sampling, ever;
@@ -21,8 +22,11 @@ from PySide6.QtCore import QPointF, QTimer, Signal
 
 from lmscope.widgets.style import cjk_font
 
-EXACT_ALL = 150_000  # 100k points: 13–21 ms a frame, under the 50 ms target
-VISIBLE_MAX = 60_000  # exact points drawn over the density image once the view settles (~80 ms to fill)
+# Measured by bench_projector on a loaded 2-core machine: 100k exact points cost ~100 ms a frame, a density
+# image ~14 ms; 20k exact points ~20 ms. So exact points everywhere only up to 20k, and beyond that only when
+# at most 20k are in view.
+EXACT_ALL = 20_000
+VISIBLE_MAX = 20_000  # exact points drawn over the density image once the view settles
 DENSITY_BINS = 512
 LABEL_MAX = 150
 SETTLE_MS = 120
@@ -161,6 +165,8 @@ class ScatterView(pg.PlotWidget):
         return np.flatnonzero((c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0) & (c[:, 1] <= y1))
 
     def _on_settled(self) -> None:
+        if self.getPlotItem() is None:  # closed while the timer was pending
+            return
         if len(self.coords) > EXACT_ALL:
             rows = self.visible_rows()
             if len(rows) <= VISIBLE_MAX:
