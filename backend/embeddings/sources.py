@@ -2,8 +2,9 @@
 
 An :class:`EmbeddingSource` turns into a :class:`PointSet`: the vectors, one label per point and metadata columns to
 colour by. A new kind of model only needs to hand :func:`embedding_matrix_source` its matrix and token strings (a
-Hugging Face adapter: ``get_input_embeddings().weight`` and the tokenizer's tokens); a model object that has an
-``embedding_matrix()`` method is asked for it directly.
+Hugging Face model: ``get_input_embeddings().weight``, which :func:`embedding_matrix_source` reads from
+backend/models/hf.py's ``HFModel``, and the tokenizer's tokens); a model object that has an ``embedding_matrix()``
+method is asked for it directly.
 
 Contextual points: the residual stream entering block l (``blocks.{l}.hook_resid_pre``) for l < L and leaving the
 last block (``blocks.{L−1}.hook_resid_post``) for l = L; every token occurrence of every pooled trace is a point. In
@@ -105,12 +106,18 @@ def embedding_matrix_source(model: Any, tokens: Sequence[str], title: str,  # no
     """The input embedding matrix of ``model``: its ``embedding_matrix()`` if it has one, else TinyGPT's table."""
     if hasattr(model, "embedding_matrix"):
         matrix = model.embedding_matrix()
+    elif hasattr(model, "hf") and hasattr(model.hf, "get_input_embeddings"):  # backend/models/hf.py's HFModel
+        matrix = model.hf.get_input_embeddings().weight
     elif hasattr(model, "embed") and hasattr(model.embed, "weight"):
         matrix = model.embed.weight
     else:
         raise BadInputError(f"{type(model).__name__} exposes no embedding matrix.")
     if hasattr(matrix, "detach"):
         matrix = matrix.detach().float().cpu().numpy()
+    tokens = list(tokens)[:len(matrix)]
+    tokens += [f"<row {i}>" for i in range(len(tokens), len(matrix))]  # rows padded past the tokenizer's vocabulary
+    if counts is not None:
+        counts = np.resize(np.asarray(counts, dtype=np.float64), len(matrix))
     return MatrixSource(np.array(matrix, dtype=np.float32), tokens, title, counts)
 
 
