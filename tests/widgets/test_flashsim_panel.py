@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 
 from lmscope.widgets.flashsim.panel import CURRENT, FlashCurves, FlashFrame, FlashSetup, FlashSimPanel, block_of
+from lmscope.widgets.flashsim.state import FlashSimState
 
 N, BR, BC = 8, 2, 2  # 4 × 4 tiles
 
@@ -119,7 +120,7 @@ def test_current_tile_is_outlined_and_painted(panel, qtbot):
     outline = view.outlines[0].rect()
     sx, sy = view._origin["S"]
     assert (outline.x() - sx, outline.y() - sy, outline.width(), outline.height()) == pytest.approx((2, 4, 2, 2))
-    assert panel.state_regions[0].getRegion() == (4, 6)  # the m/ℓ/error bars highlight Q block 2's rows
+    assert panel.row_plots.regions[0].getRegion() == (4, 6)  # the m/ℓ/error bars highlight Q block 2's rows
     image = view.grab().toImage()
 
     def color_at(i: int, j: int) -> QColor:
@@ -171,25 +172,25 @@ def test_counters_and_sram(panel):
 
 def test_state_bars_leave_gaps_for_unvisited_rows(panel):
     panel.set_frame(make_frame(panel._setup, 1))  # tile (0, 0): rows 0–1 have m, the rest −∞
-    _, m = panel.state_bars[0].getData()
+    _, m = panel.row_plots.bars[0].getData()
     assert np.all(m[:2] == 1.5) and np.all(np.isnan(m[2:]))
-    _, error = panel.state_bars[2].getData()
+    _, error = panel.row_plots.bars[2].getData()
     assert np.all(np.isfinite(error))
 
 
 def test_settings_round_trip_and_report(panel, qtbot):
-    settings = {"algo": "fa2", "n": 128, "d": 32, "sram_bytes": 4096, "dtype": "fp16", "br": 8, "bc": 0,
-                "causal": True, "seed": 3, "source": "random"}
+    settings = FlashSimState(algo="fa2", n=128, d=32, sram_bytes=4096, dtype="fp16", br=8, bc=0, causal=True,
+                             seed=3, source="random")
     with qtbot.assertNotEmitted(panel.settingsChanged):
-        panel.set_settings(settings)
-    assert panel.settings() == settings
+        panel.set_state(settings)
+    assert panel.state() == settings
     with qtbot.waitSignal(panel.settingsChanged) as signal:
         panel.algo_buttons.button(0).click()
-    assert signal.args[0] == {**settings, "algo": "fa1"}
+    assert signal.args[0] == settings.replace(algo="fa1")
     panel.set_sources([("random", "random Q, K, V"), ("head:0:1", "layer 0 · head 1")])
-    panel.set_settings({**settings, "source": "head:0:1"}, shape_locked=True)
+    panel.set_state(settings.replace(source="head", layer=0, head=1), shape_locked=True)
     assert not panel.n_spin.isEnabled() and not panel.seed_spin.isEnabled()
-    assert panel.settings()["source"] == "head:0:1"
+    assert panel.state().source_key == "head:0:1"
 
 
 def test_curves_mark_the_current_setting(panel):
@@ -198,6 +199,6 @@ def test_curves_mark_the_current_setting(panel):
                          vs_n={"standard": (x, x**2), "fa1": (x, x**2 / 2), "fa2": (x, x**2 / 3)},
                          current_m=(64.0, 1e6 / 64), current_n=(64.0, 64.0**2 / 2))
     panel.set_curves(curves)
-    mx, my = panel.curve_markers["m"].xData, panel.curve_markers["m"].yData  # data, not log-mapped
+    mx, my = panel.curves.markers["m"].xData, panel.curves.markers["m"].yData  # data, not log-mapped
     assert mx[0] == 64.0 and my[0] == pytest.approx(15625.0)
-    assert panel.curve_plots["m"].getPlotItem().ctrl.logXCheck.isChecked()
+    assert panel.curves.plots["m"].getPlotItem().ctrl.logXCheck.isChecked()
