@@ -26,6 +26,8 @@ class FlashSimState(PanelState):
     capture). ``to_tree()`` writes exactly the keys session format 1 has always stored for this panel.
     """
 
+    STATE_LABEL = "FlashAttention panel state"
+
     algo: str = choice("fa1", "fa2")
     n: int = bounded(64, 1, MAX_N)
     d: int = bounded(16, 1, MAX_D)

@@ -49,6 +49,8 @@ class JiebaState(PanelState):
     """jieba's options, and the user's words (``user_freqs[i]`` and ``user_tags[i]`` belong to ``user_words[i]``;
     an empty tag is none). ``pos`` is the box as ticked; POS tags apply in precise mode only."""
 
+    STATE_LABEL = "tokenizer panel's jieba state"
+
     mode: str = choice(*MODES)
     hmm: bool = True
     pos: bool = False
@@ -65,6 +67,8 @@ class BpeState(PanelState):
     """The training form (``source``, ``words``, ``path``, ``merges_asked``); the source the merges were trained on
     (``trained_*``, ``requested``); the merges in rank order with their counts; the corpus's word types with their
     counts (the replay needs every word's history, so a restore retrains on them); and the replay ``step``."""
+
+    STATE_LABEL = "tokenizer panel's BPE state"
 
     source: str = choice(*BPE_SOURCES)
     words: str = text_field("", MAX_WORD_LIST)
@@ -92,6 +96,8 @@ class BpeState(PanelState):
 class TokenizerState(PanelState):
     """The explorer: its text (``follow_capture``: it shows the current capture's text until the user types
     another), the tab shown (index into :data:`TABS`), and the jieba and BPE parts."""
+
+    STATE_LABEL = "tokenizer panel state"
 
     text: str = text_field("", MAX_TEXT)
     follow_capture: bool = False
