@@ -53,12 +53,11 @@ class TokenizerBinding(QObject):
         self.on_model()
 
     def _connect(self) -> None:
-        p = self.panel
-        p.textChanged.connect(self.on_text)
-        p.tabChanged.connect(self.on_tab)
-        p.compare.spanClicked.connect(self.on_span_clicked)
-        p.compare.runRequested.connect(self.on_run)
-        p.vocab.sourceChanged.connect(self.refresh_vocab)
+        self.panel.textChanged.connect(self.on_text)
+        self.panel.tabChanged.connect(self.on_tab)
+        self.compare_tab.spanClicked.connect(self.on_span_clicked)
+        self.compare_tab.runRequested.connect(self.on_run)
+        self.vocab_tab.sourceChanged.connect(self.refresh_vocab)
         self.doc.modelChanged.connect(self.on_model)
         self.doc.tracesChanged.connect(self.on_traces)
         self.doc.selectionChanged.connect(self.on_selection)

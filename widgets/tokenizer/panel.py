@@ -1,8 +1,8 @@
 """Tokenizer explorer: one text seen by jieba, by BPE learned step by step, by the model's tokenizer and as bytes.
 
-The panel is the text box and four tabs (:mod:`lmscope.widgets.tokenizer.jieba`, :mod:`lmscope.widgets.tokenizer.bpe`,
-:mod:`lmscope.widgets.tokenizer.vocab`, :mod:`lmscope.widgets.tokenizer.compare`); it draws plain values and reports intent through
-signals. Typing is debounced so a sentence is segmented once the user pauses, not at every keystroke.
+The panel is the text box and four tabs (:mod:`.jieba`, :mod:`.bpe`, :mod:`.vocab`, :mod:`.compare`); it draws plain
+values, shows and edits its settings as a :class:`~lmscope.widgets.tokenizer.state.TokenizerState`, and reports intent
+through signals. Typing is debounced so a sentence is segmented once the user pauses, not at every keystroke.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class TokenizerPanel(QWidget):
         self._typing.setSingleShot(True)
         self._typing.setInterval(TYPING_PAUSE_MS)
         self._typing.timeout.connect(self._emit_text)
-        self.tabs.currentChanged.connect(lambda _: self.tabChanged.emit(self.current_tab))
+        self.tabs.currentChanged.connect(self._emit_tab)
         self.text_edit.textEdited.connect(lambda _: self._typing.start())
         self.text_edit.returnPressed.connect(self._emit_text)
         row = QHBoxLayout()
@@ -93,6 +93,9 @@ class TokenizerPanel(QWidget):
         """One line about what is going on (loading jieba, waiting for the worker, a bad input)."""
         self.status_label.setText(message)
         self.status_label.setVisible(bool(message))
+
+    def _emit_tab(self, _index: int) -> None:
+        self.tabChanged.emit(self.current_tab)
 
     def _emit_text(self) -> None:
         self._typing.stop()
