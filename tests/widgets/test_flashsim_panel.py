@@ -80,14 +80,34 @@ def test_step_buttons_report_intent(panel, qtbot):
     assert panel.step_label.text() == "step 5 / 16"
 
 
+class FakeClock:
+    """Stands in for the panel's QElapsedTimer, so which steps a tick asks for does not depend on machine load."""
+
+    def __init__(self) -> None:
+        self.ms = 0
+
+    def start(self) -> None:
+        self.ms = 0
+
+    def elapsed(self) -> int:
+        return self.ms
+
+
 def test_play_ticks_steps_and_pause_stops(panel, qtbot):
     panel.speed_box.setCurrentIndex(panel.speed_box.findData(30))
+    real_clock, panel._clock = panel._clock, FakeClock()
     with qtbot.waitSignal(panel.playingChanged) as signal:
         panel.play_button.click()
     assert signal.args == [True] and panel.playing and panel.pause_button.isEnabled()
+    panel._clock.ms = 40  # 1.2 steps are due at 30 steps a second
     with qtbot.waitSignal(panel.stepRequested, timeout=2000) as signal:
         pass
     assert signal.args == [1]
+    panel._clock.ms = 110  # a late tick catches up: 3.3 due, 1 asked for already
+    with qtbot.waitSignal(panel.stepRequested, timeout=2000) as signal:
+        pass
+    assert signal.args == [2]
+    panel._clock = real_clock
     with qtbot.waitSignal(panel.playingChanged) as signal:
         panel.pause_button.click()
     assert signal.args == [False] and not panel.playing
