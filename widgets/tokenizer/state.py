@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 from lmscope.widgets.state import PanelState, StateError, bounded, choice, items
 from lmscope.widgets.state import text as text_field
@@ -32,11 +31,6 @@ MAX_WORD_LIST = 32_767  # a QLineEdit's own maximum
 MAX_PATH = 4096
 
 
-def strings(max_items: int, max_chars: int) -> Any:  # noqa: ANN401 - a dataclasses.field
-    """A tuple[str, ...] field: at most ``max_items`` strings of at most ``max_chars`` characters each."""
-    return dataclasses.field(default=(), metadata={"max_items": max_items, "max_chars": max_chars})
-
-
 def _same_length(state: PanelState, *names: str) -> None:
     lengths = {name: len(getattr(state, name)) for name in names}
     if len(set(lengths.values())) > 1:
@@ -54,9 +48,9 @@ class JiebaState(PanelState):
     mode: str = choice(*MODES)
     hmm: bool = True
     pos: bool = False
-    user_words: tuple[str, ...] = strings(MAX_USER_WORDS, MAX_WORD_CHARS)
+    user_words: tuple[str, ...] = items((), MAX_USER_WORDS, max_chars=MAX_WORD_CHARS)
     user_freqs: tuple[int, ...] = items((), MAX_USER_WORDS, 0, MAX_FREQ)
-    user_tags: tuple[str, ...] = strings(MAX_USER_WORDS, MAX_TAG_CHARS)
+    user_tags: tuple[str, ...] = items((), MAX_USER_WORDS, max_chars=MAX_TAG_CHARS)
 
     def __post_init__(self) -> None:
         _same_length(self, "user_words", "user_freqs", "user_tags")
@@ -79,10 +73,10 @@ class BpeState(PanelState):
     trained_path: str = text_field("", MAX_PATH)
     requested: int = bounded(0, 0, MAX_MERGES)
     step: int = bounded(0, 0, MAX_MERGES)
-    merge_left: tuple[str, ...] = strings(MAX_MERGES, MAX_SYMBOL_CHARS)
-    merge_right: tuple[str, ...] = strings(MAX_MERGES, MAX_SYMBOL_CHARS)
+    merge_left: tuple[str, ...] = items((), MAX_MERGES, max_chars=MAX_SYMBOL_CHARS)
+    merge_right: tuple[str, ...] = items((), MAX_MERGES, max_chars=MAX_SYMBOL_CHARS)
     merge_counts: tuple[int, ...] = items((), MAX_MERGES, 0, MAX_COUNT)
-    corpus_words: tuple[str, ...] = strings(MAX_CORPUS_WORDS, MAX_CORPUS_WORD_CHARS)
+    corpus_words: tuple[str, ...] = items((), MAX_CORPUS_WORDS, max_chars=MAX_CORPUS_WORD_CHARS)
     corpus_counts: tuple[int, ...] = items((), MAX_CORPUS_WORDS, 1, MAX_COUNT)
 
     def __post_init__(self) -> None:
