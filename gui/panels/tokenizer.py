@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 
 from lmscope.backend.tokenize.jobs import BpeTrained, SegmenterReady
-from lmscope.backend.tokenize.spans import TokenSpan, bpe_spans, bpe_vocab_size, model_spans, token_at
+from lmscope.backend.tokenize.spans import (
+    TokenSpan, bpe_spans, bpe_vocab_size, model_description, model_spans, token_at,
+)
 from lmscope.gui.panels import tokenizer_views as views
 from lmscope.gui.panels.tokenizer_bpe import BpePart
 from lmscope.gui.panels.tokenizer_jieba import JiebaPart
@@ -137,7 +139,8 @@ class TokenizerBinding(QObject):
         if model is not None:
             bpe = (bpe_spans(model, text, self.bpe.step), self.bpe.step, bpe_vocab_size(model, self.bpe.step))
         loaded = self.doc.loaded
-        tokenizer = (self._model_spans, loaded.tokenizer.vocab_size, "characters") if loaded else None
+        tokenizer = ((self._model_spans, loaded.tokenizer.vocab_size, model_description(loaded.tokenizer))
+                     if loaded else None)
         rows, stats, ids = views.comparison(text, self.jieba.spans(text), bpe, tokenizer,
                                             JIEBA_NOTES.get(self.jieba.status, ""))
         self.compare_tab.set_comparison(len(text), rows, stats, ids)
