@@ -59,6 +59,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                      help="only hooks matching this glob (repeatable), e.g. 'blocks.*.attn.hook_pattern'")
     cap.add_argument("--no-weights", action="store_true", help="leave the model's weights out of the session")
     cap.add_argument("--float16", action="store_true", help="store activations as float16 (half the size)")
+    cap.add_argument("--mask", metavar="SPEC", help="capture with this attention mask, e.g. causal+window:8, prefix:4, "
+                     "topk:4, lsh:8:0 (docs/attention-variants.md)")
     cap.add_argument("-o", "--output", required=True, metavar="FILE.h5")
     cap.add_argument("--json", action="store_true")
     tr = sub.add_parser("train", help="train a TinyGPT on the demo corpus; save history, snapshots and model")
@@ -85,6 +87,7 @@ def _session_for(loaded: Any, captured: list[Any], history: Any = None, include_
 
 
 def run_capture(args: argparse.Namespace) -> dict[str, Any]:
+    from lmscope.backend.attention.masks import MaskSpec
     from lmscope.backend.capture import capture
     from lmscope.backend.models.checkpoint import load_model
     from lmscope.backend.demo import DEFAULT_PROMPT, load_demo
@@ -93,6 +96,7 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     from lmscope.backend.stats import trace_histograms
     from lmscope.sessions import save_session
 
+    spec = MaskSpec.parse(args.mask) if args.mask is not None else None  # a bad SPEC is refused before loading
     device = pick_device(args.device)
     loaded = load_demo(device) if args.model == "demo" else load_model(args.model, device)
     text = DEFAULT_PROMPT if args.text is None else args.text
@@ -100,7 +104,10 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
         raise BadInputError("The text is empty; give --text some words.")
     ids = loaded.tokenizer.encode(text)
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
-                    label=f"{Path(args.model).name} · {text[:24]}")
+                    label=f"{Path(args.model).name} · {text[:24]}",
+                    allowed=spec.model_mask(len(ids), device=device) if spec is not None else None)
+    if spec is not None:
+        trace.meta["mask"] = spec.to_text()
     if not trace.tensors:
         raise BadInputError(f"No hook matches {', '.join(args.names)}; `lmscope info` on a full capture lists them.")
     captured = TraceCaptured(trace, trace_histograms(trace.tensors, trace.n_layer))
