@@ -30,9 +30,11 @@ PANELS: tuple[PanelPlace, ...] = (
     PanelPlace("flashsim", Area.RightDockWidgetArea, tab_with="training"),
     PanelPlace("tokenizer", Area.LeftDockWidgetArea, tab_with="histograms"),
     PanelPlace("attention", Area.TopDockWidgetArea),
+    PanelPlace("variants", Area.TopDockWidgetArea, tab_with="attention"),
 )
-# Of the tabs sharing a corner, what a new user wants first: live training, and the histograms of the capture.
-RAISED: tuple[str, ...] = ("training", "histograms")
+# Of the tabs sharing a corner, what a new user wants first: live training, the histograms of the capture, and the
+# attention inspector over the attention variants.
+RAISED: tuple[str, ...] = ("training", "histograms", "attention")
 
 PLACES = {place.name: place for place in PANELS}
 

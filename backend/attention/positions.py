@@ -153,6 +153,7 @@ class PositionsComputed:
     head: HeadRope | None
     learned_similarity: np.ndarray | None = field(repr=False)  # (pos, pos) cosine, or None
     learned_label: str = ""
+    head_note: str = ""  # why there is no head demonstration, when there is none
 
 
 def head_rope(trace: Trace, layer: int, head: int, m: int, n: int, n_shifts: int = 64) -> HeadRope:
@@ -188,11 +189,14 @@ def positions_job(trace: Trace | None, model: torch.nn.Module | None, layer: int
     rope_dim = int(config.get("rope_head_dim") or 0) if config.get("attention") == "mla" else d // heads
     angles = rope_angle_table(n_pos, max(2, rope_dim), float(config.get("rope_base", 10000.0)))
     pairing, pairing_text = rope_pairing(config) if config else ("unknown", "No model is loaded.")
-    head_data = None
+    head_data, note = None, "Capture a prompt to see RoPE on a real head's q and k."
     if trace is not None and f"blocks.{layer}.attn.hook_q" in trace and f"blocks.{layer}.attn.hook_k" in trace:
-        head_data = head_rope(trace, layer, head, m, n)
+        try:
+            head_data = head_rope(trace, layer, head, m, n)
+        except BadInputError as exc:  # e.g. an MLA model without a RoPE part: the rest of the view still stands
+            note = str(exc)
     learned = learned_positions(model) if model is not None else None
     yield PositionsComputed(d, table, offsets, dots, angles, pairing, pairing_text, head_data,
                             similarity(learned) if learned is not None else None,
                             f"learned position embeddings ({learned.shape[0]} × {learned.shape[1]})"
-                            if learned is not None else "this model has no learned position embeddings")
+                            if learned is not None else "this model has no learned position embeddings", note)
