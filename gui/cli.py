@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="DIR",
                         help="start offscreen, load the demo, write the window and each dock as PNG, exit")
     parser.add_argument("--device", help="auto (default: cuda > mps > cpu), cpu, cuda, cuda:N or mps")
-    parser.add_argument("--model", metavar="DIR", help="open this TinyGPT model folder instead of the demo")
+    parser.add_argument("--model", metavar="DIR|NAME",
+                        help="open this model instead of the demo: a TinyGPT or Hugging Face folder, or a built-in "
+                             "name (demo, minilm)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_sessions.add_commands(sub)
     cli_export.add_commands(sub)

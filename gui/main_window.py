@@ -9,6 +9,8 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from pathlib import Path
+
 import torch
 
 from PySide6.QtCore import QByteArray, QSettings, Signal
@@ -22,6 +24,7 @@ from lmscope.backend.demo import DEFAULT_PROMPT
 from lmscope.backend.device import describe_device
 from lmscope.backend.training.history import TrainingHistory
 from lmscope.backend.jobs import capture_job, open_model_job, train_job
+from lmscope.backend.models.builtin import BUILTIN, is_builtin
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
 from lmscope.gui import about
@@ -33,6 +36,7 @@ from lmscope.gui.worker import Job, JobFailure, JobRunner
 from lmscope.widgets.state import PanelState
 
 LAYOUT_VERSION = 1
+MAX_RECENT_MODELS = 8
 NO_MODEL_TIP = "This session holds no model weights: Model → Attach model… to re-run prompts."
 
 
@@ -151,6 +155,9 @@ class MainWindow(FilesMixin, QMainWindow):
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
         model_menu = bar.addMenu("&Model")
         self.load_action = self._action(model_menu, "Load model folder…", self.ask_model_folder, "Ctrl+L")
+        self.builtin_menu = model_menu.addMenu("Built-in models")
+        self.recent_models_menu = model_menu.addMenu("Recent models")
+        model_menu.aboutToShow.connect(self._fill_model_menus)
         self.train_action = self._action(model_menu, "Train new model…", self.ask_train, "Ctrl+T")
         self.run_action = self._action(model_menu, "Run prompt…", self.ask_prompt, "Ctrl+R")
         self.run_action.setEnabled(False)
@@ -206,7 +213,31 @@ class MainWindow(FilesMixin, QMainWindow):
             self.demoReady.emit()
 
     def open_model_folder(self, folder: str) -> Job:
-        return self.start_job(f"Loading {folder}", lambda: open_model_job(folder, self.device), kind="model")
+        """A TinyGPT or Hugging Face folder, or a built-in name (``demo``, ``minilm``)."""
+        job = self.start_job(f"Loading {folder}", lambda: open_model_job(folder, self.device), kind="model")
+        if not is_builtin(folder):
+            job.finished.connect(lambda completed: completed and self._remember_model(folder))
+        return job
+
+    def _remember_model(self, folder: str) -> None:
+        recent = [str(Path(folder).resolve())] + [p for p in self.recent_models() if p != str(Path(folder).resolve())]
+        self.settings.setValue("models/recent", recent[:MAX_RECENT_MODELS])
+
+    def recent_models(self) -> list[str]:
+        value = self.settings.value("models/recent", [])
+        return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+
+    def _fill_model_menus(self) -> None:
+        self.builtin_menu.clear()
+        for name, description in BUILTIN.items():
+            action = self.builtin_menu.addAction(f"{name} — {description}")
+            action.triggered.connect(lambda _=False, n=name: self.open_model_folder(n))
+        self.recent_models_menu.clear()
+        for folder in self.recent_models():
+            action = self.recent_models_menu.addAction(folder)
+            action.triggered.connect(lambda _=False, f=folder: self.open_model_folder(f))
+        if self.recent_models_menu.isEmpty():
+            self.recent_models_menu.addAction("(none yet)").setEnabled(False)
 
     def run_prompt(self, text: str) -> Job | None:
         loaded = self.document.loaded
@@ -224,7 +255,8 @@ class MainWindow(FilesMixin, QMainWindow):
         return job
 
     def ask_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Load a TinyGPT model folder")
+        start = self.recent_models()[0] if self.recent_models() else ""
+        folder = QFileDialog.getExistingDirectory(self, "Load a model folder (TinyGPT or Hugging Face)", start)
         if folder:
             self.open_model_folder(folder)
 
@@ -284,10 +316,15 @@ class MainWindow(FilesMixin, QMainWindow):
     def _on_model_changed(self) -> None:
         self._update_model_actions()
         loaded = self.document.loaded
-        cfg = loaded.model.cfg if loaded else None
-        self.model_label.setText(
-            f"TinyGPT {cfg.n_layer}L · d{cfg.d_model} · {cfg.n_head}H {cfg.attention_kind}" if cfg else "no model")
-        self.model_label.setToolTip(f"{loaded.source}\n{cfg.summary()}" if loaded else "")
+        description = loaded.description if loaded else None
+        if description is not None:
+            self.model_label.setText(f"{description.display_name} · {description.dtype}")
+            self.model_label.setToolTip(f"{loaded.source}\n{description.summary()}\nruns in {description.dtype}")
+            return
+        folder = self.session_model_folder()
+        self.model_label.setText("no model · its folder is here: Model → Attach model…" if folder else "no model")
+        self.model_label.setToolTip(f"The session was captured with {folder}; attaching it re-enables re-running."
+                                    if folder else "")
 
     # --- export, about, close ------------------------------------------------------------------------------
     def _on_export(self, action: QAction) -> None:

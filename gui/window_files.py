@@ -32,8 +32,11 @@ class FilesMixin:
         return self.start_job(f"Opening {Path(path).name}", lambda: open_session_job(path, self.device),
                               self._on_session_events, kind="open-session", supersede=True)
 
-    def save_session(self, path: str | Path, include_weights: bool = True) -> Job:
+    def save_session(self, path: str | Path, include_weights: bool | None = None) -> Job:
+        """Save in the worker. Weights go in by default for TinyGPT; a Hugging Face model's stay in its folder."""
         session, loaded = session_from_window(self), self.document.loaded
+        if include_weights is None:
+            include_weights = loaded is None or loaded.weights_in_sessions
         return self.start_job(f"Saving {Path(path).name}",
                               lambda: save_session_job(session, path, include_weights, loaded=loaded),
                               self._on_session_events)
@@ -43,6 +46,7 @@ class FilesMixin:
             if isinstance(event, SessionOpened):
                 apply_session(self, event)
                 self._set_session_path(event.path)
+                self._on_model_changed()  # the model label says when the session's model folder is here
             elif isinstance(event, SessionSaved):
                 self._set_session_path(event.path)
                 self.document.set_dirty(False)
@@ -87,8 +91,16 @@ class FilesMixin:
         if path:
             self.save_session(path if Path(path).suffix else f"{path}.h5")
 
+    def session_model_folder(self) -> str:
+        """The folder the current capture's model was loaded from, when this computer has it."""
+        entry = self.document.current_trace
+        source = (entry.trace.model_config.get("source") or {}) if entry else {}
+        folder = source.get("folder", "") if isinstance(source, dict) else ""
+        return folder if isinstance(folder, str) and folder and Path(folder).is_dir() else ""
+
     def ask_attach(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Attach the session's model folder")
+        folder = QFileDialog.getExistingDirectory(self, "Attach the session's model folder",
+                                                  self.session_model_folder())
         if folder:
             self.attach_model(folder)
 

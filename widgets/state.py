@@ -47,12 +47,20 @@ def text(default: str = "", max_chars: int = MAX_TEXT) -> Any:  # noqa: ANN401 -
 
 
 def items(default: tuple = (), max_items: int = MAX_ITEMS, lo: float | None = None,  # noqa: ANN401
-          hi: float | None = None) -> Any:
-    """A tuple field with at most ``max_items`` items (numbers within [lo, hi] when given)."""
+          hi: float | None = None, max_chars: int | None = None) -> Any:
+    """A tuple field with at most ``max_items`` items (numbers within [lo, hi], strings of at most ``max_chars``
+    characters, when given)."""
     meta: dict[str, Any] = {"max_items": max_items}
     if lo is not None and hi is not None:
         meta["range"] = (lo, hi)
+    if max_chars is not None:
+        meta["max_chars"] = max_chars
     return dataclasses.field(default=default, metadata=meta)
+
+
+def field_range(cls: type["PanelState"], name: str) -> tuple[Any, Any]:
+    """The [lo, hi] of a ``bounded`` field, so a widget's spin box takes exactly what the state accepts."""
+    return next(f for f in dataclasses.fields(cls) if f.name == name).metadata["range"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -133,8 +133,8 @@ def shape_of_config(config: Mapping[str, Any], name: str = "") -> KVShape:
     kv_heads = _int_field(config, "n_kv_head", "num_key_value_heads", default=heads)
     if config.get("multi_query") is True:  # Falcon's flag for one key/value head
         kv_heads = 1
-    if "d_model" in config and "n_layer" in config and "n_head" in config:  # TinyGPT
-        head_dim = _int_field(config, "d_model") // heads
+    if "d_model" in config and "n_layer" in config and "n_head" in config:  # TinyGPT, or lmscope's model description
+        head_dim = _int_field(config, "d_head", default=_int_field(config, "d_model") // heads)
         if config.get("attention") == "mla":
             return KVShape(layers, heads, heads, head_dim, _int_field(config, "kv_lora_rank"),
                            _int_field(config, "rope_head_dim", default=0), name)

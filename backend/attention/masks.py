@@ -295,10 +295,16 @@ def _read_word(name: str, value: str) -> dict[str, object]:
     raise ValueError(name)
 
 
+MASKED_BELOW = -1e4  # Hugging Face's eager attention masks by adding the dtype's minimum (−3.4e38 in float32,
+# −65504 in float16) instead of −∞; no real scaled score comes near −10⁴.
+
+
 def allowed_from_scores(masked_scores: np.ndarray) -> np.ndarray:
-    """The keys a head really attended over: the finite cells of its captured ``hook_attn_scores`` (any spec,
+    """The keys a head really attended over: the unmasked cells of its captured ``hook_attn_scores`` (any spec,
     including top-k and LSH, whose keys no fixed matrix describes)."""
-    return np.isfinite(np.asarray(masked_scores))
+    scores = np.asarray(masked_scores)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(scores) & (scores > MASKED_BELOW)
 
 
 @dataclass(frozen=True)

@@ -73,14 +73,14 @@ def rotate(x: np.ndarray, positions: np.ndarray | int, base: float = 10000.0,
     return out
 
 
-def shifted_scores(q: np.ndarray, k: np.ndarray, m: int, n: int, shifts: np.ndarray,
-                   base: float = 10000.0) -> tuple[np.ndarray, np.ndarray]:
+def shifted_scores(q: np.ndarray, k: np.ndarray, m: int, n: int, shifts: np.ndarray, base: float = 10000.0,
+                   pairing: str = "interleaved") -> tuple[np.ndarray, np.ndarray]:
     """For each shift s: RoPE(q, m+s)·RoPE(k, n+s) (both moved: constant, it depends on n − m only) and
     RoPE(q, m)·RoPE(k, n+s) (only the key moved: the offset changes, and so does the score)."""
     shifts = np.asarray(shifts)
-    rotated_q, rotated_k = rotate(q, m + shifts, base), rotate(k, n + shifts, base)
+    rotated_q, rotated_k = rotate(q, m + shifts, base, pairing), rotate(k, n + shifts, base, pairing)
     both = np.einsum("sd,sd->s", rotated_q, rotated_k)
-    key_only = rotated_k @ rotate(q, m, base)
+    key_only = rotated_k @ rotate(q, m, base, pairing)
     return both, key_only
 
 
@@ -93,8 +93,8 @@ def similarity(table: np.ndarray) -> np.ndarray:
 
 def rope_pairing(config: Mapping[str, Any]) -> tuple[str, str]:
     """("interleaved" | "rotate_half" | "none" | "unknown", one sentence saying so) for a TinyGPT or HF config."""
-    model_type = str(config.get("model_type", ""))
-    if "d_model" in config and "n_layer" in config:  # TinyGPT
+    model_type = str(config.get("model_type") or config.get("family") or "")
+    if config.get("kind", "tinygpt") == "tinygpt" and "d_model" in config and "n_layer" in config:  # TinyGPT
         if config.get("pos") != "rope":
             return "none", f"This TinyGPT has {config.get('pos')} positions, not RoPE."
         where = "its decoupled RoPE part (d_h^R dimensions)" if config.get("attention") == "mla" else "each head"
@@ -112,6 +112,7 @@ def rope_pairing(config: Mapping[str, Any]) -> tuple[str, str]:
 
 def learned_positions(model: torch.nn.Module) -> np.ndarray | None:
     """The learned position table (n_ctx, d) of TinyGPT, GPT-2 (wpe) or BERT-style models, else None."""
+    model = getattr(model, "hf", model)  # a Hugging Face model inside lmscope's wrapper (backend/models/hf.py)
     for path in ("pos_embed", "transformer.wpe", "wpe", "embeddings.position_embeddings",
                  "bert.embeddings.position_embeddings"):
         try:
@@ -170,9 +171,10 @@ def head_rope(trace: Trace, layer: int, head: int, m: int, n: int, n_shifts: int
         raise BadInputError("This MLA model has no decoupled RoPE part to rotate.")
     q = q_all[0, m, head, -rope_dim:].astype(np.float64)
     k = k_all[0, n, kv, -rope_dim:].astype(np.float64)
-    base = float(config.get("rope_base", 10000.0))
+    base = float(config.get("rope_base") or 10000.0)
+    pairing = rope_pairing(config)[0]  # the model's own (a Llama's q/k are laid out for rotate_half)
     shifts = np.arange(n_shifts)
-    both, key_only = shifted_scores(q, k, m, n, shifts, base)
+    both, key_only = shifted_scores(q, k, m, n, shifts, base, pairing if pairing == "rotate_half" else "interleaved")
     return HeadRope(layer, head, m, n, rope_dim, shifts, both, key_only, float(np.max(np.abs(both - both[0]))),
                     config.get("pos") == "rope")
 
@@ -186,7 +188,8 @@ def positions_job(trace: Trace | None, model: torch.nn.Module | None, layer: int
     table = sinusoidal_table(n_pos, d)
     offsets, dots = sinusoid_dot_by_offset(table)
     heads = int(config.get("n_head") or config.get("num_attention_heads") or 1)
-    rope_dim = int(config.get("rope_head_dim") or 0) if config.get("attention") == "mla" else d // heads
+    d_head = int(config.get("d_head") or d // heads)
+    rope_dim = int(config.get("rope_head_dim") or 0) if config.get("attention") == "mla" else d_head
     angles = rope_angle_table(n_pos, max(2, rope_dim), float(config.get("rope_base", 10000.0)))
     pairing, pairing_text = rope_pairing(config) if config else ("unknown", "No model is loaded.")
     head_data, note = None, "Capture a prompt to see RoPE on a real head's q and k."

@@ -51,9 +51,13 @@ class VariantsBinding(QObject):
         self.on_source(state.kvcache.source)
 
     # --- document ------------------------------------------------------------------------------------------
-    def _model(self) -> TinyGPT | None:
-        loaded = self.doc.loaded
-        return loaded.model if loaded is not None and isinstance(loaded.model, TinyGPT) else None
+    def _model(self) -> Any | None:  # noqa: ANN401 - TinyGPT or a Hugging Face model (backend/models/hf.py)
+        return self.doc.loaded.model if self.doc.loaded is not None else None
+
+    def _tinygpt(self) -> TinyGPT | None:
+        """The loaded model when it is a TinyGPT: its cache can be measured and its attention picks keys by content."""
+        model = self._model()
+        return model if isinstance(model, TinyGPT) else None
 
     def on_model(self) -> None:
         if self.panel.kvcache.state().source == THIS_MODEL:
@@ -97,9 +101,9 @@ class VariantsBinding(QObject):
                                     f"{state.dtype}: each kind with the same L, H and d_h.")
 
     def measure_live(self) -> None:
-        model, entry = self._model(), self.doc.current_trace
+        model, entry = self._tinygpt(), self.doc.current_trace
         if model is None or entry is None:
-            self.panel.kvcache.set_live("Load a model and capture a prompt to measure its live KV cache.")
+            self.panel.kvcache.set_live("Load a TinyGPT and capture a prompt to measure its live KV cache.")
             return
         tokens = entry.trace.tokens[0]
         self._start("live", "Measuring the KV cache", lambda: live_cache_job(model, tokens), self._on_live)
@@ -153,6 +157,10 @@ class VariantsBinding(QObject):
             spec = MaskSpec.parse(state.spec)
         except BadInputError as exc:
             view.set_message(str(exc))
+            return
+        if spec.is_content_based and self._tinygpt() is None:
+            view.set_message("Top-k and LSH pick keys inside TinyGPT's attention; this model takes position-based "
+                             "masks only.")
             return
         valid = key_valid_of(entry.trace)[0]  # the first prompt of a padded batch, without its padding
         ids = entry.trace.tokens[0][valid]
