@@ -33,6 +33,7 @@ class MaskComparison:
     key_buckets: np.ndarray | None = field(repr=False)  # (pos,) the keys' LSH buckets, or None
     kl: float  # KL(causal ‖ masked) of the next-token distribution at the last position, nats
     argmax_changed: bool
+    prefix: int = 0  # the prefix-LM boundary (0: none)
 
     def summary(self) -> str:
         counts = self.kept.sum(-1)
@@ -63,7 +64,8 @@ def mask_comparison_job(model: TinyGPT, ids: Sequence[int], tokens: Sequence[str
                          plain[prefix + "hook_pattern"][0, head], masked[prefix + "hook_pattern"][0, head],
                          allowed_from_scores(masked[prefix + "hook_attn_scores"][0, head]),
                          None if buckets is None else buckets[0, head],
-                         None if key_buckets is None else key_buckets[0, head], change.kl, change.argmax_changed)
+                         None if key_buckets is None else key_buckets[0, head], change.kl, change.argmax_changed,
+                         min(spec.prefix, T))
 
 
 @dataclass(frozen=True)

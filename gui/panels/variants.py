@@ -173,7 +173,7 @@ class VariantsBinding(QObject):
         for event in events:
             if isinstance(event, MaskComparison):
                 self.panel.masks.set_comparison(event.plain, event.masked, event.tokens, event.buckets,
-                                                event.key_buckets, event.summary())
+                                                event.key_buckets, event.summary(), event.prefix)
 
     # --- jobs ----------------------------------------------------------------------------------------------
     def _start(self, kind: str, title: str, factory: Any, handler: Any) -> None:  # noqa: ANN401

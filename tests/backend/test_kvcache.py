@@ -114,3 +114,14 @@ def test_the_live_cache_holds_exactly_the_closed_form(changes):
 
 def test_human_bytes():
     assert human_bytes(512) == "512 B" and human_bytes(1536) == "1.50 KiB" and human_bytes(2 * 1024**3) == "2.00 GiB"
+
+
+def test_shape_of_lmscopes_description_of_a_hugging_face_model(tmp_path):
+    from lmscope.backend.models.checkpoint import load_model
+    from lmscope.backend.models.hf_tiny import make_tiny_checkpoint
+
+    make_tiny_checkpoint(tmp_path / "qwen2", "qwen2")
+    cfg = load_model(tmp_path / "qwen2", "cpu").model.cfg
+    shape = shape_of_config(cfg.to_dict())
+    assert (shape.layers, shape.heads, shape.kv_heads, shape.head_dim) == (cfg.n_layer, cfg.n_head, cfg.n_kv_head,
+                                                                          cfg.d_head)

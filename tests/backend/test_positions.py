@@ -134,3 +134,21 @@ def test_positions_job_on_a_capture():
     assert done.pairing == "interleaved" and done.head.m == 3 and done.learned_similarity is None
     nothing = [e for e in positions_job(None, None, 0, 0, 0, 0) if isinstance(e, PositionsComputed)][0]
     assert nothing.head is None and nothing.pairing == "unknown"
+
+
+def test_a_hugging_face_llama_head_in_its_own_pairing(tmp_path):
+    from lmscope.backend.models.checkpoint import load_model
+    from lmscope.backend.models.hf_tiny import make_tiny_checkpoint
+
+    make_tiny_checkpoint(tmp_path / "llama", "llama")
+    loaded = load_model(tmp_path / "llama", "cpu")
+    trace = capture(loaded.model, loaded.tokenizer.encode("The model predicts the next token"))
+    assert rope_pairing(trace.model_config)[0] == "rotate_half"
+    # the captured rotation is transformers' own: our rotate_half of the captured q reproduces it
+    q = trace["blocks.0.attn.hook_q"][0]
+    np.testing.assert_allclose(rotate(q, np.arange(q.shape[0])[:, None], trace.model_config["rope_base"],
+                                      "rotate_half"), trace["blocks.0.attn.hook_rot_q"][0], rtol=1e-4, atol=1e-5)
+    demo = head_rope(trace, 0, 1, 2, 5)
+    assert demo.uses_rope and demo.max_deviation < 1e-10 * max(1.0, np.abs(demo.both).max())
+    events = [e for e in positions_job(trace, loaded.model, 0, 1, 2, 5) if isinstance(e, PositionsComputed)]
+    assert events[0].learned_similarity is None and events[0].pairing == "rotate_half"

@@ -63,3 +63,26 @@ def test_bad_spec_is_one_sentence_and_exit_2(capsys, tmp_path, spec, words):
     out, err = capsys.readouterr()
     assert out == "" and words in err and err.count("\n") == 1
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_hugging_face_models_take_position_masks_and_refuse_content_ones(capsys, tmp_path):
+    from lmscope.backend.models.hf_tiny import make_tiny_checkpoint
+
+    folder = tmp_path / "llama"
+    make_tiny_checkpoint(folder, "llama")
+    out_file = tmp_path / "hf.h5"
+    assert main(["capture", "--model", str(folder), "--text", "The model predicts the next token", "--mask",
+                 "prefix:3", "--names", "blocks.0.attn.hook_*", "-o", str(out_file), "--json"]) == 0
+    capsys.readouterr()
+    session = open_session(out_file)
+    try:
+        trace = session.traces[0].trace
+        pattern = np.asarray(trace.tensors["blocks.0.attn.hook_pattern"])[0]
+        kept = allowed_from_scores(np.asarray(trace.tensors["blocks.0.attn.hook_attn_scores"])[0])
+    finally:
+        session.close()
+    allowed = prefix_lm_mask(pattern.shape[-1], 3)
+    assert np.all(pattern[:, ~allowed] == 0) and np.all(pattern[:, :3, :3] > 0)
+    np.testing.assert_array_equal(kept, np.broadcast_to(allowed, kept.shape))  # HF masks with the dtype's minimum
+    assert main(["capture", "--model", str(folder), "--mask", "topk:2", "-o", str(tmp_path / "no.h5")]) == 2
+    assert "Hugging Face" in capsys.readouterr().err and not (tmp_path / "no.h5").exists()

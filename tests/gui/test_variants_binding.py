@@ -76,10 +76,12 @@ def test_prefix_and_lsh_beside_causal(demo_window, binding, qtbot):
     np.testing.assert_allclose(view.plain.matrix, trace["blocks.0.attn.hook_pattern"][0, 0], atol=1e-6)
     assert np.all(view.masked.matrix[~prefix_lm_mask(T, 6)] == 0) and np.all(view.masked.matrix[:6, :6] > 0)
     assert "KL(causal ‖ masked)" in view.summary.text() and view.buckets is None
+    assert view.prefix == 6 and view.prefix_box.isVisible()  # the prefix boundary drawn on the masked heatmap
     view.spec.setText("lsh:4:0")
     view.run.click()
     qtbot.waitUntil(lambda: "lsh:4:0: layer" in view.summary.text(), timeout=30_000)
     assert view.buckets is not None and view.buckets.shape == (T,) and "queries:" in view.strip.text()
+    assert not view.prefix_box.isVisible()
 
 
 def test_a_bad_mask_is_one_sentence_in_the_panel_not_a_failed_job(demo_window, binding, qtbot):

@@ -104,8 +104,11 @@ def test_mask_comparison_and_bucket_strip(panel, qtbot):
     np.testing.assert_array_equal(view.masked.matrix, np.eye(3, dtype=np.float32))
     assert view.summary.text() == "summary" and "b&lt;" in view.strip.text() and "␣" in view.strip.text()
     assert view.strip.text().count(PALETTE[0]) == 2 and view.key_strip.text().count(PALETTE[1]) == 2
-    view.set_comparison(plain, masked, ["a", "b", "c"], None, None, "no buckets")
+    assert not view.prefix_box.isVisible()
+    view.set_comparison(plain, masked, ["a", "b", "c"], None, None, "no buckets", prefix=2)
     assert "background" not in view.strip.text() and view.key_strip.text() == ""
+    x, y = view.prefix_box.getData()
+    assert view.prefix_box.isVisible() and x.max() == 2 and y.max() == 2
     assert bucket_strip(["x"], np.array([9])).count(PALETTE[9 % len(PALETTE)]) == 1
     with qtbot.waitSignal(view.runRequested, timeout=1_000):
         view.run.click()

@@ -10,7 +10,8 @@ import html
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Signal
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from lmscope.widgets.state import PanelState, bounded, text
@@ -55,6 +56,10 @@ class MasksView(QWidget):
         controls.addWidget(self.run)
         self.plain = Heatmap("causal (query × key)", "query", "key")
         self.masked = Heatmap("with the mask", "query", "key")
+        # the prefix-LM boundary: the square of queries and keys inside the prefix (hidden without one)
+        self.prefix_box = pg.PlotCurveItem(pen=pg.mkPen("#ffffff", width=2, style=Qt.PenStyle.DashLine))
+        self.masked.plot.addItem(self.prefix_box)
+        self.prefix = 0
         self.strip = QLabel("")  # the queries, coloured by LSH bucket
         self.strip.setWordWrap(True)
         self.key_strip = QLabel("")  # the keys, coloured by LSH bucket (a query sees earlier keys of its colour)
@@ -75,9 +80,13 @@ class MasksView(QWidget):
         self.buckets: np.ndarray | None = None
 
     def set_comparison(self, plain: np.ndarray, masked: np.ndarray, tokens: list[str], buckets: np.ndarray | None,
-                       key_buckets: np.ndarray | None, summary: str) -> None:
+                       key_buckets: np.ndarray | None, summary: str, prefix: int = 0) -> None:
         """Patterns (query, key) of the head without and with the mask; ``buckets`` / ``key_buckets`` (pos,) the
-        LSH buckets of the queries and of the keys (None for other masks)."""
+        LSH buckets of the queries and of the keys (None for other masks); ``prefix`` the prefix-LM boundary."""
+        self.prefix = prefix
+        edge = float(prefix)
+        self.prefix_box.setData([0.0, edge, edge, 0.0, 0.0], [0.0, 0.0, edge, edge, 0.0])
+        self.prefix_box.setVisible(prefix > 0)
         self.plain.set(plain, levels=(0.0, 1.0))
         self.masked.set(masked, levels=(0.0, 1.0))
         self.buckets = None if buckets is None else np.asarray(buckets)
