@@ -290,9 +290,8 @@ class AttentionBinding(QObject):
         self.show_notice(problems)
 
     def show_notice(self, problems: list[str]) -> None:
-        # After the event loop turns: a session's opening clears each panel's notice once apply_state returns.
         text = f"Part of this panel's saved state was left out: {' '.join(problems)}" if problems else ""
-        QTimer.singleShot(0, self, lambda: self.window.panel_notice("attention", text))
+        self.window.panel_notice("attention", text)
 
 
 def spec_of(mask: MaskState, painted: tuple[tuple[int, int], ...] = ()) -> MaskSpec:
