@@ -28,9 +28,13 @@ class VariantsBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = VariantsPanel()
-        window.add_panel("variants", self.panel, "Attention variants")
-        self.jobs: dict[str, Job] = {}  # the latest job of each kind; events of a replaced one are ignored
+        self.dock = window.add_panel("variants", self.panel, "Attention variants")
+        self.jobs: dict[str, Job] = {}  # the latest job of each kind
         self.live: LiveCache | None = None
+        # The positions and the live cache follow the capture only while the dock is shown (it sits behind the
+        # attention inspector): a hidden panel queues no work, and comes up to date when it is raised.
+        self.stale = True
+        self.dock.visibilityChanged.connect(self.on_visible)
         kv = self.panel.kvcache
         kv.set_sources(list(WELL_KNOWN))
         kv.sourceChosen.connect(self.on_source)
@@ -70,8 +74,18 @@ class VariantsBinding(QObject):
             cfg, trace = entry.trace.model_config, entry.trace
             self.panel.positions.set_limits(trace.n_layer, int(cfg.get("n_head", 1)), trace.n_pos)
             self.panel.masks.set_limits(trace.n_layer, int(cfg.get("n_head", 1)))
-        self.refresh_positions()
-        self.measure_live()
+        self.stale = True
+        self.on_visible(self.shown())
+
+    def shown(self) -> bool:
+        """On screen: a dock behind another tab stays "visible" to Qt but has nothing of it showing."""
+        return self.dock.isVisible() and not self.dock.visibleRegion().isEmpty()
+
+    def on_visible(self, visible: bool) -> None:
+        if visible and self.stale:
+            self.stale = False
+            self.refresh_positions()
+            self.measure_live()
 
     # --- KV cache ------------------------------------------------------------------------------------------
     def on_source(self, source: str) -> None:

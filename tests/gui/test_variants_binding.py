@@ -15,8 +15,17 @@ from lmscope.widgets.variants.panel import VariantsState
 @pytest.fixture
 def binding(demo_window, qtbot):
     b = demo_window.bindings["variants"]
-    qtbot.waitUntil(lambda: not demo_window.runner.busy, timeout=60_000)
+    demo_window.docks["dock.variants"].raise_()  # behind the inspector it queues no work
+    qtbot.waitUntil(lambda: b.live is not None and not demo_window.runner.busy, timeout=60_000)
     return b
+
+
+def test_hidden_behind_the_inspector_it_queues_no_work(demo_window, qtbot):
+    b = demo_window.bindings["variants"]
+    assert not b.shown() and b.stale and b.live is None
+    with qtbot.waitSignal(demo_window.runner.queueChanged, timeout=10_000):
+        demo_window.docks["dock.variants"].raise_()
+    qtbot.waitUntil(lambda: b.live is not None and not b.stale, timeout=60_000)
 
 
 def test_dock_is_placed_with_the_attention_inspector(demo_window):
