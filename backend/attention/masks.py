@@ -117,8 +117,9 @@ class MaskSpec:
             raise BadInputError("A dilated window needs a dilation d ≥ 1.")
         if not 0.0 <= self.random_p <= 1.0:
             raise BadInputError(f"The random-mask probability must be in [0, 1], not {self.random_p}.")
-        if self.random_seed < 0 or self.lsh_seed < 0:
-            raise BadInputError("Seeds must be ≥ 0.")
+        for name, seed in (("random mask", self.random_seed), ("LSH", self.lsh_seed)):
+            if seed < 0:  # numpy's and torch's generators take none below 0
+                raise BadInputError(f"The {name}'s seed must be ≥ 0, not {seed}.")
         if self.lsh_buckets > MAX_LSH_BUCKETS:
             raise BadInputError(f"At most {MAX_LSH_BUCKETS} LSH buckets, not {self.lsh_buckets}.")
         if self.lsh_buckets % 2:
