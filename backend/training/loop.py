@@ -19,7 +19,10 @@ from lmscope.backend.capture import capture
 from lmscope.backend.device import pick_device
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.moe import MoE
 from lmscope.backend.models.tinygpt import TinyGPT
+from lmscope.backend.moe.routing import moe_layers, router_hook
+from lmscope.backend.moe.stats import expert_counts
 from lmscope.backend.stats import site_hook_names, trace_histograms
 from lmscope.backend.models.tokenizer import CharTokenizer
 from lmscope.backend.training.events import HistogramSnapshot, TrainProgress
@@ -132,6 +135,9 @@ def train(
         (loss if aux is None else loss + aux).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
         opt.step()
+        for module in model.modules():
+            if isinstance(module, MoE):
+                module.update_selection_bias()  # DeepSeek-V3's ±γ, after the step, from this batch's load
         loss_value = float(loss.detach())
         if not math.isfinite(loss_value):
             raise BadInputError(f"The loss became {loss_value} at step {step + 1}; lower the learning rate.")
@@ -147,12 +153,27 @@ def train(
 @torch.no_grad()
 def _snapshot(model: TinyGPT, probe: torch.Tensor, val_x: torch.Tensor, val_y: torch.Tensor, step: int,
               bins: int) -> HistogramSnapshot:
-    trace = capture(model, probe, site_hook_names(model.cfg.n_layer))
+    router = [router_hook(layer, hook) for layer in range(model.cfg.n_layer)
+              for hook in ("hook_router_logits", "hook_topk_indices")]
+    trace = capture(model, probe, site_hook_names(model.cfg.n_layer) + router)
     was_training = model.training
     model.eval()
     logits = model(val_x.to(model.device))
     val_loss = float(torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                                                        val_y.to(model.device).reshape(-1)))
     model.train(was_training)
-    return HistogramSnapshot(step=step, val_loss=val_loss, stats=trace_histograms(trace.tensors, model.cfg.n_layer,
-                                                                                  bins))
+    stats = trace_histograms(trace.tensors, model.cfg.n_layer, bins)
+    return HistogramSnapshot(step=step, val_loss=val_loss, stats=stats, **_moe_load(model, trace.tensors))
+
+
+def _moe_load(model: TinyGPT, tensors: dict) -> dict[str, object]:
+    """Load per expert of every MoE layer on the probe batch, and the selection bias when balancing uses one."""
+    layers = moe_layers(tensors)
+    if not layers:
+        return {}
+    e = model.cfg.n_experts
+    load = np.stack([expert_counts(idx := tensors[router_hook(layer, "hook_topk_indices")], e) / max(1, idx.size)
+                     for layer in layers])
+    biases = [model.blocks[layer].ffn.selection_bias for layer in layers]
+    bias = None if any(b is None for b in biases) else np.stack([b.detach().cpu().numpy() for b in biases])
+    return {"moe_layers": tuple(layers), "moe_load": load, "moe_bias": bias}

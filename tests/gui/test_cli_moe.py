@@ -82,3 +82,33 @@ def test_moe_without_router_tensors_exits_2_with_one_sentence(moe_folder, tmp_pa
     assert "out of range" in capsys.readouterr().err
     assert main(["moe", str(tmp_path / "missing.h5")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_train_flags_build_an_moe_run_with_load_and_bias_over_training(tmp_path, capsys):
+    out = tmp_path / "train.h5"
+    assert main(["train", "--preset", "tiny", "--steps", "4", "--experts", "3", "--top-k", "1", "--shared", "1",
+                 "--aux-loss-coef", "0", "--z-loss-coef", "0.002", "--bias-update-rate", "0.01",
+                 "--capacity-factor", "1.5", "--no-noisy-gating", "-o", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["snapshots"] == 2
+    session = open_session(out)
+    try:
+        cfg = session.traces[0].trace.model_config
+        assert (cfg["ffn"], cfg["n_experts"], cfg["top_k"], cfg["n_shared"]) == ("moe", 3, 1, 1)
+        assert (cfg["aux_loss_coef"], cfg["z_loss_coef"], cfg["bias_update_rate"], cfg["capacity_factor"]) == \
+            (0.0, 0.002, 0.01, 1.5)
+        snaps = session.history.snapshots
+        assert [s.step for s in snaps] == [0, 4] and snaps[1].moe_layers == (0, 1)
+        assert snaps[1].moe_load.shape == (2, 3) and np.allclose(snaps[1].moe_load.sum(-1), 1.0)
+        assert np.abs(snaps[1].moe_bias).max() == pytest.approx(0.04)  # four ±γ steps in the same direction
+        assert not np.any(snaps[0].moe_bias)
+    finally:
+        session.close()
+    assert main(["moe", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_experts"] == 3
+
+
+def test_impossible_train_flags_exit_2(tmp_path, capsys):
+    assert main(["train", "--preset", "moe", "--experts", "2", "--top-k", "3", "-o", str(tmp_path / "x.h5")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "top_k (3)" in err
