@@ -29,9 +29,10 @@ PANELS: tuple[PanelPlace, ...] = (
     PanelPlace("flashsim", Area.RightDockWidgetArea, tab_with="training"),
     PanelPlace("tokenizer", Area.LeftDockWidgetArea, tab_with="histograms"),
     PanelPlace("attention", Area.TopDockWidgetArea),
+    PanelPlace("moe", Area.TopDockWidgetArea, tab_with="attention"),
 )
 # Of the tabs sharing a corner, what a new user wants first: live training, and the histograms of the capture.
-RAISED: tuple[str, ...] = ("training", "histograms")
+RAISED: tuple[str, ...] = ("training", "histograms", "attention")
 
 PLACES = {place.name: place for place in PANELS}
 
