@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lmscope.backend.errors import BadInputError
 from lmscope.backend.jobs import JobProgress
 from lmscope.backend.moe.routing import Routing, trace_routing
 from lmscope.backend.moe.stats import LayerStats, router_probs
@@ -31,6 +32,20 @@ def analyse(trace: Trace) -> RouterAnalysis:
                           label=trace.label)
 
 
+@dataclass(frozen=True)
+class RouterUnavailable:
+    """The capture's router tensors cannot be shown (absent, or damaged in a session file): one sentence."""
+
+    message: str
+
+
 def router_job(trace: Trace) -> Iterator[object]:
+    """The router view's analysis; a capture it cannot read is an event for the panel's notice line, not a
+    failed job (an error dialog for every damaged session file would be too loud)."""
     yield JobProgress(-1.0, "Computing router statistics…")
-    yield analyse(trace)
+    try:
+        analysis = analyse(trace)
+    except BadInputError as exc:
+        yield RouterUnavailable(str(exc))
+        return
+    yield analysis

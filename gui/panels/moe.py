@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject
 
-from lmscope.backend.moe.jobs import RouterAnalysis, router_job
+from lmscope.backend.moe.jobs import RouterAnalysis, RouterUnavailable, router_job
 from lmscope.backend.moe.routing import moe_layers
 from lmscope.backend.moe.stats import SCALAR_FIELDS
 from lmscope.backend.training.history import TrainingHistory
@@ -97,6 +97,7 @@ class MoeBinding(QObject):
             return
         if not moe_layers(entry.trace.tensors):  # names only: a lazy session reads nothing here
             self.analysis = None
+            self.window.panel_notice("moe", "")
             self.panel.set_view(None)
             return
         trace = entry.trace
@@ -110,6 +111,10 @@ class MoeBinding(QObject):
                 self.window.panel_notice("moe", "")
                 self.panel.set_view(router_view(event))
                 self.on_document_selection()
+            elif isinstance(event, RouterUnavailable):
+                self.analysis = None
+                self.window.panel_notice("moe", event.message)
+                self.panel.set_view(None, event.message)
 
     # --- selection ------------------------------------------------------------------------------------------
     def on_document_selection(self) -> None:

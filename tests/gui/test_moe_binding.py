@@ -138,3 +138,19 @@ def test_train_dialog_sets_the_moe_training_options(qtbot):
     again.fields["top_k"].setValue(3)
     again.accept()
     assert again.config is None and "top_k (3)" in again.error.text()
+
+
+def test_damaged_router_tensors_are_a_notice_not_an_error_dialog(moe_window, qtbot):
+    from lmscope.backend.jobs import TraceCaptured
+
+    entry = moe_window.document.current_trace
+    tensors = dict(entry.trace.tensors)
+    tensors["blocks.1.moe.hook_topk_indices"] = np.full_like(tensors["blocks.1.moe.hook_topk_indices"], 99)
+    bad = type(entry.trace)(tokens=entry.trace.tokens, token_strings=entry.trace.token_strings, tensors=tensors,
+                            model_config=entry.trace.model_config, label="damaged")
+    binding = moe_window.bindings["moe"]
+    moe_window.document.apply_events([TraceCaptured(bad, {})])
+    qtbot.waitUntil(lambda: binding.panel.view is None, timeout=60_000)
+    notice = moe_window.docks["dock.moe"].notice
+    assert not notice.isHidden() and "outside 0…3" in notice.text()
+    assert moe_window.error_dialog is None

@@ -79,13 +79,14 @@ def test_probabilities_mark_topk_and_bars_show_one_over_e(panel):
     view = crafted(n_shared=1)
     panel.set_view(view)
     panel.select_row(1)
-    marks_x, marks_y = panel.probs.marks.getData()
+    codes = panel.probs.mark_codes  # (E + shared, N): 1 kept top-k choice, 2 dropped
     kept = ~view.dropped[1]
-    assert len(marks_x) == int(kept.sum()) == 11
-    assert sorted(zip(marks_x - 0.5, marks_y - 0.5)) == sorted(
-        (t, int(view.topk_indices[1, t, s])) for t in range(6) for s in range(2) if kept[t, s])
-    drop_x, drop_y = panel.probs.drop_marks.getData()
-    assert (drop_x.tolist(), drop_y.tolist()) == ([4.5], [float(view.topk_indices[1, 4, 1]) + 0.5])
+    assert int((codes == 1).sum()) == int(kept.sum()) == 11
+    assert sorted(zip(*np.nonzero(codes == 1))) == sorted(
+        (int(view.topk_indices[1, t, s]), t) for t in range(6) for s in range(2) if kept[t, s])
+    assert list(zip(*np.nonzero(codes == 2))) == [(int(view.topk_indices[1, 4, 1]), 4)]
+    ring = panel.probs.marks.image[3 * int(view.topk_indices[1, 0, 0]):, :3][:3]  # token 0's top-1 cell
+    assert ring.tolist() == [[1, 1, 1], [1, 0, 1], [1, 1, 1]]
     # the shared expert is an always-on row below the routed ones
     assert panel.probs.image.image.shape == (5, 6) and np.all(panel.probs.image.image[4] == 1.0)
     assert "shared expert S0: gate 1.000" in panel.probs.describe(4, 0)
@@ -122,7 +123,7 @@ def test_state_round_trip_and_hostile_values(panel):
     panel.set_state(state)
     assert panel.state() == state
     assert MoeState.from_tree(state.to_tree()) == state
-    assert panel.probs.marks.getData()[0].size == 0
+    assert not panel.probs.marks.isVisible()
     for bad in ({"tab": 9}, {"heatmap": "weights"}, {"layer": -1}, {"mark_topk": "yes"}):
         with pytest.raises(StateError):
             MoeState.from_tree(bad)

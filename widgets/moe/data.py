@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -12,8 +13,9 @@ import numpy as np
 BASE_COLORS = ["#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#D55E00", "#0072B2"]
 
 
+@lru_cache(maxsize=16)
 def expert_colors(n: int) -> np.ndarray:
-    """(n, 4) uint8 RGBA, one colour per expert, the same for every n ≤ 7 prefix."""
+    """(n, 4) uint8 RGBA, one colour per expert, the same for every n ≤ 7 prefix (read-only: cached)."""
     colors = []
     for e in range(n):
         if e < len(BASE_COLORS):
@@ -25,7 +27,9 @@ def expert_colors(n: int) -> np.ndarray:
             sat = (0.85, 0.65)[(e // 3) % 2]
             rgb = [int(round(255 * c)) for c in colorsys.hls_to_rgb(hue, light, sat)]
         colors.append([*rgb, 255])
-    return np.asarray(colors, dtype=np.uint8).reshape(n, 4)
+    table = np.asarray(colors, dtype=np.uint8).reshape(n, 4)
+    table.flags.writeable = False
+    return table
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableWidget,
     QTableWidgetItem, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
@@ -112,12 +111,12 @@ class MoePanel(QWidget):
         return table
 
     # --- data in -------------------------------------------------------------------------------------------
-    def set_view(self, view: RouterView | None) -> None:
-        """Show one capture's routing (None: the capture has no routers; the panel says so)."""
+    def set_view(self, view: RouterView | None, reason: str = "") -> None:
+        """Show one capture's routing (None: there is nothing to show, and ``reason`` or the default says why)."""
         self.view = view
         if view is None:
-            self.source_label.setText("This capture has no router tensors: the model is not a mixture of experts, "
-                                      "or the capture left the router hooks out.")
+            self.source_label.setText(reason or "This capture has no router tensors: the model is not a mixture of "
+                                                "experts, or the capture left the router hooks out.")
             return
         self.row = min(self.row, len(view.layers) - 1)
         self.source_label.setText(
@@ -188,11 +187,9 @@ class MoePanel(QWidget):
         self._redraw_load()
         self._draw_gate()
         self.training.set_row(self.row)
-        for r in range(self.table.rowCount()):
-            for c in range(self.table.columnCount()):
-                item = self.table.item(r, c)
-                if item is not None:
-                    item.setBackground(QBrush(QColor(86, 180, 233, 60)) if r == self.row else QBrush())
+        self.table.blockSignals(True)
+        self.table.selectRow(self.row)
+        self.table.blockSignals(False)
 
     def _redraw_load(self) -> None:
         if self.view is not None:
@@ -212,20 +209,28 @@ class MoePanel(QWidget):
         self.gate_plot.setYRange(0, 1.05, padding=0)
 
     def _fill_table(self) -> None:
+        """One row per MoE layer; existing cells are reused (a new capture of the same model relabels, 32 layers ×
+        9 columns of fresh items cost ~25 ms)."""
         view = self.view
         headers = ["layer"] + [header for _, header, _ in view.columns] + ["max load", "expert"]
-        self.table.setColumnCount(len(headers))
-        self.table.setHorizontalHeaderLabels(headers)
+        if self.table.columnCount() != len(headers):
+            self.table.setColumnCount(len(headers))
+            self.table.setHorizontalHeaderLabels(headers)
         self.table.setRowCount(len(view.layers))
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for r, layer in enumerate(view.layers):
             busiest = int(view.load[r].argmax())
             cells = [str(layer)] + [fmt(float(v), pct) for v, (_, _, pct) in zip(view.stats[r], view.columns)]
             cells += [fmt(float(view.load[r, busiest]), True), str(busiest)]
             for c, value in enumerate(cells):
-                item = QTableWidgetItem(value)
-                if c:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(r, c, item)
+                item = self.table.item(r, c)
+                if item is None:
+                    item = QTableWidgetItem(value)
+                    if c:
+                        item.setTextAlignment(right)
+                    self.table.setItem(r, c, item)
+                elif item.text() != value:
+                    item.setText(value)
 
     # --- user intent ---------------------------------------------------------------------------------------
     def _on_layer_box(self, index: int) -> None:

@@ -15,20 +15,65 @@ from lmscope.widgets.attention.heatmap import TokenAxis, display_token
 from lmscope.widgets.moe.data import RouterView, expert_colors
 from lmscope.widgets.style import cjk_font, lookup_table, make_plot_widget
 
-HATCH = 4  # a dropped cell is drawn as HATCH × HATCH pixels of the overlay, with a diagonal stripe
+HATCH = 4  # a dropped cell of the map, close up: HATCH × HATCH overlay pixels with a diagonal white stripe
+MARK = 3  # a top-k cell of the probability heatmap, close up: MARK × MARK overlay pixels, a ring around its colour
+DETAIL_PX = 6.0  # cells at least this many screen pixels wide and tall get the close-up patterns
 SELECT_PEN = pg.mkPen("#FFFFFF", width=1.5)
 NO_FILL = pg.mkBrush(0, 0, 0, 0)  # a selected row is outlined, not tinted, so its cells keep their exact colours
+# Overlays are uint8 code images (0 transparent) drawn through 3-entry tables. 16,384 top-k marks as points cost
+# ~115 ms a redraw (ScatterPlotItem.setData + paint) and patterned overlays at 3–4× resolution ~10 ms a paint
+# (bench_moe); at cell resolution they cost what the heatmap costs, so patterns are drawn only when cells are big.
+HATCH_COARSE = np.array([[0, 0, 0, 0], [0, 0, 0, 150], [0, 0, 0, 150]], dtype=np.uint8)
+HATCH_FINE = np.array([[0, 0, 0, 0], [0, 0, 0, 90], [255, 255, 255, 230]], dtype=np.uint8)
+MARK_COARSE = np.array([[0, 0, 0, 0], [255, 255, 255, 110], [255, 64, 64, 230]], dtype=np.uint8)
+MARK_FINE = np.array([[0, 0, 0, 0], [255, 255, 255, 255], [255, 64, 64, 255]], dtype=np.uint8)
+
+
+def _cells(codes: np.ndarray, size: int, pattern: np.ndarray) -> np.ndarray:
+    """Each cell of ``codes`` (rows, cols) as size × size pixels: its code where ``pattern`` is True, else 0."""
+    up = np.repeat(np.repeat(codes, size, axis=0), size, axis=1)
+    return np.where(np.tile(pattern, codes.shape), up, 0).astype(np.uint8)
 
 
 def hatch_overlay(dropped_cells: np.ndarray) -> np.ndarray:
-    """(rows·HATCH, cols·HATCH, 4) uint8: dark diagonal stripes over cells where ``dropped_cells`` is True."""
-    stripe = (np.add.outer(np.arange(HATCH), np.arange(HATCH)) % HATCH == 0)
-    cells = np.kron(dropped_cells.astype(np.uint8), np.ones((HATCH, HATCH), np.uint8)).astype(bool)
-    pattern = np.tile(stripe, dropped_cells.shape)
-    out = np.zeros((*cells.shape, 4), np.uint8)
-    out[cells] = (0, 0, 0, 90)
-    out[cells & pattern] = (255, 255, 255, 230)
-    return out
+    """(rows·HATCH, cols·HATCH) codes for HATCH_FINE: a dark veil with a white diagonal stripe on dropped cells."""
+    stripe = np.add.outer(np.arange(HATCH), np.arange(HATCH)) % HATCH == 0
+    veil = _cells(dropped_cells.astype(np.uint8), HATCH, np.ones((HATCH, HATCH), bool))
+    return np.where(np.tile(stripe, dropped_cells.shape) & (veil > 0), 2, veil).astype(np.uint8)
+
+
+def mark_overlay(codes: np.ndarray) -> np.ndarray:
+    """(rows·MARK, cols·MARK) codes for MARK_FINE: a ring (1 kept, 2 dropped) around each marked cell."""
+    ring = np.ones((MARK, MARK), bool)
+    ring[1:-1, 1:-1] = False
+    return _cells(codes, MARK, ring)
+
+
+class CodeOverlay(pg.ImageItem):
+    """Per-cell codes over a heatmap: one pixel per cell through ``coarse`` when cells are small on screen, and the
+    ``pattern`` (codes → up-sampled codes) through ``fine`` once every cell is at least DETAIL_PX each way."""
+
+    def __init__(self, coarse: np.ndarray, fine: np.ndarray, pattern: object) -> None:
+        super().__init__(axisOrder="row-major")
+        self.coarse, self.fine, self.pattern = coarse, fine, pattern
+        self.codes = np.zeros((0, 0), np.uint8)
+        self.detailed: bool | None = None
+        self._fine_image: np.ndarray | None = None
+
+    def set_codes(self, codes: np.ndarray, detailed: bool) -> None:
+        self.codes, self._fine_image, self.detailed = np.ascontiguousarray(codes, dtype=np.uint8), None, None
+        self.set_detail(detailed)
+
+    def set_detail(self, detailed: bool) -> None:
+        if detailed == self.detailed or self.codes.size == 0:
+            return
+        self.detailed = detailed
+        if detailed and self._fine_image is None:
+            self._fine_image = self.pattern(self.codes)
+        lut = self.fine if detailed else self.coarse
+        self.setLookupTable(lut)
+        self.setImage(self._fine_image if detailed else self.codes, autoLevels=False, levels=(0, len(lut)))
+        self.setRect(0, 0, self.codes.shape[1], self.codes.shape[0])
 
 
 class _ImagePlot(QWidget):
@@ -61,8 +106,26 @@ class _ImagePlot(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.hover_label)
         self.view: RouterView | None = None
+        self.overlays: list[CodeOverlay] = []
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
+        item.getViewBox().sigRangeChanged.connect(self._on_range)
+
+    def add_overlay(self, overlay: CodeOverlay, z: float) -> CodeOverlay:
+        overlay.setZValue(z)
+        self.plot.getPlotItem().addItem(overlay)
+        self.overlays.append(overlay)
+        return overlay
+
+    def detailed(self) -> bool:
+        """Whether cells (one view unit each way) are big enough on screen for the close-up patterns."""
+        dx, dy = self.plot.getPlotItem().getViewBox().viewPixelSize()
+        return 0 < dx <= 1 / DETAIL_PX and 0 < dy <= 1 / DETAIL_PX
+
+    def _on_range(self, *_: object) -> None:
+        detailed = self.detailed()
+        for overlay in self.overlays:
+            overlay.set_detail(detailed)
 
     def _cell(self, scene_pos: object) -> tuple[int, int] | None:
         vb = self.plot.getPlotItem().getViewBox()
@@ -110,9 +173,7 @@ class ExpertMap(_ImagePlot):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
-        self.overlay = pg.ImageItem(axisOrder="row-major")
-        self.overlay.setZValue(5)
-        self.plot.getPlotItem().addItem(self.overlay)
+        self.overlay = self.add_overlay(CodeOverlay(HATCH_COARSE, HATCH_FINE, hatch_overlay), 5)
         self.row_band = pg.LinearRegionItem(orientation="horizontal", movable=False,
                                             brush=NO_FILL, pen=SELECT_PEN)
         self.row_band.setZValue(10)
@@ -127,18 +188,15 @@ class ExpertMap(_ImagePlot):
         self.image.setImage(np.ascontiguousarray(self.colors[top1]), autoLevels=False)
         self.image.setRect(0, 0, view.n_tokens, len(view.layers))
         dropped = view.dropped.any(axis=-1)
-        if dropped.any():
-            self.overlay.setImage(hatch_overlay(dropped), autoLevels=False)
-            self.overlay.setRect(0, 0, view.n_tokens, len(view.layers))
-            self.overlay.show()
-        else:
-            self.overlay.hide()
+        self.overlay.setVisible(bool(dropped.any()))
         if old is None or old.tokens != view.tokens:
             self.bottom_axis.set_tokens(list(view.tokens))
         self.left_axis.set_tokens([f"L{layer}" for layer in view.layers])
         if old is None or (old.n_tokens, len(old.layers)) != (view.n_tokens, len(view.layers)):
             self.plot.getPlotItem().getViewBox().setRange(xRange=(0, view.n_tokens), yRange=(0, len(view.layers)),
                                                           padding=0.01)
+        if dropped.any():
+            self.overlay.set_codes(dropped, self.detailed())
 
     def set_row(self, row: int) -> None:
         self.row_band.setRegion((row, row + 1))
@@ -157,13 +215,7 @@ class ProbabilityView(_ImagePlot):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(left_width=44, parent=parent)
         self.image.setLookupTable(lookup_table("viridis"))
-        self.marks = pg.ScatterPlotItem(pxMode=True, size=6, symbol="o", pen=pg.mkPen("#FFFFFF", width=1.2),
-                                        brush=None)
-        self.drop_marks = pg.ScatterPlotItem(pxMode=True, size=9, symbol="x", pen=None,
-                                             brush=pg.mkBrush("#FF4040"))
-        for marks in (self.marks, self.drop_marks):
-            marks.setZValue(10)
-            self.plot.getPlotItem().addItem(marks)
+        self.marks = self.add_overlay(CodeOverlay(MARK_COARSE, MARK_FINE, mark_overlay), 10)
         self.shared_line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen("#FFFFFF", width=1,
                                                                                   style=Qt.PenStyle.DashLine))
         self.plot.getPlotItem().addItem(self.shared_line)
@@ -180,7 +232,6 @@ class ProbabilityView(_ImagePlot):
         self.image.setImage(np.ascontiguousarray(image, dtype=np.float32), autoLevels=False,
                             levels=(0.0, top if top > 0 else 1.0))
         self.image.setRect(0, 0, view.n_tokens, image.shape[0])
-        self._draw_marks()
         labels = [str(e) for e in range(view.n_experts)] + [f"S{s}" for s in range(view.n_shared)]
         self.left_axis.set_tokens(labels)
         if old is None or old.tokens != view.tokens:
@@ -191,6 +242,7 @@ class ProbabilityView(_ImagePlot):
                                                                           view.n_shared):
             self.plot.getPlotItem().getViewBox().setRange(xRange=(0, view.n_tokens), yRange=(0, image.shape[0]),
                                                           padding=0.01)
+        self._draw_marks(image.shape[0])
 
     @staticmethod
     def _shared(view: RouterView, row: int) -> np.ndarray | None:
@@ -202,19 +254,21 @@ class ProbabilityView(_ImagePlot):
 
     def set_marks_visible(self, visible: bool) -> None:
         self.show_marks = visible
-        self._draw_marks()
+        self.marks.setVisible(visible)
 
-    def _draw_marks(self) -> None:
+    def _draw_marks(self, rows: int) -> None:
         view = self.view
-        if view is None or not self.show_marks:
-            self.marks.setData([], [])
-            self.drop_marks.setData([], [])
-            return
+        codes = np.zeros((rows, view.n_tokens), np.uint8)
         idx, dropped = view.topk_indices[self.row], view.dropped[self.row]
         tokens = np.broadcast_to(np.arange(view.n_tokens)[:, None], idx.shape)
-        kept = ~dropped
-        self.marks.setData(tokens[kept] + 0.5, idx[kept] + 0.5)
-        self.drop_marks.setData(tokens[dropped] + 0.5, idx[dropped] + 0.5)
+        codes[idx, tokens] = np.where(dropped, 2, 1)
+        self.marks.set_codes(codes, self.detailed())
+        self.marks.setVisible(self.show_marks)
+
+    @property
+    def mark_codes(self) -> np.ndarray:
+        """(E + shared, N): 1 where the token chose the expert, 2 where that choice was dropped."""
+        return self.marks.codes
 
     def describe(self, row: int, col: int) -> str:
         view = self.view
