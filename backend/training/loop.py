@@ -40,6 +40,9 @@ class TrainSettings:
     grad_clip: float = 1.0
     seed: int = 0
     snapshot_every: int = 25
+    # Early stopping (0 = off): stop once the validation loss has not improved for this many snapshots in a row,
+    # and hand back the weights of the best snapshot.
+    early_stop_patience: int = 0
     bins: int = 64
     device: str | None = None
 
@@ -47,6 +50,8 @@ class TrainSettings:
         for name in ("steps", "batch_size", "seq_len", "snapshot_every", "bins"):
             if int(getattr(self, name)) <= 0:
                 raise BadInputError(f"{name} must be a positive integer, not {getattr(self, name)!r}.")
+        if self.early_stop_patience < 0:
+            raise BadInputError(f"early_stop_patience must be ≥ 0 (0 = off), not {self.early_stop_patience}.")
         if not self.lr > 0:
             raise BadInputError(f"The learning rate must be positive, not {self.lr}.")
 
@@ -57,6 +62,7 @@ class TrainFinished:
     tokenizer: CharTokenizer = field(repr=False)
     steps: int
     final_loss: float
+    best_step: int = -1  # with early stopping: the snapshot whose weights ``model`` holds
 
 
 TrainEvent = TrainProgress | HistogramSnapshot | TrainFinished
@@ -118,7 +124,9 @@ def train(
     val_x, val_y = batches.sample(batches.val_ids, 16)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
                             betas=(0.9, 0.95))
-    yield _snapshot(model, probe, val_x, val_y, 0, settings.bins)
+    first = _snapshot(model, probe, val_x, val_y, 0, settings.bins)
+    yield first
+    best = _Best(settings.early_stop_patience, model, first)
     start = time.perf_counter()
     loss_value = float("nan")
     for step in range(settings.steps):
@@ -145,9 +153,39 @@ def train(
         yield TrainProgress(step + 1, settings.steps, loss_value, lr, x.numel() / max(elapsed, 1e-9),
                             time.perf_counter() - start)
         if (step + 1) % settings.snapshot_every == 0 or step + 1 == settings.steps:
-            yield _snapshot(model, probe, val_x, val_y, step + 1, settings.bins)
+            snapshot = _snapshot(model, probe, val_x, val_y, step + 1, settings.bins)
+            yield snapshot
+            if best.stop_after(snapshot, model):
+                break
     model.eval()
-    yield TrainFinished(model=model, tokenizer=tokenizer, steps=settings.steps, final_loss=loss_value)
+    best.restore(model)
+    yield TrainFinished(model=model, tokenizer=tokenizer, steps=step + 1,
+                        final_loss=loss_value, best_step=best.step if best.patience else -1)
+
+
+class _Best:
+    """Early stopping on the validation loss: the best snapshot's weights, and how many snapshots since."""
+
+    def __init__(self, patience: int, model: TinyGPT, first: HistogramSnapshot) -> None:
+        self.patience, self.since = patience, 0
+        self.loss, self.step, self.state = first.val_loss, first.step, self._copy(model) if patience else None
+
+    @staticmethod
+    def _copy(model: TinyGPT) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def stop_after(self, snapshot: HistogramSnapshot, model: TinyGPT) -> bool:
+        if not self.patience:
+            return False
+        if snapshot.val_loss < self.loss:
+            self.loss, self.step, self.state, self.since = snapshot.val_loss, snapshot.step, self._copy(model), 0
+            return False
+        self.since += 1
+        return self.since >= self.patience
+
+    def restore(self, model: TinyGPT) -> None:
+        if self.state is not None:
+            model.load_state_dict(self.state)
 
 
 @torch.no_grad()

@@ -233,3 +233,32 @@ def test_history_keeps_moe_load_and_bias_and_refuses_mismatched_arrays():
     plain = TrainingHistory(snapshots=[HistogramSnapshot(step=0, val_loss=1.0, stats={})])
     assert "snapshot_moe_load" not in plain.to_arrays()
     assert TrainingHistory.from_arrays(plain.to_arrays()).snapshots[0].moe_load is None
+
+
+def test_early_stopping_keeps_the_best_snapshot_weights():
+    from lmscope.backend.demo import demo_corpus
+    from lmscope.backend.models.tokenizer import CharTokenizer
+    from lmscope.backend.training.loop import TrainFinished, TrainSettings, _Batches, train
+
+    text = demo_corpus()[:3000]
+    tokenizer = CharTokenizer.train(text)
+    config = TinyGPTConfig(n_layer=1, d_model=32, n_head=2, n_kv_head=2, d_mlp=32, n_ctx=32, ffn="moe",
+                           n_experts=4, top_k=2)
+    # a learning rate this high makes the validation loss bounce, so patience 2 stops the run early
+    settings = TrainSettings(steps=200, batch_size=8, seq_len=32, lr=0.05, warmup=1, snapshot_every=5, seed=1,
+                             early_stop_patience=2, device="cpu")
+    events = list(train(config, tokenizer, text, settings))
+    snaps = [e for e in events if isinstance(e, HistogramSnapshot)]
+    done = events[-1]
+    assert isinstance(done, TrainFinished) and done.steps < 200 and done.steps == snaps[-1].step
+    losses = [s.val_loss for s in snaps]
+    best = int(np.argmin(losses))
+    assert done.best_step == snaps[best].step and len(snaps) - 1 - best == 2
+    # the returned weights are the best snapshot's: their validation loss, recomputed on the same batch, is its own
+    batches = _Batches(np.asarray(tokenizer.encode(text)), 32, settings.seed)
+    batches.sample(batches.val_ids, 4)
+    val_x, val_y = batches.sample(batches.val_ids, 16)
+    with torch.no_grad():
+        logits = done.model.eval()(val_x)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), val_y.reshape(-1))
+    assert float(loss) == pytest.approx(losses[best], rel=1e-5)
