@@ -112,3 +112,13 @@ def test_impossible_train_flags_exit_2(tmp_path, capsys):
     assert main(["train", "--preset", "moe", "--experts", "2", "--top-k", "3", "-o", str(tmp_path / "x.h5")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "top_k (3)" in err
+
+
+def test_capture_with_the_built_in_demo_moe(tmp_path, capsys):
+    out = tmp_path / "demo_moe.h5"
+    assert main(["capture", "--model", "demo-moe", "--text", "专家 experts", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["moe", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["n_tokens"], result["n_experts"], result["top_k"]) == (10, 8, 2)
+    assert [row["layer"] for row in result["layers"]] == [0, 1, 2]

@@ -154,3 +154,16 @@ def test_damaged_router_tensors_are_a_notice_not_an_error_dialog(moe_window, qtb
     notice = moe_window.docks["dock.moe"].notice
     assert not notice.isHidden() and "outside 0…3" in notice.text()
     assert moe_window.error_dialog is None
+
+
+def test_built_in_demo_moe_opens_with_routing_and_load_over_training(window, qtbot):
+    window._fill_model_menus()
+    names = [a.text() for a in window.builtin_menu.actions()]
+    assert any(n.startswith("demo-moe") for n in names)
+    binding = window.bindings["moe"]
+    window.open_model_folder("demo-moe")
+    qtbot.waitUntil(lambda: binding.analysis is not None, timeout=120_000)
+    idle(window, qtbot)
+    assert binding.panel.view.layers == (0, 1, 2) and binding.panel.view.n_experts == 8
+    timeline = binding.panel.training.current.timeline
+    assert timeline is not None and timeline.label == "demo-moe" and timeline.load.shape[1:] == (3, 8)

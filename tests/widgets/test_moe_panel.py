@@ -85,8 +85,12 @@ def test_probabilities_mark_topk_and_bars_show_one_over_e(panel):
     assert sorted(zip(*np.nonzero(codes == 1))) == sorted(
         (int(view.topk_indices[1, t, s]), t) for t in range(6) for s in range(2) if kept[t, s])
     assert list(zip(*np.nonzero(codes == 2))) == [(int(view.topk_indices[1, 4, 1]), 4)]
-    ring = panel.probs.marks.image[3 * int(view.topk_indices[1, 0, 0]):, :3][:3]  # token 0's top-1 cell
-    assert ring.tolist() == [[1, 1, 1], [1, 0, 1], [1, 1, 1]]
+    from lmscope.widgets.moe.views import MARK
+
+    top = int(view.topk_indices[1, 0, 0])  # token 0's top-1 cell, close up: a one-pixel ring of code 1
+    ring = panel.probs.marks.image[MARK * top: MARK * (top + 1), :MARK]
+    assert ring[0].tolist() == ring[-1].tolist() == ring[:, 0].tolist() == ring[:, -1].tolist() == [1] * MARK
+    assert not ring[1:-1, 1:-1].any()
     # the shared expert is an always-on row below the routed ones
     assert panel.probs.image.image.shape == (5, 6) and np.all(panel.probs.image.image[4] == 1.0)
     assert "shared expert S0: gate 1.000" in panel.probs.describe(4, 0)

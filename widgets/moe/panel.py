@@ -1,6 +1,6 @@
 """The MoE router panel: routing of the current capture (map and probabilities), load and statistics per layer,
-load over training, and the definitions. Fed plain :class:`RouterView` / :class:`LoadTimeline` values; reports the
-user's choice of layer and token through signals."""
+and load over training (the definitions are its help page, resources/help/en/moe.html). Fed plain
+:class:`RouterView` / :class:`LoadTimeline` values; reports the user's choice of layer and token through signals."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,17 +9,16 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableWidget,
-    QTableWidgetItem, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
+    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from lmscope.widgets.moe.data import LoadTimeline, RouterView
-from lmscope.widgets.moe.help import HELP_HTML
 from lmscope.widgets.moe.training import OverTrainingView
 from lmscope.widgets.moe.views import ExpertMap, LoadView, ProbabilityView
 from lmscope.widgets.state import PanelState, bounded, choice, text
 from lmscope.widgets.style import CURVE_PENS, fmt, make_plot_widget
 
-TABS = ("Routing", "Load & statistics", "Over training", "Help")
+TABS = ("Routing", "Load && statistics", "Over training")  # "&&": a literal & in a tab title
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,8 @@ class MoePanel(QWidget):
         load_tab.addWidget(stats_box)
         load_tab.setSizes([420, 520])
         self.training = OverTrainingView()
-        self.help = QTextBrowser()
-        self.help.setHtml(HELP_HTML)
         self.tabs = QTabWidget()
-        for widget, title in zip((routing, load_tab, self.training, self.help), TABS):
+        for widget, title in zip((routing, load_tab, self.training), TABS):
             self.tabs.addTab(widget, title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

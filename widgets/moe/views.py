@@ -16,7 +16,7 @@ from lmscope.widgets.moe.data import RouterView, expert_colors
 from lmscope.widgets.style import cjk_font, lookup_table, make_plot_widget
 
 HATCH = 4  # a dropped cell of the map, close up: HATCH × HATCH overlay pixels with a diagonal white stripe
-MARK = 3  # a top-k cell of the probability heatmap, close up: MARK × MARK overlay pixels, a ring around its colour
+MARK = 8  # a top-k cell of the probability heatmap, close up: MARK × MARK overlay pixels, a one-pixel ring
 DETAIL_PX = 6.0  # cells at least this many screen pixels wide and tall get the close-up patterns
 SELECT_PEN = pg.mkPen("#FFFFFF", width=1.5)
 NO_FILL = pg.mkBrush(0, 0, 0, 0)  # a selected row is outlined, not tinted, so its cells keep their exact colours
@@ -47,6 +47,15 @@ def mark_overlay(codes: np.ndarray) -> np.ndarray:
     ring = np.ones((MARK, MARK), bool)
     ring[1:-1, 1:-1] = False
     return _cells(codes, MARK, ring)
+
+
+def expert_legend(colors: np.ndarray, limit: int = 32) -> str:
+    """Rich text naming each expert's colour (beyond ``limit`` experts: hover a cell instead)."""
+    if len(colors) > limit:
+        return f"Colour = top-1 expert ({len(colors)} experts: hover a cell for its number). Striped = dropped."
+    swatches = " ".join(f"<span style='color:#{r:02x}{g:02x}{b:02x}'>&#9632;</span>&nbsp;{e}"
+                        for e, (r, g, b, _a) in enumerate(colors.tolist()))
+    return f"Top-1 expert: {swatches} &nbsp;·&nbsp; striped / dark = an assignment dropped over capacity"
 
 
 class CodeOverlay(pg.ImageItem):
@@ -179,11 +188,15 @@ class ExpertMap(_ImagePlot):
         self.row_band.setZValue(10)
         self.plot.getPlotItem().addItem(self.row_band)
         self.colors = expert_colors(0)
+        self.legend = QLabel(" ")
+        self.legend.setWordWrap(True)
+        self.layout().insertWidget(1, self.legend)
 
     def set_view(self, view: RouterView) -> None:
         old = self.view
         self.view = view
         self.colors = expert_colors(view.n_experts)
+        self.legend.setText(expert_legend(self.colors))
         top1 = view.topk_indices[..., 0]
         self.image.setImage(np.ascontiguousarray(self.colors[top1]), autoLevels=False)
         self.image.setRect(0, 0, view.n_tokens, len(view.layers))
@@ -313,15 +326,12 @@ class LoadView(QWidget):
             item.addItem(graphic)
         self.bars = make_plot_widget(left="fraction", bottom="expert")
         self.bars.addLegend(offset=(-10, 10))
-        self.load_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#56B4E9", name="load")
-        self.importance_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#E69F00", name="importance")
+        self.load_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#56B4E9", name="load (routed slots)")
+        self.importance_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#E69F00", name="importance (mean p)")
         self.ideal = pg.InfiniteLine(angle=0, movable=False, label="1/E", labelOpts={"position": 0.95},
                                      pen=pg.mkPen("#FFFFFF", width=1.5, style=Qt.PenStyle.DashLine))
         for graphic in (self.load_bars, self.importance_bars, self.ideal):
             self.bars.addItem(graphic)
-        legend = self.bars.getPlotItem().legend
-        legend.addItem(self.load_bars, "load (routed slots)")
-        legend.addItem(self.importance_bars, "importance (mean p)")
         self.title = QLabel(" ")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
