@@ -9,7 +9,7 @@ import numpy as np
 
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.jobs import JobProgress
-from lmscope.backend.moe.routing import Routing, trace_routing
+from lmscope.backend.moe.routing import Routing, has_router, soft_layers, trace_routing, trace_soft_routing
 from lmscope.backend.moe.stats import LayerStats, router_probs
 from lmscope.backend.trace import Trace
 
@@ -40,11 +40,14 @@ class RouterUnavailable:
 
 
 def router_job(trace: Trace) -> Iterator[object]:
-    """The router view's analysis; a capture it cannot read is an event for the panel's notice line, not a
-    failed job (an error dialog for every damaged session file would be too loud)."""
+    """The router view's analysis (or a Soft MoE capture's :class:`SoftRouting`); a capture it cannot read is an
+    event for the panel's notice line, not a failed job (an error dialog for every damaged file would be too loud)."""
     yield JobProgress(-1.0, "Computing router statistics…")
     try:
-        analysis = analyse(trace)
+        if not has_router(trace.tensors) and soft_layers(trace.tensors):
+            analysis: object = trace_soft_routing(trace.tensors, trace.model_config, trace.token_strings)
+        else:
+            analysis = analyse(trace)
     except BadInputError as exc:
         yield RouterUnavailable(str(exc))
         return

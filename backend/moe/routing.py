@@ -178,3 +178,68 @@ def trace_routing(tensors: Mapping[str, Any], model_config: Mapping[str, Any] | 
     strings = tuple(str(s) for s in token_strings)
     return Routing(layers=tuple(routed), n_experts=int(first.router_logits.shape[1]),
                    top_k=int(first.topk_indices.shape[1]), n_shared=n_shared, token_strings=strings)
+
+
+# --- Soft MoE: no router picks experts; every slot mixes every token (dispatch) and every token mixes every slot ----
+
+_DISPATCH = re.compile(r"^blocks\.(\d+)\.moe\.hook_dispatch$")
+
+
+def soft_layers(names: Any) -> list[int]:  # noqa: ANN401 - any iterable of hook names
+    """The blocks that recorded Soft MoE dispatch weights, in order."""
+    return sorted(int(m.group(1)) for name in names if (m := _DISPATCH.match(str(name))))
+
+
+@dataclass(frozen=True)
+class SoftRouting:
+    """Every Soft MoE layer's dispatch and combine weights for the first sequence of a trace (slot s belongs to
+    expert s // slots_per_expert)."""
+
+    layers: tuple[int, ...]
+    dispatch: np.ndarray  # (L, T, slots): softmax over tokens — each slot's column sums to 1
+    combine: np.ndarray  # (L, T, slots): softmax over slots — each token's row sums to 1
+    n_experts: int
+    slots_per_expert: int
+    token_strings: tuple[str, ...] = ()
+
+    def expert_share(self) -> np.ndarray:
+        """(L, T, E): how much of each token's output comes from each expert (its slots' combine weights)."""
+        L, T, _ = self.combine.shape
+        return self.combine.reshape(L, T, self.n_experts, self.slots_per_expert).sum(-1)
+
+
+def _soft_matrix(tensors: Mapping[str, Any], name: str, shape: tuple[int, ...] | None) -> np.ndarray:
+    a = np.asarray(tensors[name])
+    if a.ndim != 3 or a.dtype.kind != "f" or a.shape[1] == 0 or a.shape[2] == 0:
+        raise BadInputError(f"{name} should be a non-empty (batch, pos, slots) array of weights, not {a.shape} "
+                            f"{a.dtype}.")
+    if shape is not None and a.shape != shape:
+        raise BadInputError(f"{name} is shaped {a.shape}, the first Soft MoE layer's weights {shape}.")
+    if not np.isfinite(a).all() or a.min() < 0 or a.max() > 1:
+        raise BadInputError(f"{name} should hold weights between 0 and 1.")
+    return a
+
+
+def trace_soft_routing(tensors: Mapping[str, Any], model_config: Mapping[str, Any] | None = None,
+                       token_strings: Any = ()) -> SoftRouting:  # noqa: ANN401
+    layers = soft_layers(tensors)
+    if not layers:
+        raise BadInputError("This capture has no Soft MoE weights (blocks.*.moe.hook_dispatch).")
+    shape: tuple[int, ...] | None = None
+    dispatch, combine = [], []
+    for layer in layers:
+        d = _soft_matrix(tensors, router_hook(layer, "hook_dispatch"), shape)
+        shape = d.shape
+        c_name = router_hook(layer, "hook_combine")
+        if c_name not in tensors:
+            raise BadInputError(f"Layer {layer} has Soft MoE dispatch weights but no combine weights.")
+        c = _soft_matrix(tensors, c_name, shape)
+        dispatch.append(d[0])
+        combine.append(c[0])
+    slots = shape[2]
+    n_experts = _config_int(dict(model_config or {}), "n_experts") or slots
+    if slots % n_experts:
+        raise BadInputError(f"The Soft MoE weights have {slots} slots, which {n_experts} experts cannot share.")
+    return SoftRouting(layers=tuple(layers), dispatch=np.stack(dispatch).astype(np.float32),
+                       combine=np.stack(combine).astype(np.float32), n_experts=n_experts,
+                       slots_per_expert=slots // n_experts, token_strings=tuple(str(s) for s in token_strings))

@@ -9,10 +9,10 @@ import numpy as np
 from PySide6.QtCore import QObject
 
 from lmscope.backend.moe.jobs import RouterAnalysis, RouterUnavailable, router_job
-from lmscope.backend.moe.routing import moe_layers
+from lmscope.backend.moe.routing import SoftRouting, moe_layers, soft_layers
 from lmscope.backend.moe.stats import SCALAR_FIELDS
 from lmscope.backend.training.history import TrainingHistory
-from lmscope.widgets.moe.data import LoadTimeline, RouterView
+from lmscope.widgets.moe.data import LoadTimeline, RouterView, SoftView
 from lmscope.widgets.moe.panel import MoePanel, MoeState
 
 if TYPE_CHECKING:
@@ -41,6 +41,13 @@ def router_view(analysis: RouterAnalysis) -> RouterView:
         hf_aux=analysis.hf_aux, shared_gate=shared_gate,
         n_shared=routing.n_shared if shared_gate is None else shared_gate.shape[-1],
     )
+
+
+def soft_view(soft: SoftRouting, label: str) -> SoftView:
+    n = soft.dispatch.shape[1]
+    tokens = tuple(soft.token_strings[i] if i < len(soft.token_strings) else str(i) for i in range(n))
+    return SoftView(label=label, tokens=tokens, layers=soft.layers, dispatch=soft.dispatch, combine=soft.combine,
+                    n_experts=soft.n_experts, slots_per_expert=soft.slots_per_expert)
 
 
 def load_timeline(history: TrainingHistory) -> LoadTimeline | None:
@@ -95,7 +102,8 @@ class MoeBinding(QObject):
         entry = self.doc.current_trace
         if entry is None:
             return
-        if not moe_layers(entry.trace.tensors):  # names only: a lazy session reads nothing here
+        names = list(entry.trace.tensors)  # names only: a lazy session reads nothing here
+        if not moe_layers(names) and not soft_layers(names):
             self.analysis = None
             self.window.panel_notice("moe", "")
             self.panel.set_view(None)
@@ -110,6 +118,11 @@ class MoeBinding(QObject):
                 self.analysis = event
                 self.window.panel_notice("moe", "")
                 self.panel.set_view(router_view(event))
+                self.on_document_selection()
+            elif isinstance(event, SoftRouting):
+                self.analysis = None
+                self.window.panel_notice("moe", "")
+                self.panel.set_soft(soft_view(event, self.doc.current_trace.label if self.doc.current_trace else ""))
                 self.on_document_selection()
             elif isinstance(event, RouterUnavailable):
                 self.analysis = None

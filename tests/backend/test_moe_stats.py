@@ -204,3 +204,30 @@ def test_hf_aux_equals_transformers_load_balancing_loss_on_mixtral_router_logits
     tensors = {router_hook(i, "hook_router_logits"): r.float().numpy().reshape(2, 11, 6)
                for i, r in enumerate(router_logits)}
     assert trace_routing(tensors, {"num_experts_per_tok": 2}).hf_aux() == pytest.approx(theirs, rel=1e-5)
+
+
+def test_soft_routing_from_a_soft_moe_capture():
+    import torch
+
+    from lmscope.backend.capture import capture
+    from lmscope.backend.models.config import TinyGPTConfig
+    from lmscope.backend.models.tinygpt import TinyGPT
+    from lmscope.backend.moe.jobs import RouterUnavailable, router_job
+    from lmscope.backend.moe.routing import SoftRouting, soft_layers, trace_soft_routing
+
+    torch.manual_seed(0)
+    cfg = TinyGPTConfig(n_layer=2, d_model=16, n_head=2, n_kv_head=2, d_mlp=16, ffn="moe", n_experts=3,
+                        moe_mode="soft", soft_slots=2)
+    trace = capture(TinyGPT(cfg), list(range(7)))
+    assert soft_layers(trace.tensors) == [0, 1]
+    events = [e for e in router_job(trace) if isinstance(e, (SoftRouting, RouterUnavailable))]
+    (soft,) = events
+    assert isinstance(soft, SoftRouting) and soft.dispatch.shape == (2, 7, 6) and soft.slots_per_expert == 2
+    assert soft.dispatch.sum(axis=1) == pytest.approx(np.ones((2, 6)), rel=1e-5)
+    assert soft.expert_share().sum(-1) == pytest.approx(np.ones((2, 7)), rel=1e-5)
+    bad = dict(trace.tensors)
+    bad["blocks.1.moe.hook_combine"] = np.full((1, 7, 6), 2.0, np.float32)
+    with pytest.raises(BadInputError, match="between 0 and 1"):
+        trace_soft_routing(bad, trace.model_config)
+    with pytest.raises(BadInputError, match="cannot share"):
+        trace_soft_routing(trace.tensors, {"n_experts": 4})

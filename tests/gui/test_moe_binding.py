@@ -167,3 +167,20 @@ def test_built_in_demo_moe_opens_with_routing_and_load_over_training(window, qtb
     assert binding.panel.view.layers == (0, 1, 2) and binding.panel.view.n_experts == 8
     timeline = binding.panel.training.current.timeline
     assert timeline is not None and timeline.label == "demo-moe" and timeline.load.shape[1:] == (3, 8)
+
+
+def test_soft_moe_capture_shows_dispatch_and_combine(window, qtbot, tmp_path):
+    tokenizer = CharTokenizer.train(demo_corpus())
+    cfg = PRESETS["moe"].replace(vocab_size=tokenizer.vocab_size, moe_mode="soft", soft_slots=2)
+    torch.manual_seed(0)
+    save_model(tmp_path / "soft", TinyGPT(cfg), tokenizer)
+    binding = window.bindings["moe"]
+    window.open_model_folder(str(tmp_path / "soft"))
+    qtbot.waitUntil(lambda: binding.panel.soft is not None, timeout=120_000)
+    trace = window.document.current_trace.trace
+    soft = binding.panel.soft
+    assert soft.layers == (0, 1) and soft.n_experts == 4 and soft.slots_per_expert == 2
+    assert np.array_equal(soft.dispatch[1], trace["blocks.1.moe.hook_dispatch"][0])
+    assert "Soft MoE" in binding.panel.source_label.text()
+    window.document.set_selection(layer=1)
+    assert binding.panel.row == 1 and "layer 1" in binding.panel.soft_view.note.text()

@@ -146,3 +146,23 @@ def test_over_training_heatmap_and_comparison(panel):
     assert not panel.training.other.isHidden() and panel.training.compared() == "aux-free"
     assert not panel.training.other.bias_plot.isHidden() and panel.training.current.bias_plot.isHidden()
     assert "MaxVio 3.000" in panel.training.current.note.text()
+
+
+def test_soft_moe_matrices(panel):
+    from lmscope.widgets.moe.data import SoftView
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(2, 6, 4))  # 2 layers, 6 tokens, 2 experts × 2 slots
+    dispatch = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    combine = np.exp(logits) / np.exp(logits).sum(2, keepdims=True)
+    soft = SoftView("soft", TOKENS, (0, 1), dispatch.astype(np.float32), combine.astype(np.float32), 2, 2)
+    panel.set_soft(soft)
+    assert panel.tabs.tabText(panel.tabs.currentIndex()) == "Soft MoE"
+    panel.select_row(1)
+    shown = panel.soft_view.dispatch.image.image
+    assert shown.shape == (4, 6) and shown.sum(axis=1) == pytest.approx(np.ones(4), rel=1e-5)  # slot rows sum to 1
+    assert panel.soft_view.combine.image.image.sum(axis=0) == pytest.approx(np.ones(6), rel=1e-5)  # token columns
+    assert panel.soft_view.dispatch.left_axis.tokens == ["e0·0", "e0·1", "e1·0", "e1·1"]
+    assert "slot 1 of expert 1: combine" in panel.soft_view.combine.describe(3, 2)
+    panel.set_view(crafted())  # a routed capture after a soft one: the soft tab empties
+    assert panel.soft is None and panel.soft_view.view is None

@@ -78,3 +78,24 @@ class LoadTimeline:
     def max_violation(self) -> np.ndarray:
         """(S, L): E · max load − 1 at each snapshot and layer."""
         return self.load.shape[-1] * self.load.max(axis=-1) - 1.0
+
+
+@dataclass(frozen=True)
+class SoftView:
+    """A Soft MoE capture: dispatch and combine weights of every layer for the first sequence."""
+
+    label: str
+    tokens: tuple[str, ...]  # (T,)
+    layers: tuple[int, ...]  # (L,)
+    dispatch: np.ndarray  # (L, T, slots): each slot's input as a mix of the tokens (columns sum to 1)
+    combine: np.ndarray  # (L, T, slots): each token's output as a mix of the slots (rows sum to 1)
+    n_experts: int
+    slots_per_expert: int
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.dispatch.shape[1])
+
+    @property
+    def n_slots(self) -> int:
+        return int(self.dispatch.shape[2])

@@ -12,13 +12,14 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from lmscope.widgets.moe.data import LoadTimeline, RouterView
+from lmscope.widgets.moe.data import LoadTimeline, RouterView, SoftView
+from lmscope.widgets.moe.soft import SoftMoeView
 from lmscope.widgets.moe.training import OverTrainingView
 from lmscope.widgets.moe.views import ExpertMap, LoadView, ProbabilityView
 from lmscope.widgets.state import PanelState, bounded, choice, text
 from lmscope.widgets.style import CURVE_PENS, fmt, make_plot_widget
 
-TABS = ("Routing", "Load && statistics", "Over training")  # "&&": a literal & in a tab title
+TABS = ("Routing", "Load && statistics", "Over training", "Soft MoE")  # "&&": a literal & in a tab title
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class MoePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view: RouterView | None = None
+        self.soft: SoftView | None = None
         self.row = 0
         self.position = -1
         self.source_label = QLabel("No MoE capture: capture a prompt with a mixture-of-experts model "
@@ -81,8 +83,9 @@ class MoePanel(QWidget):
         load_tab.addWidget(stats_box)
         load_tab.setSizes([420, 520])
         self.training = OverTrainingView()
+        self.soft_view = SoftMoeView()
         self.tabs = QTabWidget()
-        for widget, title in zip((routing, load_tab, self.training), TABS):
+        for widget, title in zip((routing, load_tab, self.training, self.soft_view), TABS):
             self.tabs.addTab(widget, title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -92,9 +95,9 @@ class MoePanel(QWidget):
         self.layer_box.currentIndexChanged.connect(self._on_layer_box)
         self.marks_box.toggled.connect(self.probs.set_marks_visible)
         self.heatmap_box.currentIndexChanged.connect(self._redraw_load)
-        for source in (self.map, self.probs):
+        for source in (self.map, self.probs, self.soft_view.dispatch, self.soft_view.combine):
             source.tokenClicked.connect(self._on_token)
-        self.map.rowClicked.connect(self.select_row)
+        self.map.rowClicked.connect(self.select_row)  # the soft matrices' rows are slots, not layers
         self.load.rowClicked.connect(self.select_row)
         self.table.cellClicked.connect(self._on_table_click)
 
@@ -110,7 +113,8 @@ class MoePanel(QWidget):
     # --- data in -------------------------------------------------------------------------------------------
     def set_view(self, view: RouterView | None, reason: str = "") -> None:
         """Show one capture's routing (None: there is nothing to show, and ``reason`` or the default says why)."""
-        self.view = view
+        self.view, self.soft = view, None
+        self.soft_view.set_view(None)
         if view is None:
             self.source_label.setText(reason or "This capture has no router tensors: the model is not a mixture of "
                                                 "experts, or the capture left the router hooks out.")
@@ -119,11 +123,7 @@ class MoePanel(QWidget):
         self.source_label.setText(
             f"Capture: {view.label} · {view.n_tokens} tokens · {len(view.layers)} MoE layers · {view.n_experts} "
             f"experts, top-{view.top_k}" + (f" · {view.n_shared} shared" if view.n_shared else ""))
-        self.layer_box.blockSignals(True)
-        self.layer_box.clear()
-        self.layer_box.addItems([f"L{layer}" for layer in view.layers])
-        self.layer_box.setCurrentIndex(self.row)
-        self.layer_box.blockSignals(False)
+        self._fill_layers(view.layers)
         self.map.set_view(view)
         self.map.set_row(self.row)
         self._fill_table()
@@ -136,29 +136,55 @@ class MoePanel(QWidget):
         self._redraw_layer()
         self.set_position(self.position)
 
+    def set_soft(self, soft: SoftView) -> None:
+        """Show a Soft MoE capture: its dispatch and combine matrices (there is no top-k router to show)."""
+        self.view, self.soft = None, soft
+        self.row = min(self.row, len(soft.layers) - 1)
+        self.source_label.setText(f"Capture: {soft.label} · {soft.n_tokens} tokens · {len(soft.layers)} Soft MoE "
+                                  "layers: no router picks experts, see the Soft MoE tab.")
+        self._fill_layers(soft.layers)
+        self.soft_view.set_view(soft, self.row)
+        self.tabs.setCurrentIndex(TABS.index("Soft MoE"))
+
+    def _layers(self) -> tuple[int, ...]:
+        return self.view.layers if self.view is not None else self.soft.layers if self.soft is not None else ()
+
+    def _fill_layers(self, layers: tuple[int, ...]) -> None:
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        self.layer_box.addItems([f"L{layer}" for layer in layers])
+        self.layer_box.setCurrentIndex(self.row)
+        self.layer_box.blockSignals(False)
+
     def set_training(self, current: LoadTimeline | None, others: list[LoadTimeline], compare: str = "") -> None:
         self.training.set_runs(current, others, compare)
 
     # --- selection -----------------------------------------------------------------------------------------
     def select_row(self, row: int) -> None:
-        if self.view is None or not 0 <= row < len(self.view.layers) or row == self.row:
+        layers = self._layers()
+        if not 0 <= row < len(layers) or row == self.row:
             return
         self.row = row
         self.layer_box.blockSignals(True)
         self.layer_box.setCurrentIndex(row)
         self.layer_box.blockSignals(False)
-        self._redraw_layer()
-        self.layerSelected.emit(self.view.layers[row])
+        if self.soft is not None:
+            self.soft_view.set_view(self.soft, row)
+        else:
+            self._redraw_layer()
+        self.layerSelected.emit(layers[row])
 
     def select_layer(self, block: int) -> None:
         """Select the MoE layer of model block ``block`` (from another panel), if it is one."""
-        if self.view is not None and block in self.view.layers:
-            self.select_row(self.view.layers.index(block))
+        layers = self._layers()
+        if block in layers:
+            self.select_row(layers.index(block))
 
     def set_position(self, position: int) -> None:
         self.position = position
         self.map.set_token(position)
         self.probs.set_token(position)
+        self.soft_view.set_token(position)
 
     # --- state ---------------------------------------------------------------------------------------------
     def state(self) -> MoeState:
@@ -169,10 +195,10 @@ class MoePanel(QWidget):
         self.tabs.setCurrentIndex(state.tab)
         self.marks_box.setChecked(state.mark_topk)
         self.heatmap_box.setCurrentText(state.heatmap)
-        if self.view is not None and state.layer < len(self.view.layers):
+        if state.layer < len(self._layers()):
             self.select_row(state.layer)
-        else:
-            self.row = state.layer if self.view is None else self.row
+        elif not self._layers():
+            self.row = state.layer
 
     # --- drawing -------------------------------------------------------------------------------------------
     def _redraw_layer(self) -> None:
