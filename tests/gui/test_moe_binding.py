@@ -184,3 +184,24 @@ def test_soft_moe_capture_shows_dispatch_and_combine(window, qtbot, tmp_path):
     assert "Soft MoE" in binding.panel.source_label.text()
     window.document.set_selection(layer=1)
     assert binding.panel.row == 1 and "layer 1" in binding.panel.soft_view.note.text()
+
+
+def test_panel_state_survives_a_session(moe_window, qtbot, tmp_path, make_window):
+    binding = moe_window.bindings["moe"]
+    binding.panel.select_row(1)
+    binding.panel.heatmap_box.setCurrentText("importance")
+    binding.panel.marks_box.setChecked(False)
+    binding.panel.tabs.setCurrentIndex(1)
+    saved = binding.state()
+    path = tmp_path / "moe.h5"
+    idle(moe_window, qtbot)
+    job = moe_window.save_session(path)
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    again = make_window("again")
+    again.open_session(path)
+    other = again.bindings["moe"]
+    qtbot.waitUntil(lambda: other.analysis is not None, timeout=60_000)
+    idle(again, qtbot)
+    assert other.state() == saved
+    assert other.panel.view.layers == (0, 1) and other.panel.row == 1
