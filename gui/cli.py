@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lmscope.backend.errors import BadInputError, LmscopeError
-from lmscope.gui import cli_export, cli_moe, cli_sessions
+from lmscope.gui import cli_embeddings, cli_export, cli_moe, cli_sessions
 
 
 def _int(text: str) -> int:
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_sessions.add_commands(sub)
     cli_export.add_commands(sub)
+    cli_embeddings.add_commands(sub)
     cli_moe.add_command(sub)
 
     seg = sub.add_parser("segment", help="jieba segmentation of a text")
@@ -118,6 +119,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callab
     "info": (cli_sessions.run_info, cli_sessions.info_text),
     "export": (cli_export.run_export, cli_export.export_text),
     "moe": (cli_moe.run_moe, cli_moe.moe_text),
+    **cli_embeddings.COMMANDS,
 }
 
 

@@ -53,7 +53,9 @@ def apply_session(window: "MainWindow", opened: SessionOpened) -> None:
         part = window.session_parts.get(name)
         if part is None:  # a panel this version does not have: its state is kept in the file, not shown
             continue
-        # Each panel on its own: one that cannot show its part says so in its notice line, the others go on.
+        # Each panel on its own: one that cannot show its part says so in its notice line, the others go on. The
+        # old notice is cleared first, so a panel may set its own while it applies its state.
+        window.panel_notice(name, "")
         try:
             if not hasattr(part, "state_type"):  # TRANSITION: a binding not yet on a state object
                 part.restore_session_state(tree)
@@ -64,5 +66,3 @@ def apply_session(window: "MainWindow", opened: SessionOpened) -> None:
         except Exception as exc:  # noqa: BLE001 - a panel's bug must not stop the other panels from restoring
             window.panel_notice(name, f"This panel's part of the session was not restored ({type(exc).__name__}: "
                                       f"{str(exc)[:200]}).")
-        else:
-            window.panel_notice(name, "")
