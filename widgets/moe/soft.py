@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from lmscope.widgets.moe.data import SoftView
-from lmscope.widgets.moe.views import _ImagePlot
+from lmscope.widgets.moe.views import ImagePlot
 from lmscope.widgets.style import lookup_table
 
 MEANING = {
@@ -17,7 +17,7 @@ MEANING = {
 }
 
 
-class SoftMatrix(_ImagePlot):
+class SoftMatrix(ImagePlot):
     def __init__(self, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(left_width=56, parent=parent)
         self.kind = kind

@@ -85,7 +85,7 @@ class CodeOverlay(pg.ImageItem):
         self.setRect(0, 0, self.codes.shape[1], self.codes.shape[0])
 
 
-class _ImagePlot(QWidget):
+class ImagePlot(QWidget):
     """A plot with token columns, an image and a hover line; subclasses fill in what a cell means."""
 
     tokenClicked = Signal(int)
@@ -177,7 +177,7 @@ class _ImagePlot(QWidget):
             self.token_line.hide()
 
 
-class ExpertMap(_ImagePlot):
+class ExpertMap(ImagePlot):
     """Tokens along x, one row per MoE layer; colour = the top-1 expert, striped where an assignment was dropped."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -221,7 +221,7 @@ class ExpertMap(_ImagePlot):
         return f"layer {view.layers[row]} · {self.token_text(col)} → {picks}"
 
 
-class ProbabilityView(_ImagePlot):
+class ProbabilityView(ImagePlot):
     """The selected layer's softmax(router logits): experts down, tokens across, top-k marked (× when dropped);
     shared experts as always-on rows below the routed ones (their gate per token, or 1)."""
 
