@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lmscope.backend.errors import BadInputError, LmscopeError
-from lmscope.gui import cli_embeddings, cli_export, cli_moe, cli_sessions
+from lmscope.gui import cli_embeddings, cli_export, cli_kvcache, cli_moe, cli_sessions
 
 
 def _int(text: str) -> int:
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     fs.add_argument("--seed", type=_int, default=0)
     fs.add_argument("--counts-only", action="store_true")
     fs.add_argument("--json", action="store_true")
+    cli_kvcache.add_command(sub, _int)
     return parser
 
 
@@ -118,6 +119,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callab
     "train": (cli_sessions.run_train, cli_sessions.summary_text),
     "info": (cli_sessions.run_info, cli_sessions.info_text),
     "export": (cli_export.run_export, cli_export.export_text),
+    "kvcache": (cli_kvcache.run, cli_kvcache.as_text),
     "moe": (cli_moe.run_moe, cli_moe.moe_text),
     **cli_embeddings.COMMANDS,
 }

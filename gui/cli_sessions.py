@@ -69,6 +69,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cap.add_argument("--no-weights", action="store_true",
                      help="leave the model's weights out of the session (always, for a Hugging Face model)")
     cap.add_argument("--float16", action="store_true", help="store activations as float16 (half the size)")
+    cap.add_argument("--mask", metavar="SPEC", help="capture with this attention mask, e.g. causal+window:8, prefix:4, "
+                     "topk:4, lsh:8:0 (docs/attention-variants.md)")
     cap.add_argument("-o", "--output", required=True, metavar="FILE.h5")
     cap.add_argument("--json", action="store_true")
     tr = sub.add_parser("train", help="train a TinyGPT on the demo corpus; save history, snapshots and model")
@@ -109,6 +111,7 @@ def parse_max_memory(text: str | None) -> dict[Any, str] | None:
 
 
 def run_capture(args: argparse.Namespace) -> dict[str, Any]:
+    from lmscope.backend.attention.masks import MaskSpec
     from lmscope.backend.capture import capture
     from lmscope.backend.models.builtin import is_builtin
     from lmscope.backend.models.checkpoint import load_model
@@ -118,12 +121,16 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     from lmscope.backend.stats import trace_histograms
     from lmscope.sessions import save_session
 
+    spec = MaskSpec.parse(args.mask) if args.mask is not None else None  # a bad SPEC is refused before loading
     device = pick_device(args.device)
     hf_options = {}
     if args.device_map or args.max_memory or args.offload_dir or args.dtype != "auto":
         hf_options = {"device_map": args.device_map, "max_memory": parse_max_memory(args.max_memory),
                       "offload_dir": args.offload_dir, "dtype": args.dtype}
     loaded = load_model(args.model, device, **hf_options)
+    if spec is not None and spec.is_content_based and loaded.model.cfg.to_dict().get("kind") == "hf":
+        raise BadInputError("Top-k and LSH masks pick keys inside TinyGPT's attention; a Hugging Face model takes "
+                            "the position-based masks (causal, prefix, window, …) only.")
     text = DEFAULT_PROMPT if args.text is None else args.text
     if not text:
         raise BadInputError("The text is empty; give --text some words.")
@@ -133,7 +140,10 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
         raise BadInputError(f"The text has {len(ids)} tokens; this model reads at most {cfg.n_ctx}.")
     name = args.model if is_builtin(args.model) else Path(args.model).name
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
-                    label=f"{name} · {text[:24]}")
+                    label=f"{name} · {text[:24]}",
+                    allowed=spec.model_mask(len(ids), device=loaded.model.device) if spec is not None else None)
+    if spec is not None:
+        trace.meta["mask"] = spec.to_text()
     if not trace.tensors:
         raise BadInputError(f"No hook matches {', '.join(args.names)}; `lmscope info` on a full capture lists them.")
     captured = TraceCaptured(trace, trace_histograms(trace.tensors, trace.n_layer))

@@ -29,6 +29,7 @@ TIPS = {
     "soft_slots": "slots per expert (Soft MoE)",
     "n_shared": "shared experts every token uses (DeepSeekMoE)",
 }
+INT_FIELDS.update({"kv_lora_rank": (0, 1024), "q_lora_rank": (0, 1024), "rope_head_dim": (0, 256)})  # MLA
 TRAIN_INT = {"steps": (1, 1_000_000), "batch_size": (1, 512), "seq_len": (4, 1024), "snapshot_every": (1, 100_000),
              "seed": (0, 2**31 - 1)}
 

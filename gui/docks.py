@@ -31,6 +31,7 @@ PANELS: tuple[PanelPlace, ...] = (
     PanelPlace("tokenizer", Area.LeftDockWidgetArea, tab_with="histograms"),
     PanelPlace("attention", Area.TopDockWidgetArea),
     PanelPlace("projector", Area.TopDockWidgetArea, tab_with="attention"),
+    PanelPlace("variants", Area.TopDockWidgetArea, tab_with="attention"),
     PanelPlace("moe", Area.TopDockWidgetArea, tab_with="attention"),
 )
 # Of the tabs sharing a corner, what a new user wants first: live training, the histograms of the capture, and the

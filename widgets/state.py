@@ -98,6 +98,10 @@ class PanelState:
 
 
 def _label(cls: type) -> str:
+    """What error messages call the state: a class may name itself with ``STATE_LABEL = "…"`` (not a field)."""
+    label = getattr(cls, "STATE_LABEL", None)
+    if isinstance(label, str):
+        return label
     name = cls.__name__.removesuffix("State")
     return f"{name} panel state" if name else "panel state"
 

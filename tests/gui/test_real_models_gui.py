@@ -75,3 +75,17 @@ def test_builtin_models_menu_lists_the_builtins(window):
     window._fill_model_menus()
     texts = [a.text() for a in window.builtin_menu.actions()]
     assert any(t.startswith("demo —") for t in texts) and any(t.startswith("minilm —") for t in texts)
+
+
+def test_tokenizer_explorer_shows_the_models_own_tokens(window, qtbot, folders):
+    from lmscope.backend.tokenize.spans import model_description, model_spans
+
+    load(window, qtbot, folders["bert"])
+    tokenizer = window.document.loaded.tokenizer
+    spans = model_spans(tokenizer, "the model predicts")
+    assert [s.token_id for s in spans] == tokenizer.encode("the model predicts")
+    assert spans[0].token == "[CLS]" and spans[0].start == spans[0].end  # added, covers no text
+    assert "special token" in spans[0].tooltip
+    words = [("the model predicts")[s.start:s.end] for s in spans if s.end > s.start]
+    assert "".join(words).replace("##", "") == "themodelpredicts"
+    assert model_description(tokenizer) == "WordPiece"
