@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lmscope.backend.errors import BadInputError, LmscopeError
-from lmscope.gui import cli_embeddings, cli_export, cli_kvcache, cli_sessions
+from lmscope.gui import cli_embeddings, cli_export, cli_kvcache, cli_moe, cli_sessions
 
 
 def _int(text: str) -> int:
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sessions.add_commands(sub)
     cli_export.add_commands(sub)
     cli_embeddings.add_commands(sub)
+    cli_moe.add_command(sub)
 
     seg = sub.add_parser("segment", help="jieba segmentation of a text")
     seg.add_argument("text")
@@ -119,6 +120,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callab
     "info": (cli_sessions.run_info, cli_sessions.info_text),
     "export": (cli_export.run_export, cli_export.export_text),
     "kvcache": (cli_kvcache.run, cli_kvcache.as_text),
+    "moe": (cli_moe.run_moe, cli_moe.moe_text),
     **cli_embeddings.COMMANDS,
 }
 

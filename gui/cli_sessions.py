@@ -9,6 +9,7 @@ from typing import Any
 
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.jobs import JobProgress
+from lmscope.gui import cli_moe
 
 
 class StderrProgress:
@@ -78,6 +79,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     tr.add_argument("-o", "--output", required=True, metavar="FILE.h5")
     tr.add_argument("--json", action="store_true")
+    cli_moe.add_train_flags(tr)
     info = sub.add_parser("info", help="what a session file holds")
     info.add_argument("file")
     info.add_argument("--json", action="store_true")
@@ -166,7 +168,8 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     settings = TrainSettings(steps=args.steps, device=args.device)
     history = TrainingHistory(label=args.preset)
     loaded, captured = None, []
-    for event in drain(train_job(PRESETS[args.preset], settings, args.preset)):
+    config = cli_moe.train_config(args, PRESETS[args.preset])
+    for event in drain(train_job(config, settings, args.preset)):
         if isinstance(event, (TrainProgress, HistogramSnapshot)):
             history.add(event)
         elif isinstance(event, ModelLoaded):

@@ -32,6 +32,7 @@ PANELS: tuple[PanelPlace, ...] = (
     PanelPlace("attention", Area.TopDockWidgetArea),
     PanelPlace("projector", Area.TopDockWidgetArea, tab_with="attention"),
     PanelPlace("variants", Area.TopDockWidgetArea, tab_with="attention"),
+    PanelPlace("moe", Area.TopDockWidgetArea, tab_with="attention"),
 )
 # Of the tabs sharing a corner, what a new user wants first: live training, the histograms of the capture, and the
 # attention inspector (the heart of the app) in front of the panels tabbed with it.

@@ -17,6 +17,7 @@ NormPlacement = Literal["pre", "post"]
 Pos = Literal["sinusoidal", "learned", "rope", "none"]
 Act = Literal["relu", "gelu", "swiglu"]
 Ffn = Literal["dense", "moe"]
+MoeMode = Literal["topk", "dense", "soft"]
 Attn = Literal["standard", "mla"]
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -25,6 +26,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "pos": ("sinusoidal", "learned", "rope", "none"),
     "act": ("relu", "gelu", "swiglu"),
     "ffn": ("dense", "moe"),
+    "moe_mode": ("topk", "dense", "soft"),
     "attention": ("standard", "mla"),
 }
 
@@ -51,6 +53,15 @@ class TinyGPTConfig:
     n_shared: int = 0
     noisy_gating: bool = False
     capacity_factor: float = 0.0  # 0 means unlimited capacity: no token is ever dropped
+    # MoE training: Switch load-balancing and ST-MoE router z-loss coefficients (per layer, summed over layers),
+    # and DeepSeek-V3's auxiliary-loss-free balancing rate γ (0 = off): a per-expert selection bias moved by ±γ
+    # after every step. moe_mode: sparse top-k routing, dense MoE (every expert, softmax-weighted) or Soft MoE
+    # (soft_slots slots per expert, dispatch/combine weights).
+    aux_loss_coef: float = 0.01
+    z_loss_coef: float = 0.001
+    bias_update_rate: float = 0.0
+    moe_mode: MoeMode = "topk"
+    soft_slots: int = 1
     dropout: float = 0.0
     tie_embeddings: bool = True
     # Multi-head latent attention (DeepSeek-V2 §2.1): keys and values come from one cached latent c_KV of width
@@ -81,8 +92,19 @@ class TinyGPTConfig:
             raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}.")
         if self.capacity_factor < 0:
             raise ConfigError(f"capacity_factor must be ≥ 0 (0 = unlimited), not {self.capacity_factor}.")
+        self._check_moe_training()
         if self.attention == "mla":
             self._check_mla()
+
+    def _check_moe_training(self) -> None:
+        # A coefficient of 1 already lets balancing outweigh the language-model loss; γ above 1 moves the bias by
+        # more than a typical logit gap per step.
+        for name in ("aux_loss_coef", "z_loss_coef", "bias_update_rate"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value <= 1.0):
+                raise ConfigError(f"{name} must be a finite number in [0, 1], not {value!r}.")
+        if isinstance(self.soft_slots, bool) or not isinstance(self.soft_slots, int) or not 1 <= self.soft_slots <= 64:
+            raise ConfigError(f"soft_slots must be an integer from 1 to 64, not {self.soft_slots!r}.")
 
     def _check_mla(self) -> None:
         if self.kv_lora_rank <= 0:
