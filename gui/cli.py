@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from lmscope.backend.errors import BadInputError, LmscopeError
-from lmscope.gui import cli_export, cli_sessions
+from lmscope.gui import cli_embeddings, cli_export, cli_kvcache, cli_moe, cli_sessions
 from lmscope.gui.terminal import json_safe, terminal_safe
 
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (`lmscope info … | head`)
@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     cli_sessions.add_commands(sub)
     cli_export.add_commands(sub)
+    cli_embeddings.add_commands(sub)
+    cli_moe.add_command(sub)
 
     seg = sub.add_parser("segment", help="jieba segmentation of a text")
     seg.add_argument("text")
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     fs.add_argument("--seed", type=_int, default=0)
     fs.add_argument("--counts-only", action="store_true")
     fs.add_argument("--json", action="store_true")
+    cli_kvcache.add_command(sub, _int)
     return parser
 
 
@@ -128,6 +131,9 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callab
     "train": (cli_sessions.run_train, cli_sessions.summary_text),
     "info": (cli_sessions.run_info, cli_sessions.info_text),
     "export": (cli_export.run_export, cli_export.export_text),
+    "kvcache": (cli_kvcache.run, cli_kvcache.as_text),
+    "moe": (cli_moe.run_moe, cli_moe.moe_text),
+    **cli_embeddings.COMMANDS,
 }
 
 

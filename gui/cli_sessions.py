@@ -9,6 +9,7 @@ from typing import Any
 
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.jobs import JobProgress
+from lmscope.gui import cli_moe
 from lmscope.gui.terminal import terminal_safe
 
 
@@ -69,6 +70,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cap.add_argument("--no-weights", action="store_true",
                      help="leave the model's weights out of the session (always, for a Hugging Face model)")
     cap.add_argument("--float16", action="store_true", help="store activations as float16 (half the size)")
+    cap.add_argument("--mask", metavar="SPEC", help="capture with this attention mask, e.g. causal+window:8, prefix:4, "
+                     "topk:4, lsh:8:0 (docs/attention-variants.md)")
     cap.add_argument("-o", "--output", required=True, metavar="FILE.h5")
     cap.add_argument("--json", action="store_true")
     tr = sub.add_parser("train", help="train a TinyGPT on the demo corpus; save history, snapshots and model")
@@ -77,6 +80,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     tr.add_argument("-o", "--output", required=True, metavar="FILE.h5")
     tr.add_argument("--json", action="store_true")
+    cli_moe.add_train_flags(tr)
     info = sub.add_parser("info", help="what a session file holds")
     info.add_argument("file")
     info.add_argument("--verify", action="store_true",
@@ -127,6 +131,7 @@ def parse_max_memory(text: str | None) -> dict[Any, str] | None:
 
 
 def run_capture(args: argparse.Namespace) -> dict[str, Any]:
+    from lmscope.backend.attention.masks import MaskSpec
     from lmscope.backend.capture import capture
     from lmscope.backend.models.builtin import is_builtin
     from lmscope.backend.models.checkpoint import load_model
@@ -138,12 +143,16 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     from lmscope.sessions.atomic import check_output_path
 
     check_output_path(args.output)  # before the model is loaded and run
+    spec = MaskSpec.parse(args.mask) if args.mask is not None else None  # a bad SPEC is refused before loading
     device = pick_device(args.device)
     hf_options = {}
     if args.device_map or args.max_memory or args.offload_dir or args.dtype != "auto":
         hf_options = {"device_map": args.device_map, "max_memory": parse_max_memory(args.max_memory),
                       "offload_dir": args.offload_dir, "dtype": args.dtype}
     loaded = load_model(args.model, device, **hf_options)
+    if spec is not None and spec.is_content_based and loaded.model.cfg.to_dict().get("kind") == "hf":
+        raise BadInputError("Top-k and LSH masks pick keys inside TinyGPT's attention; a Hugging Face model takes "
+                            "the position-based masks (causal, prefix, window, …) only.")
     text = DEFAULT_PROMPT if args.text is None else args.text
     if not text:
         raise BadInputError("The text is empty; give --text some words.")
@@ -153,7 +162,10 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
         raise BadInputError(f"The text has {len(ids)} tokens; this model reads at most {cfg.n_ctx}.")
     name = args.model if is_builtin(args.model) else Path(args.model).name
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
-                    label=f"{name} · {text[:24]}")
+                    label=f"{name} · {text[:24]}",
+                    allowed=spec.model_mask(len(ids), device=loaded.model.device) if spec is not None else None)
+    if spec is not None:
+        trace.meta["mask"] = spec.to_text()
     if not trace.tensors:
         raise BadInputError(f"No hook matches {', '.join(args.names)}; `lmscope info` on a full capture lists them.")
     captured = TraceCaptured(trace, trace_histograms(trace.tensors, trace.n_layer))
@@ -180,7 +192,8 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     settings = TrainSettings(steps=args.steps, device=args.device)
     history = TrainingHistory(label=args.preset)
     loaded, captured = None, []
-    for event in drain(train_job(PRESETS[args.preset], settings, args.preset)):
+    config = cli_moe.train_config(args, PRESETS[args.preset])
+    for event in drain(train_job(config, settings, args.preset)):
         if isinstance(event, (TrainProgress, HistogramSnapshot)):
             history.add(event)
         elif isinstance(event, ModelLoaded):

@@ -68,9 +68,9 @@ def _rebuild(part: ModelPart, device: "torch.device | str") -> "LoadedModel":
     # (then the names and shapes are compared with the real model: building on torch's "meta" device first cost
     # ~50 ms a session, a third of opening a small one).
     declared = sum(math.prod(_declared_shape(part.weights, name)) for name in part.weights)
-    if declared != config.parameter_count():  # a tied unembedding is saved once, and counted once
+    if declared != config.state_count():  # a tied unembedding is saved once, and counted once
         raise SessionFormatError(f"The session's weights hold {declared:,} numbers; its model config needs "
-                                 f"{config.parameter_count():,}.")
+                                 f"{config.state_count():,}.")
     import torch  # only now: a refused session never pays for importing torch
 
     from lmscope.backend.models.checkpoint import LoadedModel

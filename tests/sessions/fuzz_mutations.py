@@ -32,7 +32,8 @@ GOLDEN = Path(__file__).resolve().parent.parent / "data" / "session_v1.h5"
 PANELS = ("histograms", "training", "notes", "flashsim", "tokenizer", "attention", "attention_debug", "router")
 CONFIG_FIELDS = ("vocab_size", "n_ctx", "d_model", "n_layer", "n_head", "n_kv_head", "d_mlp", "norm_eps",
                  "rope_base", "n_experts", "top_k", "n_shared", "capacity_factor", "dropout", "norm", "pos", "act",
-                 "ffn", "noisy_gating", "tie_embeddings")
+                 "ffn", "noisy_gating", "tie_embeddings", "moe_mode", "soft_slots", "aux_loss_coef", "z_loss_coef",
+                 "bias_update_rate", "attention", "kv_lora_rank", "q_lora_rank", "rope_head_dim")
 HOSTILE_JSON = ["1e6", "1e300", "-1", "0", "NaN", "Infinity", "-Infinity", "\"12\"", "true", "null", "[]", "{}",
                 "1.5", "1e999", "9" * 5000, "[" * 3000 + "]" * 3000, "1000000", "257", "65537"]
 HOSTILE_ATTRS: list[object] = [float("nan"), float("inf"), -float("inf"), -1, 2 ** 63 - 1, -(2 ** 63), 1e300, 0,
