@@ -450,6 +450,15 @@ def exercise(path: Path) -> str:
     return "opened" if verdict.ok else f"opened; verify: {verdict.problems[0]}"
 
 
+def peak_rss() -> int:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child
+    started by a 1.5 GB test process reported 1.5 GB before doing anything."""
+    try:
+        return int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) * 1024
+    except (OSError, IndexError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _memory_unchecked(exc: BaseException) -> bool:
     seen = 0
     while exc is not None and seen < 20:
@@ -501,7 +510,7 @@ def run(count: int, seed: int, workdir: Path, categories: list[str] | None = Non
     ctx = make_context(workdir)
     names = categories or list(MUTATORS)
     exercise(ctx.rich)  # imports torch and the model code once, so no variant is timed with them
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    base_rss = peak_rss()
     # A safety net for the shared machine: a bug that tried to allocate gigabytes fails here (and is reported as
     # unchecked memory) instead of swapping everyone out. Measured: the child's address space is ~0.7 GB.
     vm = int(Path("/proc/self/status").read_text().split("VmSize:")[1].split()[0]) * 1024
@@ -534,14 +543,14 @@ def run(count: int, seed: int, workdir: Path, categories: list[str] | None = Non
             faulthandler.cancel_dump_traceback_later()
         record["seconds"] = time.perf_counter() - start
         record["cpu_seconds"] = time.process_time() - cpu
+        record["peak_rss_after"] = peak_rss()
         outcome = str(record.get("outcome", ""))
         if outcome.startswith("refused:"):
             sentence = outcome.removeprefix("refused: ")
             record["one_sentence"] = bool(sentence) and "\n" not in sentence and "Traceback" not in sentence
         results.append(record)
         path.unlink(missing_ok=True)
-    return {"results": results, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-            "base_rss": base_rss}
+    return {"results": results, "peak_rss": peak_rss(), "base_rss": base_rss}
 
 
 def main() -> None:

@@ -109,13 +109,16 @@ def test_a_refused_file_is_one_problem(tmp_path):
 
 
 MEASURE = textwrap.dedent("""
-    import json, resource, sys
+    import json, sys
     from lmscope.sessions.verify import verify_session
-    verify_session(sys.argv[1])  # imports and caches warmed up
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def peak():  # VmHWM: ru_maxrss would carry the test process's peak across exec
+        return int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+
+    verify_session(sys.argv[2])  # imports and caches warmed up on the small golden file
+    before = peak()
     verdict = verify_session(sys.argv[1])
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"ok": verdict.ok, "bytes": verdict.bytes_read, "grew_kib": after - before}))
+    print(json.dumps({"ok": verdict.ok, "bytes": verdict.bytes_read, "grew_kib": peak() - before}))
 """)
 
 
@@ -128,10 +131,11 @@ def test_verifying_reads_everything_in_bounded_memory(tmp_path):
     trace = Trace(np.zeros((1, 512), np.int64), ["x"] * 512, tensors, {"n_head": 32})
     save_session(Session(traces=[SavedTrace(trace)]), path)
     del tensors, trace
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(path), str(GOLDEN)], capture_output=True, text=True,
+                          timeout=300)
     result = json.loads(done.stdout)
     assert result["ok"] and result["bytes"] >= 96 << 20
-    assert result["grew_kib"] < 48 << 10  # < 48 MiB for 96 MiB read; the first pass peaked no higher
+    assert result["grew_kib"] < 40 << 10  # measured ~25 MiB more at the peak, for 96 MiB read
 
 
 @pytest.mark.parametrize("family", ["gpt2", "qwen2_moe", "bert"])
