@@ -2,9 +2,8 @@
 the job runner never stays busy, and a capture runs afterwards.
 
 The files come from the mutation fuzzer (tests/sessions/fuzz_mutations.py) applied to a session this window just
-saved (every hook, every panel's real state). Hostile panel state is opened here for a panel this version does not
-have; once each panel validates its own state (the lead's job-queue work), add the registered panel names to
-PANEL_STATE_PANELS.
+saved (every hook, every panel's real state), and hostile state for every registered panel (and one this version
+does not have), which each panel's state object validates.
 """
 from __future__ import annotations
 
@@ -20,7 +19,8 @@ import pytest
 FUZZER = Path(__file__).parent.parent / "sessions" / "fuzz_mutations.py"
 REFUSED = ("external_link", "soft_link", "hard_link", "external_storage", "virtual_dataset", "declared_shape",
            "compression_bomb", "many_names", "dtype", "foreign")
-PANEL_STATE_PANELS = ("router",)
+PANEL_STATE_PANELS = ("attention", "flashsim", "histograms", "moe", "notes", "projector", "tokenizer", "training",
+                      "variants", "router")
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +64,10 @@ def test_hostile_files_then_a_capture(demo_window, qtbot, tmp_path, fuzz):
     outcomes: list[object] = []
     window.runner.jobFinished.connect(lambda title, completed: outcomes.append(completed))
     window.runner.jobFailed.connect(outcomes.append)  # runner signals are emitted on the GUI thread
-    panel_ctx = replace(ctx, panels=PANEL_STATE_PANELS)
-    for index in range(6):
+    for index, name in enumerate(PANEL_STATE_PANELS * 2):
         path = tmp_path / f"panel-{index}.h5"
         shutil.copy(base, path)
-        fuzz.hostile_panel_state(random.Random(index), path, panel_ctx)
+        fuzz.hostile_panel_state(random.Random(index), path, replace(ctx, panels=(name,)))
         qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
         outcomes.clear()
         assert window.open_session(path)

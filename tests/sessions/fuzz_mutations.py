@@ -29,7 +29,9 @@ import h5py
 import numpy as np
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "session_v1.h5"
-PANELS = ("histograms", "training", "notes", "flashsim", "tokenizer", "attention", "attention_debug", "router")
+# Every panel registered for sessions (gui/panels/*: register_session_part), and one this version does not have.
+PANELS = ("attention", "flashsim", "histograms", "moe", "notes", "projector", "tokenizer", "training", "variants",
+          "router")
 CONFIG_FIELDS = ("vocab_size", "n_ctx", "d_model", "n_layer", "n_head", "n_kv_head", "d_mlp", "norm_eps",
                  "rope_base", "n_experts", "top_k", "n_shared", "capacity_factor", "dropout", "norm", "pos", "act",
                  "ffn", "noisy_gating", "tie_embeddings", "moe_mode", "soft_slots", "aux_loss_coef", "z_loss_coef",
