@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lmscope.backend.errors import BadInputError, LmscopeError
-from lmscope.gui import cli_sessions
+from lmscope.gui import cli_lens, cli_sessions
 
 
 def _int(text: str) -> int:
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", metavar="DIR", help="open this TinyGPT model folder instead of the demo")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_sessions.add_commands(sub)
+    cli_lens.add_commands(sub)
 
     seg = sub.add_parser("segment", help="jieba segmentation of a text")
     seg.add_argument("text")
@@ -112,6 +113,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callab
     "capture": (cli_sessions.run_capture, cli_sessions.summary_text),
     "train": (cli_sessions.run_train, cli_sessions.summary_text),
     "info": (cli_sessions.run_info, cli_sessions.info_text),
+    "lens": (cli_lens.run_lens, cli_lens.lens_text),
+    "patch": (cli_lens.run_patch, cli_lens.patch_text),
 }
 
 
