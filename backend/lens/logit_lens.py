@@ -35,6 +35,8 @@ class LensResult:
     promoted_delta: np.ndarray = field(repr=False)
     suppressed_ids: np.ndarray = field(repr=False)  # (block, pos, k): largest fall (delta < 0)
     suppressed_delta: np.ndarray = field(repr=False)
+    promoted_strings: tuple[tuple[tuple[str, ...], ...], ...] = field(default=(), repr=False)  # [block][pos][k]
+    suppressed_strings: tuple[tuple[tuple[str, ...], ...], ...] = field(default=(), repr=False)
     target: int | None = None
     target_rank: np.ndarray | None = field(default=None, repr=False)  # (point, pos), 1 = top
     target_logprob: np.ndarray | None = field(default=None, repr=False)  # (point, pos)
@@ -100,18 +102,21 @@ def lens_points(lm: LensModel, ids: Sequence[int], top_k: int = 5,
             suppressed_d.append(-down)
         previous = logp
         yield i
-    top = to_numpy(torch.stack(top_ids))
-    strings = tuple(tuple(tuple(lm.token_strings(row)) for row in point) for point in top)
-
     def stacked(parts: list[torch.Tensor]) -> np.ndarray:
         return to_numpy(torch.stack(parts)) if parts else np.zeros((0, len(ids), k))
 
+    def strings(table: np.ndarray) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        return tuple(tuple(tuple(lm.token_strings(row)) for row in point) for point in table)
+
+    top = to_numpy(torch.stack(top_ids))
+    up, down = stacked(promoted).astype(np.int64), stacked(suppressed).astype(np.int64)
+
     yield LensResult(
         names=names, token_ids=np.asarray(ids, dtype=np.int64), token_strings=tuple(lm.token_strings(ids)),
-        top_ids=top, top_logprobs=to_numpy(torch.stack(top_lp)), top_strings=strings,
+        top_ids=top, top_logprobs=to_numpy(torch.stack(top_lp)), top_strings=strings(top),
         entropy=to_numpy(torch.stack(entropy)),
-        promoted_ids=stacked(promoted).astype(np.int64), promoted_delta=stacked(promoted_d),
-        suppressed_ids=stacked(suppressed).astype(np.int64), suppressed_delta=stacked(suppressed_d),
+        promoted_ids=up, promoted_delta=stacked(promoted_d), suppressed_ids=down, suppressed_delta=stacked(suppressed_d),
+        promoted_strings=strings(up), suppressed_strings=strings(down),
         target=target, target_rank=to_numpy(torch.stack(ranks)) if ranks else None,
         target_logprob=to_numpy(torch.stack(target_lp)) if target_lp else None)
 

@@ -21,7 +21,7 @@ from torch import nn
 
 from lmscope.backend.attention.generate import AblationSpec, ablated, head_ablations, mlp_ablations
 from lmscope.backend.errors import BadInputError
-from lmscope.backend.models.layers import LayerNorm
+from lmscope.backend.models.layers import LayerKV, LayerNorm
 from lmscope.backend.models.moe import MoE
 from lmscope.backend.models.recorder import Recorder
 from lmscope.backend.models.tinygpt import TinyGPT
@@ -126,15 +126,26 @@ class LensModel(ABC):
         return (*(f"blocks.{layer}.hook_resid_pre" for layer in range(self.n_layer)),
                 f"blocks.{self.n_layer - 1}.hook_resid_post")
 
+    supports_prefix: bool = False  # run_from accepts start > 0
+
     def run_from(self, layer: int, resid: torch.Tensor, tokens: torch.Tensor,
-                 edits: Mapping[str, Edit] | None = None, position: int | None = None) -> torch.Tensor:
-        """Logits of a pass whose stream entering block ``layer`` is ``resid`` (batch, pos, d_model). Models that
-        can start at a block skip the ones before it; this default replaces the residual in a full pass."""
+                 edits: Mapping[str, Edit] | None = None, position: int | None = None, start: int = 0,
+                 prefix: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """Logits of a pass whose stream entering block ``layer`` is ``resid`` (batch, pos − start, d_model) at
+        positions start…, earlier positions being those of the run ``prefix`` was captured from (the hooks of
+        :meth:`prefix_names`). Edits see positions start… only. A model that can start at a block (and a position)
+        skips the work before it; this default replaces the residual in a full pass, so it takes ``start == 0``."""
+        if start:
+            raise ValueError("this model cannot start a pass after the first position (supports_prefix is False)")
         edits = dict(edits or {})
         name = f"blocks.{layer}.hook_resid_pre"
         inner = edits.get(name)
         edits[name] = (lambda _x: inner(resid)) if inner is not None else (lambda _x: resid)
         return self.run(tokens, edits, position=position)[0]
+
+    def prefix_names(self) -> list[str]:
+        """Hook names whose capture lets :meth:`run_from` start at a later position (e.g. each layer's K and V)."""
+        return []
 
     def encode(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text))
@@ -258,16 +269,34 @@ class TinyGPTLens(LensModel):
             logits = self.model(tokens, rec=rec)
         return (logits[:, 0] if position is not None else logits), (rec.tensors if rec is not None else {})
 
+    supports_prefix = True
+
+    def prefix_names(self) -> list[str]:
+        k = "hook_rot_k" if self.model.cfg.pos == "rope" else "hook_k"  # the cache holds keys after RoPE
+        return [f"blocks.{layer}.attn.{name}" for layer in range(self.n_layer) for name in (k, "hook_v")]
+
     @torch.no_grad()
     def run_from(self, layer: int, resid: torch.Tensor, tokens: torch.Tensor,
-                 edits: Mapping[str, Edit] | None = None, position: int | None = None) -> torch.Tensor:
-        """Blocks ``layer``… only: the ones before it would recompute what ``resid`` already is."""
-        _, rope = self.model.embed_input(tokens[:1])  # RoPE angles (and the n_ctx check); the lookup is cheap
+                 edits: Mapping[str, Edit] | None = None, position: int | None = None, start: int = 0,
+                 prefix: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """Blocks ``layer``… on positions ``start``… only, reading earlier positions' keys and values from
+        ``prefix`` as decoding reads its KV cache: the work before would recompute exactly those."""
+        T, B = tokens.shape[1], resid.shape[0]
+        # RoPE angles of positions start… (and the n_ctx check); the embedding lookup itself is discarded.
+        _, rope = self.model.embed_input(tokens[:1, start:], start=start)
+        local = None if position is None else position % T - start
+        if local is not None and local < 0:
+            raise ValueError(f"position {position} is before the pass's first position {start}")
+        k_name = "hook_rot_k" if self.model.cfg.pos == "rope" else "hook_k"
         x = resid
-        position = None if position is None else position % tokens.shape[1]
-        with self._editing(edits, position):
+        with self._editing(edits, local):
             for i in range(layer, self.n_layer):
-                x = self.model.blocks[i](x, None, rope, None, f"blocks.{i}.")
+                kv = None
+                if start:
+                    assert prefix is not None
+                    k, v = prefix[f"blocks.{i}.attn.{k_name}"], prefix[f"blocks.{i}.attn.hook_v"]
+                    kv = LayerKV(k[:, :start].expand(B, -1, -1, -1), v[:, :start].expand(B, -1, -1, -1))
+                x = self.model.blocks[i](x, None, rope, None, f"blocks.{i}.", kv=kv)
             logits = self.model.unembed_output(x)
         return logits[:, 0] if position is not None else logits
 

@@ -6,9 +6,12 @@ nothing. Sweeps: ``blocks.{l}.hook_resid_pre`` per (layer, position), ``hook_att
 (layer, position), and each head's z per (layer, head) at every position.
 
 Speed (bench/bench_lens.py): patches go through the model in batches — one row per patch, each row's edit
-touching only its own row — and a batch starts at the lowest block any of its patches touches, from the corrupted
-run's residual there, since the blocks before it would recompute exactly that. Only the measured position is
-normed and unembedded. A model whose rows interact (an MoE with expert capacity) runs one patch per pass.
+touching only its own row. A patch at (layer l, position p) leaves everything before block l, and every position
+before p, as the corrupted run had it; so a batch of patches near each other starts at its lowest block, from the
+corrupted residual there, and (for a model that supports it) at its first position, reading the corrupted run's
+keys and values for earlier positions as decoding reads a KV cache. Patches are batched in tiles of neighbouring
+layers and positions to keep those starts high. Only the measured position is normed and unembedded. A model whose
+rows interact (an MoE with expert capacity) runs one patch per pass.
 """
 from __future__ import annotations
 
@@ -31,6 +34,10 @@ SWEEP_HOOKS = {"resid_pre": "blocks.{}.hook_resid_pre", "attn_out": "blocks.{}.h
 # 12-layer model on 2 CPU cores, and the activations of one pass stay under ~100 MB at GPT-2 small's width.
 BATCH_TOKENS = 5120
 MAX_ROWS = 256
+# Tiles of patches batched together: about a sixth of the layers by a quarter of the positions. A patch costs
+# (L − l_start)·(T − p_start) token-blocks, which averages 0.28·L·T with per-patch starts; these tiles give ≈ 0.36,
+# starting at block 0 and position 0 would give 1. (12 layers × 20 positions: tiles of 2 × 5, 30 patches.)
+LAYER_TILES, POSITION_TILES = 6, 4
 # |clean − corrupt| below this leaves the normalised effect undefined.
 MIN_DENOMINATOR = 1e-6
 
@@ -47,6 +54,13 @@ class Patch:
     def layer(self) -> int:
         return hook_layer(self.hook)[0]
 
+    @property
+    def first_position(self) -> int | None:
+        """The earliest position the patch changes (None: it changes none)."""
+        if self.positions is None:
+            return 0
+        return min(self.positions) if self.positions else None
+
 
 @dataclass
 class PatchSetup:
@@ -61,6 +75,7 @@ class PatchSetup:
     corrupt_diff: float
     clean_cache: dict[str, torch.Tensor] = field(repr=False)  # hook -> (1, pos, …)
     corrupt_resid: dict[int, torch.Tensor] = field(repr=False)  # layer -> corrupted resid_pre (1, pos, d_model)
+    corrupt_prefix: dict[str, torch.Tensor] = field(repr=False)  # the model's prefix_names() of the corrupted run
 
     def effect(self, patched: np.ndarray) -> np.ndarray:
         return (patched - self.corrupt_diff) / (self.clean_diff - self.corrupt_diff)
@@ -122,18 +137,21 @@ def prepare(lm: LensModel, clean_ids: Sequence[int], corrupt_ids: Sequence[int],
     clean, corrupt = lm.tokens(clean_ids), lm.tokens(corrupt_ids)
     resid_names = [f"blocks.{layer}.hook_resid_pre" for layer in range(lm.n_layer)]
     clean_logits, clean_cache = lm.run(clean, capture=sorted(set(hooks)), position=pos)
-    corrupt_logits, corrupt_cache = lm.run(corrupt, capture=resid_names, position=pos)
+    prefix_names = lm.prefix_names() if lm.supports_prefix else []
+    corrupt_logits, corrupt_cache = lm.run(corrupt, capture=resid_names + prefix_names, position=pos)
     clean_diff = float(logit_diff(clean_logits[0], target, distractor))
     corrupt_diff = float(logit_diff(corrupt_logits[0], target, distractor))
     if abs(clean_diff - corrupt_diff) < MIN_DENOMINATOR * max(1.0, abs(clean_diff)):
         raise BadInputError(f"Both prompts give the same logit difference ({clean_diff:.4g}), so no patch can "
                             "restore anything; choose a corrupted prompt that changes the answer.")
     return PatchSetup(clean, corrupt, target, distractor, pos, clean_diff, corrupt_diff, clean_cache,
-                      {layer: corrupt_cache[name] for layer, name in enumerate(resid_names)})
+                      {layer: corrupt_cache[name] for layer, name in enumerate(resid_names)},
+                      {name: corrupt_cache[name] for name in prefix_names})
 
 
-def _edit(clean: torch.Tensor, rows: list[int], patches: list[Patch], is_z: bool) -> Edit:
-    """An edit writing each row's patch (clean values at its positions/heads) into that row only."""
+def _edit(clean: torch.Tensor, rows: list[int], patches: list[Patch], is_z: bool, start: int) -> Edit:
+    """An edit writing each row's patch (clean values at its positions/heads) into that row only, for a pass
+    whose activations begin at position ``start``."""
     n_pos = clean.shape[1]
     r_idx: list[int] = []
     p_idx: list[int] = []
@@ -152,7 +170,8 @@ def _edit(clean: torch.Tensor, rows: list[int], patches: list[Patch], is_z: bool
     device = clean.device
     r, p = torch.tensor(r_idx, device=device, dtype=torch.long), torch.tensor(p_idx, device=device, dtype=torch.long)
     h = torch.tensor(h_idx, device=device, dtype=torch.long)
-    source = clean[0]
+    source = clean[0, start:]
+    p = p - start
 
     def edit(act: torch.Tensor) -> torch.Tensor:
         if r.numel() == 0:
@@ -169,18 +188,25 @@ def _edit(clean: torch.Tensor, rows: list[int], patches: list[Patch], is_z: bool
 
 @torch.no_grad()
 def run_batch(lm: LensModel, setup: PatchSetup, patches: Sequence[Patch]) -> np.ndarray:
-    """The patched logit diff of each patch, all in one forward pass from the lowest block they touch."""
+    """The patched logit diff of each patch, all in one forward pass from the lowest block they touch (and, when
+    the model can, from the first position they change)."""
     n = len(patches)
-    start = min(p.layer for p in patches)
+    layer = min(p.layer for p in patches)
+    firsts = [p.first_position for p in patches]
+    start = 0
+    if lm.supports_prefix:
+        start = min([f for f in firsts if f is not None] or [setup.position])
+        start = min(start, setup.position)  # the measured position must be in the pass
     groups: dict[str, tuple[list[int], list[Patch]]] = defaultdict(lambda: ([], []))
     for row, patch in enumerate(patches):
         groups[patch.hook][0].append(row)
         groups[patch.hook][1].append(patch)
-    edits = {hook: _edit(setup.clean_cache[hook], rows, group, hook.endswith("hook_z"))
+    edits = {hook: _edit(setup.clean_cache[hook], rows, group, hook.endswith("hook_z"), start)
              for hook, (rows, group) in groups.items()}
     tokens = setup.corrupt.expand(n, -1)
-    resid = setup.corrupt_resid[start].expand(n, -1, -1)
-    logits = lm.run_from(start, resid, tokens, edits, position=setup.position)
+    resid = setup.corrupt_resid[layer][:, start:].expand(n, -1, -1)
+    logits = lm.run_from(layer, resid, tokens, edits, position=setup.position, start=start,
+                         prefix=setup.corrupt_prefix)
     return logit_diff(logits, setup.target, setup.distractor).cpu().numpy()
 
 
@@ -190,18 +216,35 @@ def batch_rows(lm: LensModel, n_pos: int) -> int:
     return max(1, min(MAX_ROWS, BATCH_TOKENS // max(1, n_pos)))
 
 
+def plan_batches(patches: Sequence[Patch], n_layer: int, n_pos: int, rows: int) -> list[list[int]]:
+    """Indices of ``patches`` in batches of at most ``rows``, each from one tile of neighbouring layers and
+    positions (ordered within a tile by first position, then layer), so that every batch can start late."""
+    layer_tile = max(1, -(-n_layer // LAYER_TILES))
+    position_tile = max(1, -(-n_pos // POSITION_TILES))
+    tiles: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, patch in enumerate(patches):
+        first = patch.first_position
+        tiles[(patch.layer // layer_tile, (first or 0) // position_tile)].append(i)
+    batches = []
+    for key in sorted(tiles):
+        members = sorted(tiles[key], key=lambda i: (patches[i].first_position or 0, patches[i].layer))
+        batches += [members[k:k + rows] for k in range(0, len(members), rows)]
+    return batches
+
+
 def patch_effects(lm: LensModel, setup: PatchSetup, patches: Sequence[Patch],
                   rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Normalised effects of ``patches``, a batch at a time: yields (patches done so far, effects of all patches,
-    NaN for those not done). Batches hold patches of neighbouring layers, so each starts as high as it can."""
-    rows = rows or batch_rows(lm, setup.clean.shape[1])
-    order = sorted(range(len(patches)), key=lambda i: patches[i].layer)
+    NaN for those not done)."""
+    n_pos = setup.clean.shape[1]
+    rows = rows or batch_rows(lm, n_pos)
     effects = np.full(len(patches), np.nan)
-    for start in range(0, len(order), rows):
-        chunk = order[start:start + rows]
-        diffs = run_batch(lm, setup, [patches[i] for i in chunk])
-        effects[chunk] = setup.effect(diffs)
-        yield start + len(chunk), effects.copy()
+    done = 0
+    for batch in plan_batches(patches, lm.n_layer, n_pos, rows):
+        diffs = run_batch(lm, setup, [patches[i] for i in batch])
+        effects[batch] = setup.effect(diffs)
+        done += len(batch)
+        yield done, effects.copy()
 
 
 def patching_job(lm: LensModel, clean_text: str, corrupt_text: str, target: int, distractor: int,

@@ -51,7 +51,7 @@ def test_patching_all_of_the_first_residual_gives_1_and_nothing_gives_0(changes)
     assert abs(setup.clean_diff - setup.corrupt_diff) > 0.01  # so "1" and "0" above are not rounding noise
 
 
-def test_batched_equals_one_patch_per_pass_and_starting_late_equals_a_full_pass(lm):
+def test_batched_equals_one_patch_per_pass(lm):
     T = len(CLEAN)
     patches = [p for kind in ("resid_pre", "attn_out", "mlp_out", "heads") for p in sweep_patches(kind, 3, T, 4)]
     setup = setup_for(lm, sorted({p.hook for p in patches}), position=9)
@@ -60,12 +60,21 @@ def test_batched_equals_one_patch_per_pass_and_starting_late_equals_a_full_pass(
     np.testing.assert_allclose(batched, single, atol=1e-5)
     # Attention is causal: a patch after position 9 cannot change the prediction made at position 9.
     assert np.all(np.abs(batched[: 3 * T].reshape(3, T)[:, 10:]) < 1e-6)
-    # TinyGPT's run_from skips blocks; the generic LensModel.run_from (a full pass) gives the same logits.
+
+
+@pytest.mark.parametrize("changes", [{}, {"pos": "rope", "n_kv_head": 2}])
+def test_starting_at_a_block_and_a_position_equals_a_full_pass(changes):
+    lm = tiny(**changes)
+    setup = setup_for(lm, position=9)
     tokens = lm.tokens(lm.encode(CORRUPT)).expand(2, -1)
-    resid = setup.corrupt_resid[2].expand(2, -1, -1) * torch.tensor([1.0, 1.5])[:, None, None]
-    fast = lm.run_from(2, resid, tokens, position=9)
+    resid = setup.corrupt_resid[2].expand(2, -1, -1).clone()
+    resid[:, 5:] *= torch.tensor([1.0, 1.5])[:, None, None]  # row 1 changed from position 5 on
+    # TinyGPT's run_from skips blocks 0-1 and positions 0-4 (their keys/values from the corrupted run); the generic
+    # LensModel.run_from replaces the residual in a full pass.
+    fast = lm.run_from(2, resid[:, 5:], tokens, position=9, start=5, prefix=setup.corrupt_prefix)
     full = LensModel.run_from(lm, 2, resid, tokens, position=9)
     torch.testing.assert_close(fast, full, atol=1e-5, rtol=1e-5)
+    assert not torch.allclose(full[0], full[1])
 
 
 def test_moe_with_capacity_runs_one_patch_per_pass():

@@ -63,8 +63,9 @@ def test_patch_json(capsys, demo):
     assert resid.shape == (4, 7) and np.asarray(result["attn_out"]).shape == (4, 7)
     assert np.asarray(result["mlp_out"]).shape == (4, 7) and np.asarray(result["heads"]).shape == (4, 4)
     # The prompts differ only at position 0: the first residual there carries everything, elsewhere nothing.
-    assert resid[0, 0] == pytest.approx(1.0, abs=1e-4)
-    np.testing.assert_allclose(resid[0, 1:], 0.0, atol=1e-4)
+    # The two logit diffs are 0.01 apart on the demo, so float32 rounding shows up as ~1e-4 in the effects.
+    assert resid[0, 0] == pytest.approx(1.0, abs=1e-3)
+    np.testing.assert_allclose(resid[0, 1:], 0.0, atol=1e-3)
 
 
 @pytest.mark.parametrize(("args", "words"), [
