@@ -3,11 +3,13 @@
 hooked forward pass per patch (what TransformerLens tutorials and the peer in tests/backend/test_lens_gpt2.py do).
 
 The naive loop is timed on every NAIVE_SAMPLE-th patch and its total projected from the mean time per patch (the
-whole loop takes ~25 minutes on GPT-2 small's shape on 2 cores); its effects on those patches are checked against
-the batched ones. min/median/max of 3 runs each, in the same process.
+whole loop takes many minutes on GPT-2 small's shape on 2 cores); its effects on those patches are checked against
+the batched ones. min/median/max of 3 runs each, in the same process. Wall time on a shared machine depends on its
+load, so the note also gives this process's CPU time (median) and the 1-minute load average.
 """
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from typing import Any
@@ -23,7 +25,7 @@ from lmscope.backend.models.tokenizer import CharTokenizer
 
 T = 20
 REPEATS = 3
-NAIVE_SAMPLE = 8
+NAIVE_SAMPLE = 16
 SHAPES = {
     # GPT-2 small's shape (124M parameters with the embedding).
     "gpt2-small shape": TinyGPTConfig(vocab_size=50257, n_ctx=64, d_model=768, n_layer=12, n_head=12, n_kv_head=12,
@@ -94,18 +96,24 @@ def naive(lm: TinyGPTLens, clean: str, corrupt: str, sample: list[tuple[str, int
     return np.asarray(effects)
 
 
-def _times(job: Any) -> tuple[list[float], Any]:  # noqa: ANN401
-    times, result = [], None
+def _times(job: Any) -> tuple[list[float], float, Any]:  # noqa: ANN401
+    """Wall times of REPEATS runs, the median CPU time of this process per run, and the last result."""
+    times, cpu, result = [], [], None
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = job()
         times.append(time.perf_counter() - start)
-    return times, result
+        cpu.append(time.process_time() - start_cpu)
+    return times, statistics.median(cpu), result
 
 
 def _row(name: str, times: list[float], note: str, target: str = "") -> dict[str, Any]:
     return {"name": name, "value": f"{min(times):.2f} / {statistics.median(times):.2f} / {max(times):.2f}",
             "unit": "s (min/median/max)", "target": target, "note": note}
+
+
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def run(shapes: tuple[str, ...] = tuple(SHAPES)) -> list[dict[str, Any]]:
@@ -116,17 +124,20 @@ def run(shapes: tuple[str, ...] = tuple(SHAPES)) -> list[dict[str, Any]]:
         clean, corrupt = _prompts(cfg)
         patches = all_patches(lm)
         sample = patches[::NAIVE_SAMPLE]
-        fast_times, fast = _times(lambda: batched(lm, clean, corrupt))
-        sample_times, slow = _times(lambda: naive(lm, clean, corrupt, sample))
-        projected = [t * len(patches) / len(sample) for t in sample_times]
+        fast_times, fast_cpu, fast = _times(lambda: batched(lm, clean, corrupt))
+        fast_load = _load()
+        sample_times, slow_cpu, slow = _times(lambda: naive(lm, clean, corrupt, sample))
+        scale = len(patches) / len(sample)
+        projected = [t * scale for t in sample_times]
         error = float(np.abs(np.asarray([fast[k].reshape(-1)[i] for k, i, _ in sample]) - slow).max())
         threads = torch.get_num_threads()
         rows.append(_row(f"patching, batched ({name})", fast_times,
-                         f"{len(patches)} patches, {T} positions, {threads} threads; max |Δ effect| vs naive "
-                         f"{error:.1e}", target="seconds"))
+                         f"{len(patches)} patches, {T} positions, {threads} threads, CPU {fast_cpu:.1f} s, "
+                         f"{fast_load}; max |Δ effect| vs naive {error:.1e}", target="seconds"))
         rows.append(_row(f"patching, naive loop ({name})", projected,
-                         f"one full forward per patch, projected from {len(sample)} of them; batched is "
-                         f"{statistics.median(projected) / statistics.median(fast_times):.1f}× faster"))
+                         f"one full forward per patch, projected from {len(sample)}; CPU {slow_cpu * scale:.1f} s, "
+                         f"{_load()}; batched is {statistics.median(projected) / statistics.median(fast_times):.1f}× "
+                         f"faster (CPU: {slow_cpu * scale / fast_cpu:.1f}×)"))
     return rows
 
 

@@ -29,7 +29,7 @@ PANELS: tuple[PanelPlace, ...] = (
     PanelPlace("flashsim", Area.RightDockWidgetArea, tab_with="training"),
     PanelPlace("tokenizer", Area.LeftDockWidgetArea, tab_with="histograms"),
     PanelPlace("attention", Area.TopDockWidgetArea),
-    PanelPlace("lens", Area.BottomDockWidgetArea),
+    PanelPlace("lens", Area.LeftDockWidgetArea, tab_with="histograms"),
 )
 # Of the tabs sharing a corner, what a new user wants first: live training, and the histograms of the capture.
 RAISED: tuple[str, ...] = ("training", "histograms")

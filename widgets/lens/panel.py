@@ -33,6 +33,7 @@ class LensPanel(QWidget):
         self.distractor.setMaxLength(MAX_TOKEN_TEXT)
         self.position = QSpinBox()
         self.position.setRange(-1, 1_000_000)
+        self.position.setValue(-1)
         self.position.setSpecialValueText("last")
         self.position.setToolTip("Where attribution and patching read the logit difference")
         self.top_k = QSpinBox()
@@ -44,6 +45,7 @@ class LensPanel(QWidget):
         self.run_attribution = QPushButton("Attribute")
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.message.setVisible(False)
 
         controls = QHBoxLayout()
         for label, widget, stretch in (("Prompt", self.prompt, 4), ("Target", self.target, 1),
@@ -138,6 +140,7 @@ class LensPanel(QWidget):
     def set_message(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
         self.message.setStyleSheet("color: #ff8a80;" if error else "")
+        self.message.setVisible(bool(text))
 
     def set_prompt(self, text: str) -> None:
         self.prompt.setText(text)

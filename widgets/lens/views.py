@@ -65,6 +65,7 @@ class TargetView(QWidget):
         pos = selected if 0 <= selected < n_pos else n_pos - 1
         names = [point_label(n, i == len(data.names) - 1) for i, n in enumerate(data.names)]
         self.plot.getPlotItem().getAxis("bottom").setTicks([list(enumerate(names))])
+        self.plot.setXRange(-0.5, len(names) - 0.5, padding=0)  # room for the first and last labels
         x = np.arange(len(names), dtype=float)
         if data.target_rank is not None:
             for p in range(n_pos):
@@ -125,6 +126,7 @@ class AttributionTable(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().sortIndicatorChanged.connect(
             lambda col, order: self.sortChanged.emit(col, order == Qt.SortOrder.DescendingOrder))
         self.table.clicked.connect(self._on_click)
@@ -235,10 +237,10 @@ class PatchingView(QWidget):
         self.note = QLabel("Give a corrupted prompt of the same token length and run Patch.")
         self.note.setWordWrap(True)
         self.prompts = QTableWidget(0, 3)
-        self.prompts.setHorizontalHeaderLabels(["Left: clean", "Diff", "Right: corrupted"])
+        self.prompts.setHorizontalHeaderLabels(["Left (clean)", "Diff", "Right (corrupted)"])
         self.prompts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.prompts.setFont(cjk_font(10))
-        self.prompts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.prompts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.maps = {"resid_pre": EffectMap("resid_pre", "positions"), "attn_out": EffectMap("attn_out", "positions"),
                      "mlp_out": EffectMap("mlp_out", "positions"), "heads": EffectMap("heads", "heads")}
         grid = QGridLayout()
@@ -249,7 +251,7 @@ class PatchingView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.prompts)
         split.addWidget(maps)
-        split.setSizes([220, 900])
+        split.setSizes([260, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.note)
@@ -265,6 +267,7 @@ class PatchingView(QWidget):
                           "the clean answer (red), 0 changes nothing, negative pushes the other way (blue).")
         n = len(data.clean_tokens)
         self.prompts.setRowCount(n)
+        self.prompts.setVerticalHeaderLabels([str(p) for p in range(n)])  # positions, as on the maps' axes
         for p, (a, b) in enumerate(zip(data.clean_tokens, data.corrupt_tokens)):
             for col, value in enumerate((display_token(a), "≠" if a != b else "", display_token(b))):
                 item = QTableWidgetItem(value)
