@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from lmscope.backend.capture import Trace, capture
+from lmscope.backend.models.builtin import is_builtin
 from lmscope.backend.models.checkpoint import LoadedModel, load_model
 from lmscope.backend.demo import DEFAULT_PROMPT, demo_corpus, demo_dir, load_demo
 from lmscope.backend.errors import BadInputError
@@ -61,15 +62,17 @@ def capture_job(loaded: LoadedModel, text: str, label: str = "") -> Iterator[obj
     yield capture_prompt(loaded, text, label)
 
 
-def open_model_job(source: str, device: torch.device, prompt: str = DEFAULT_PROMPT) -> Iterator[object]:
-    """Load the demo (``source == "demo"``) or a model folder, then capture ``prompt`` with it."""
+def open_model_job(source: str, device: torch.device, prompt: str = DEFAULT_PROMPT,
+                   **hf_options: object) -> Iterator[object]:
+    """Load a built-in model (``demo``, ``minilm``), a TinyGPT folder or a Hugging Face folder, then capture
+    ``prompt`` with it. ``hf_options`` (dtype, device_map, max_memory, offload_dir) apply to Hugging Face models."""
     yield JobProgress(0.1, "Loading the model…")
-    loaded = load_demo(device) if source == "demo" else load_model(source, device)
+    loaded = load_demo(device) if source == "demo" else load_model(source, device, **hf_options)
     yield ModelLoaded(loaded)
     if source == "demo" and (demo_dir() / "history.npz").is_file():
         yield HistoryLoaded(TrainingHistory.load_npz(demo_dir() / "history.npz"))
     yield JobProgress(0.5, "Capturing the default prompt…")
-    yield capture_prompt(loaded, prompt, label=f"{'demo' if source == 'demo' else Path(source).name}")
+    yield capture_prompt(loaded, prompt, label=source if is_builtin(source) else Path(source).name)
     yield JobProgress(0.8, "Preparing the trainer…")
     warm_up_torch()  # here, while the user waits anyway, not later when they press Train
     yield JobProgress(1.0, "Ready")

@@ -42,6 +42,12 @@ def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types impo
 def run_gui(device: str | None = None, model: str | None = None, screenshot_dir: str | None = None,
             session: str | None = None) -> int:
     configure_qt(offscreen=screenshot_dir is not None and "QT_QPA_PLATFORM" not in os.environ)
+    from lmscope.gui.preflight import problems
+
+    blocked = problems()
+    if blocked is not None:  # Qt would abort with a misleading message, or hang without a display
+        print(blocked, file=sys.stderr)
+        return 1
     import torch
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lmscope.backend.errors import BadInputError, LmscopeError
-from lmscope.gui import cli_lens, cli_sessions
+from lmscope.gui import cli_embeddings, cli_export, cli_kvcache, cli_lens, cli_sessions
 
 
 def _int(text: str) -> int:
@@ -27,9 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="DIR",
                         help="start offscreen, load the demo, write the window and each dock as PNG, exit")
     parser.add_argument("--device", help="auto (default: cuda > mps > cpu), cpu, cuda, cuda:N or mps")
-    parser.add_argument("--model", metavar="DIR", help="open this TinyGPT model folder instead of the demo")
+    parser.add_argument("--model", metavar="DIR|NAME",
+                        help="open this model instead of the demo: a TinyGPT or Hugging Face folder, or a built-in "
+                             "name (demo, minilm)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_sessions.add_commands(sub)
+    cli_export.add_commands(sub)
+    cli_embeddings.add_commands(sub)
     cli_lens.add_commands(sub)
 
     seg = sub.add_parser("segment", help="jieba segmentation of a text")
@@ -58,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     fs.add_argument("--seed", type=_int, default=0)
     fs.add_argument("--counts-only", action="store_true")
     fs.add_argument("--json", action="store_true")
+    cli_kvcache.add_command(sub, _int)
     return parser
 
 
@@ -113,6 +118,9 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callab
     "capture": (cli_sessions.run_capture, cli_sessions.summary_text),
     "train": (cli_sessions.run_train, cli_sessions.summary_text),
     "info": (cli_sessions.run_info, cli_sessions.info_text),
+    "export": (cli_export.run_export, cli_export.export_text),
+    "kvcache": (cli_kvcache.run, cli_kvcache.as_text),
+    **cli_embeddings.COMMANDS,
     "lens": (cli_lens.run_lens, cli_lens.lens_text),
     "patch": (cli_lens.run_patch, cli_lens.patch_text),
 }

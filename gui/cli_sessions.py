@@ -52,13 +52,24 @@ def drain(job: Iterator[object]) -> list[object]:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     cap = sub.add_parser("capture", help="capture every hook of a prompt into a session file")
-    cap.add_argument("--model", default="demo", help="demo (default) or a TinyGPT model folder")
+    cap.add_argument("--model", default="demo",
+                     help="demo (default), minilm, a TinyGPT folder or a Hugging Face model folder")
+    cap.add_argument("--device-map", metavar="MAP",
+                     help="Hugging Face models only: 'auto' spreads layers over GPUs, CPU and disk (accelerate)")
+    cap.add_argument("--max-memory", metavar="DEV=SIZE,…",
+                     help="with --device-map: caps per device, e.g. '0=20GiB,cpu=30GiB' (the rest goes to disk)")
+    cap.add_argument("--offload-dir", metavar="DIR", help="with --device-map: where disk-offloaded weights go")
+    cap.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto",
+                     help="Hugging Face models only: auto = float32 on CPU, the checkpoint's half dtype on CUDA")
     cap.add_argument("--text", help="the prompt (default: the demo prompt)")
     cap.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     cap.add_argument("--names", action="append", metavar="GLOB",
                      help="only hooks matching this glob (repeatable), e.g. 'blocks.*.attn.hook_pattern'")
-    cap.add_argument("--no-weights", action="store_true", help="leave the model's weights out of the session")
+    cap.add_argument("--no-weights", action="store_true",
+                     help="leave the model's weights out of the session (always, for a Hugging Face model)")
     cap.add_argument("--float16", action="store_true", help="store activations as float16 (half the size)")
+    cap.add_argument("--mask", metavar="SPEC", help="capture with this attention mask, e.g. causal+window:8, prefix:4, "
+                     "topk:4, lsh:8:0 (docs/attention-variants.md)")
     cap.add_argument("-o", "--output", required=True, metavar="FILE.h5")
     cap.add_argument("--json", action="store_true")
     tr = sub.add_parser("train", help="train a TinyGPT on the demo corpus; save history, snapshots and model")
@@ -84,29 +95,63 @@ def _session_for(loaded: Any, captured: list[Any], history: Any = None, include_
                    history=history if history is not None else TrainingHistory())
 
 
+def parse_max_memory(text: str | None) -> dict[Any, str] | None:
+    """'0=20GiB,cpu=30GiB' → {0: '20GiB', 'cpu': '30GiB'} (accelerate's max_memory)."""
+    if not text:
+        return None
+    caps: dict[Any, str] = {}
+    for item in text.split(","):
+        device, sep, size = item.strip().partition("=")
+        if not sep or not device or not size:
+            raise BadInputError(f"--max-memory takes DEVICE=SIZE pairs such as 0=20GiB,cpu=30GiB, not {item!r}.")
+        caps[int(device) if device.isdigit() else device] = size
+    return caps
+
+
 def run_capture(args: argparse.Namespace) -> dict[str, Any]:
+    from lmscope.backend.attention.masks import MaskSpec
     from lmscope.backend.capture import capture
+    from lmscope.backend.models.builtin import is_builtin
     from lmscope.backend.models.checkpoint import load_model
-    from lmscope.backend.demo import DEFAULT_PROMPT, load_demo
+    from lmscope.backend.demo import DEFAULT_PROMPT
     from lmscope.backend.device import pick_device
     from lmscope.backend.jobs import TraceCaptured
     from lmscope.backend.stats import trace_histograms
     from lmscope.sessions import save_session
 
+    spec = MaskSpec.parse(args.mask) if args.mask is not None else None  # a bad SPEC is refused before loading
     device = pick_device(args.device)
-    loaded = load_demo(device) if args.model == "demo" else load_model(args.model, device)
+    hf_options = {}
+    if args.device_map or args.max_memory or args.offload_dir or args.dtype != "auto":
+        hf_options = {"device_map": args.device_map, "max_memory": parse_max_memory(args.max_memory),
+                      "offload_dir": args.offload_dir, "dtype": args.dtype}
+    loaded = load_model(args.model, device, **hf_options)
+    if spec is not None and spec.is_content_based and loaded.model.cfg.to_dict().get("kind") == "hf":
+        raise BadInputError("Top-k and LSH masks pick keys inside TinyGPT's attention; a Hugging Face model takes "
+                            "the position-based masks (causal, prefix, window, …) only.")
     text = DEFAULT_PROMPT if args.text is None else args.text
     if not text:
         raise BadInputError("The text is empty; give --text some words.")
     ids = loaded.tokenizer.encode(text)
+    cfg = loaded.model.cfg
+    if cfg.pos == "learned" and len(ids) > cfg.n_ctx:
+        raise BadInputError(f"The text has {len(ids)} tokens; this model reads at most {cfg.n_ctx}.")
+    name = args.model if is_builtin(args.model) else Path(args.model).name
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
-                    label=f"{Path(args.model).name} · {text[:24]}")
+                    label=f"{name} · {text[:24]}",
+                    allowed=spec.model_mask(len(ids), device=loaded.model.device) if spec is not None else None)
+    if spec is not None:
+        trace.meta["mask"] = spec.to_text()
     if not trace.tensors:
         raise BadInputError(f"No hook matches {', '.join(args.names)}; `lmscope info` on a full capture lists them.")
     captured = TraceCaptured(trace, trace_histograms(trace.tensors, trace.n_layer))
-    session = _session_for(loaded, [captured], include_weights=not args.no_weights)
-    path = save_session(session, args.output, include_weights=not args.no_weights, float16=args.float16)
-    return {"output": str(path), "tokens": len(ids), "tensors": len(trace.tensors), "device": str(device)}
+    # A Hugging Face model's weights stay in its folder: the session records the folder, config and tokenizer.
+    weights = not args.no_weights and loaded.weights_in_sessions
+    session = _session_for(loaded, [captured], include_weights=weights)
+    path = save_session(session, args.output, include_weights=weights, float16=args.float16)
+    description = loaded.description
+    return {"output": str(path), "tokens": len(ids), "tensors": len(trace.tensors), "device": str(device),
+            "model": description.architecture, "dtype": description.dtype, "weights": weights}
 
 
 def run_train(args: argparse.Namespace) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from lmscope.backend.training.loop import TrainSettings
 
 INT_FIELDS = {"n_layer": (1, 24), "d_model": (8, 1024), "n_head": (1, 32), "n_kv_head": (1, 32),
               "d_mlp": (8, 4096), "n_ctx": (8, 1024), "n_experts": (1, 64), "top_k": (1, 8), "n_shared": (0, 8)}
+INT_FIELDS.update({"kv_lora_rank": (0, 1024), "q_lora_rank": (0, 1024), "rope_head_dim": (0, 256)})  # MLA
 FLOAT_FIELDS = {"capacity_factor": (0.0, 8.0, 0.05), "dropout": (0.0, 0.9, 0.05)}
 TRAIN_INT = {"steps": (1, 1_000_000), "batch_size": (1, 512), "seq_len": (4, 1024), "snapshot_every": (1, 100_000),
              "seed": (0, 2**31 - 1)}

@@ -7,10 +7,11 @@ is saved in QSettings and sessions and restored over this default; View → Rese
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
 
 Area = Qt.DockWidgetArea
 
@@ -29,10 +30,13 @@ PANELS: tuple[PanelPlace, ...] = (
     PanelPlace("flashsim", Area.RightDockWidgetArea, tab_with="training"),
     PanelPlace("tokenizer", Area.LeftDockWidgetArea, tab_with="histograms"),
     PanelPlace("attention", Area.TopDockWidgetArea),
+    PanelPlace("projector", Area.TopDockWidgetArea, tab_with="attention"),
+    PanelPlace("variants", Area.TopDockWidgetArea, tab_with="attention"),
     PanelPlace("lens", Area.LeftDockWidgetArea, tab_with="histograms"),
 )
-# Of the tabs sharing a corner, what a new user wants first: live training, and the histograms of the capture.
-RAISED: tuple[str, ...] = ("training", "histograms")
+# Of the tabs sharing a corner, what a new user wants first: live training, the histograms of the capture, and the
+# attention inspector (the heart of the app) in front of the panels tabbed with it.
+RAISED: tuple[str, ...] = ("training", "histograms", "attention")
 
 PLACES = {place.name: place for place in PANELS}
 
@@ -42,11 +46,15 @@ def object_name(name: str) -> str:
 
 
 class PanelDock(QDockWidget):
-    """A panel in a dock, with a notice line above it for what the panel could not show (hidden when empty)."""
+    """A panel in a dock, with a "?" in its title bar for the panel's help page, and a notice line above the panel
+    for what it could not show (hidden when empty)."""
+
+    helpRequested = Signal(str)  # the panel's name
 
     def __init__(self, name: str, panel: QWidget, title: str, parent: QWidget) -> None:
         super().__init__(title, parent)
         self.name, self.panel = name, panel
+        self.setTitleBarWidget(DockTitle(self))
         self.setObjectName(object_name(name))
         self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable
@@ -63,7 +71,40 @@ class PanelDock(QDockWidget):
         layout.addWidget(panel, 1)
         self.setWidget(body)
 
+    def request_help(self) -> None:
+        self.helpRequested.emit(self.name)
+
     def show_notice(self, text: str) -> None:
         """One sentence in the panel's own area (e.g. the part of a session it could not show)."""
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+
+
+class DockTitle(QWidget):
+    """The dock's title bar: its title, "?" for the panel's help, float and close."""
+
+    def __init__(self, dock: "PanelDock") -> None:
+        super().__init__(dock)
+        style = self.style()
+        self.label = QLabel(dock.windowTitle())
+        dock.windowTitleChanged.connect(self.label.setText)
+        self.help_button = self._button("?", "What am I looking at? (F1)", dock.request_help)
+        self.float_button = self._button("", "Float or dock this panel",
+                                         lambda: dock.setFloating(not dock.isFloating()))
+        self.float_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_TitleBarNormalButton))
+        self.close_button = self._button("", "Close this panel (View menu brings it back)", dock.close)
+        self.close_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_TitleBarCloseButton))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 1, 2, 1)
+        layout.setSpacing(2)
+        layout.addWidget(self.label, 1)
+        for button in (self.help_button, self.float_button, self.close_button):
+            layout.addWidget(button)
+
+    def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        return button

@@ -9,34 +9,34 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-import torch
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+import torch
+
+from PySide6.QtCore import QByteArray, QSettings, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
+    QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
     QWidget,
 )
 
 from lmscope.backend.demo import DEFAULT_PROMPT
 from lmscope.backend.device import describe_device
 from lmscope.backend.training.history import TrainingHistory
-from lmscope.backend.jobs import attach_model_job, capture_job, open_model_job, train_job
+from lmscope.backend.jobs import capture_job, open_model_job, train_job
+from lmscope.backend.models.builtin import BUILTIN, is_builtin
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
 from lmscope.gui import about
 from lmscope.gui.document import Document
 from lmscope.gui.docks import PLACES, PanelDock, object_name
 from lmscope.gui.export import export_widget
-from lmscope.gui.session_io import apply_session, session_from_window
+from lmscope.gui.window_files import FilesMixin
 from lmscope.gui.worker import Job, JobFailure, JobRunner
-from lmscope.sessions.jobs import SessionOpened, SessionSaved, open_session_job, save_session_job
 from lmscope.widgets.state import PanelState
 
 LAYOUT_VERSION = 1
-MAX_RECENT = 8
-SESSION_FILTER = "lmscope sessions (*.h5 *.hdf5);;All files (*)"
+MAX_RECENT_MODELS = 8
 NO_MODEL_TIP = "This session holds no model weights: Model → Attach model… to re-run prompts."
 
 
@@ -55,7 +55,7 @@ class SessionPart(Protocol):
     def apply_state(self, state: PanelState) -> None: ...
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FilesMixin, QMainWindow):
     demoReady = Signal()  # the first model is loaded and its default prompt captured
 
     def __init__(self, device: torch.device, settings: QSettings | None = None) -> None:
@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, PanelDock] = {}  # by object name, "dock.<panel name>"
         self.session_parts: dict[str, SessionPart] = {}
         self.error_dialog: QMessageBox | None = None
+        self.help_window = None  # created on first use (gui/help.py)
         self.layout_version = LAYOUT_VERSION
         self._close_after_save = False
         self.setAcceptDrops(True)
@@ -93,6 +94,8 @@ class MainWindow(QMainWindow):
         if place.tab_with is not None:
             self.tabifyDockWidget(self.docks[object_name(place.tab_with)], dock)
         self.docks[dock.objectName()] = dock
+        dock.helpRequested.connect(self.show_panel_help)
+        self.help_menu.insertAction(self._help_separator, self._make_help_action(name, title))
         self.view_menu.insertAction(self._view_separator, dock.toggleViewAction())
         export = QAction(f"{title}…", self)
         export.setData(dock.objectName())
@@ -145,12 +148,16 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.recent_menu.triggered.connect(self._on_recent)
         file_menu.addSeparator()
+        self._action(file_menu, "Export &tensors…", self.ask_export_tensors, "Ctrl+E")
         self.export_menu = file_menu.addMenu("Export figure as PNG/SVG")
         self.export_menu.triggered.connect(self._on_export)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
         model_menu = bar.addMenu("&Model")
         self.load_action = self._action(model_menu, "Load model folder…", self.ask_model_folder, "Ctrl+L")
+        self.builtin_menu = model_menu.addMenu("Built-in models")
+        self.recent_models_menu = model_menu.addMenu("Recent models")
+        model_menu.aboutToShow.connect(self._fill_model_menus)
         self.train_action = self._action(model_menu, "Train new model…", self.ask_train, "Ctrl+T")
         self.run_action = self._action(model_menu, "Run prompt…", self.ask_prompt, "Ctrl+R")
         self.run_action.setEnabled(False)
@@ -160,7 +167,11 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         self._view_separator = self.view_menu.addSeparator()
         self._action(self.view_menu, "Reset layout", self.reset_layout)
-        help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "What am I looking at? (focused panel)", self.help_for_focus, "F1")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts)
+        help_menu.addSeparator()
+        self._help_separator = help_menu.addSeparator()
         self._action(help_menu, "About lmscope", self.show_about)
 
     def _build_status_bar(self) -> None:
@@ -203,7 +214,31 @@ class MainWindow(QMainWindow):
             self.demoReady.emit()
 
     def open_model_folder(self, folder: str) -> Job:
-        return self.start_job(f"Loading {folder}", lambda: open_model_job(folder, self.device), kind="model")
+        """A TinyGPT or Hugging Face folder, or a built-in name (``demo``, ``minilm``)."""
+        job = self.start_job(f"Loading {folder}", lambda: open_model_job(folder, self.device), kind="model")
+        if not is_builtin(folder):
+            job.finished.connect(lambda completed: completed and self._remember_model(folder))
+        return job
+
+    def _remember_model(self, folder: str) -> None:
+        recent = [str(Path(folder).resolve())] + [p for p in self.recent_models() if p != str(Path(folder).resolve())]
+        self.settings.setValue("models/recent", recent[:MAX_RECENT_MODELS])
+
+    def recent_models(self) -> list[str]:
+        value = self.settings.value("models/recent", [])
+        return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
+
+    def _fill_model_menus(self) -> None:
+        self.builtin_menu.clear()
+        for name, description in BUILTIN.items():
+            action = self.builtin_menu.addAction(f"{name} — {description}")
+            action.triggered.connect(lambda _=False, n=name: self.open_model_folder(n))
+        self.recent_models_menu.clear()
+        for folder in self.recent_models():
+            action = self.recent_models_menu.addAction(folder)
+            action.triggered.connect(lambda _=False, f=folder: self.open_model_folder(f))
+        if self.recent_models_menu.isEmpty():
+            self.recent_models_menu.addAction("(none yet)").setEnabled(False)
 
     def run_prompt(self, text: str) -> Job | None:
         loaded = self.document.loaded
@@ -221,7 +256,8 @@ class MainWindow(QMainWindow):
         return job
 
     def ask_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Load a TinyGPT model folder")
+        start = self.recent_models()[0] if self.recent_models() else ""
+        folder = QFileDialog.getExistingDirectory(self, "Load a model folder (TinyGPT or Hugging Face)", start)
         if folder:
             self.open_model_folder(folder)
 
@@ -281,109 +317,15 @@ class MainWindow(QMainWindow):
     def _on_model_changed(self) -> None:
         self._update_model_actions()
         loaded = self.document.loaded
-        cfg = loaded.model.cfg if loaded else None
-        self.model_label.setText(
-            f"TinyGPT {cfg.n_layer}L · d{cfg.d_model} · {cfg.n_head}H {cfg.attention_kind}" if cfg else "no model")
-        self.model_label.setToolTip(f"{loaded.source}\n{cfg.summary()}" if loaded else "")
-
-    # --- sessions ------------------------------------------------------------------------------------------
-    def _update_title(self, *_: object) -> None:
-        path = self.document.session_path
-        self.setWindowTitle(f"{path.name if path else 'untitled'}[*] — lmscope")
-        self.setWindowModified(self.document.dirty)
-
-    def open_session(self, path: str | Path) -> Job:
-        return self.start_job(f"Opening {Path(path).name}", lambda: open_session_job(path, self.device),
-                              self._on_session_events, kind="open-session", supersede=True)
-
-    def save_session(self, path: str | Path, include_weights: bool = True) -> Job:
-        session, loaded = session_from_window(self), self.document.loaded
-        return self.start_job(f"Saving {Path(path).name}",
-                              lambda: save_session_job(session, path, include_weights, loaded=loaded),
-                              self._on_session_events)
-
-    def _on_session_events(self, events: list[Any]) -> None:
-        for event in events:
-            if isinstance(event, SessionOpened):
-                apply_session(self, event)
-                self._set_session_path(event.path)
-            elif isinstance(event, SessionSaved):
-                self._set_session_path(event.path)
-                self.document.set_dirty(False)
-                if self._close_after_save:
-                    self._close_after_save = False
-                    QTimer.singleShot(0, self.close)
-
-    def _set_session_path(self, path: Path) -> None:
-        self.document.session_path = path
-        recent = [p for p in self.recent_sessions() if p != str(path)]
-        self.settings.setValue("sessions/recent", [str(path), *recent][:MAX_RECENT])
-        self._update_title()
-
-    def recent_sessions(self) -> list[str]:
-        value = self.settings.value("sessions/recent", [])
-        return [value] if isinstance(value, str) else [str(v) for v in (value or [])]
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.recent_sessions():
-            self.recent_menu.addAction(path).setData(path)
-        if self.recent_menu.isEmpty():
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
-
-    def _on_recent(self, action: QAction) -> None:
-        if action.data():
-            self.open_session(str(action.data()))
-
-    def ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open session", "", SESSION_FILTER)
-        if path:
-            self.open_session(path)
-
-    def save(self) -> None:
-        if self.document.session_path is None:
-            self.ask_save_as()
-        else:
-            self.save_session(self.document.session_path)
-
-    def ask_save_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save session", "session.h5", SESSION_FILTER)
-        if path:
-            self.save_session(path if Path(path).suffix else f"{path}.h5")
-
-    def ask_attach(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Attach the session's model folder")
-        if folder:
-            self.attach_model(folder)
-
-    def attach_model(self, folder: str) -> Job:
-        entry = self.document.current_trace
-        expected = entry.trace.model_config if entry else None
-        return self.start_job(f"Attaching {Path(folder).name}",
-                              lambda: attach_model_job(folder, self.device, expected), kind="model")
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
-        urls = event.mimeData().urls()
-        if urls and urls[0].toLocalFile().lower().endswith((".h5", ".hdf5")):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
-        urls = event.mimeData().urls()
-        if urls:
-            self.open_session(urls[0].toLocalFile())
-            event.acceptProposedAction()
-
-    def confirm_discard(self) -> bool:
-        """Ask before losing unsaved changes; True to go on (after saving, if the user chose Save)."""
-        answer = QMessageBox.question(
-            self, "Unsaved changes", "This session has unsaved changes. Save them before closing?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            self._close_after_save = True
-            self.save()
-            return False  # the window closes once the save has landed (see _on_session_events)
-        return answer == QMessageBox.StandardButton.Discard
+        description = loaded.description if loaded else None
+        if description is not None:
+            self.model_label.setText(f"{description.display_name} · {description.dtype}")
+            self.model_label.setToolTip(f"{loaded.source}\n{description.summary()}\nruns in {description.dtype}")
+            return
+        folder = self.session_model_folder()
+        self.model_label.setText("no model · its folder is here: Model → Attach model…" if folder else "no model")
+        self.model_label.setToolTip(f"The session was captured with {folder}; attaching it re-enables re-running."
+                                    if folder else "")
 
     # --- export, about, close ------------------------------------------------------------------------------
     def _on_export(self, action: QAction) -> None:
@@ -395,6 +337,42 @@ class MainWindow(QMainWindow):
         if path:
             export_widget(dock.panel, path)
             self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def _make_help_action(self, name: str, title: str) -> QAction:
+        action = QAction(f"{title}…", self)
+        action.triggered.connect(lambda: self.show_panel_help(name))
+        return action
+
+    def panel_menu(self, title: str) -> QMenu:
+        """A menu a panel adds its keyboard actions to (e.g. "&Debug"), before Help; made on first use."""
+        for action in self.menuBar().actions():
+            if action.menu() is not None and action.text() == title:
+                return action.menu()
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        return menu
+
+    def show_shortcuts(self) -> None:
+        from lmscope.gui.help import HelpWindow, shortcuts_html
+
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        self.help_window.show_html("shortcuts", "Keyboard shortcuts", shortcuts_html(self.menuBar()))
+
+    def show_panel_help(self, name: str) -> bool:
+        """The panel's help page in the (one) help window."""
+        from lmscope.gui.help import HelpWindow
+
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        dock = self.docks.get(object_name(name))
+        return self.help_window.show_page(name, dock.windowTitle() if dock else name)
+
+    def help_for_focus(self) -> bool:
+        """F1: the help of the panel that holds the keyboard focus (or of the attention panel)."""
+        focus = QApplication.focusWidget()
+        owner = next((d for d in self.docks.values() if focus is not None and d.isAncestorOf(focus)), None)
+        return self.show_panel_help(owner.name if owner else "attention")
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About lmscope", about.about_html(self.device))

@@ -64,7 +64,11 @@ def masked_input(loaded: LoadedModel, texts: Sequence[str], spec: MaskSpec, pad_
     if not texts:
         raise BadInputError("The prompt is empty; type some text to run through the model.")
     ids = [loaded.tokenizer.encode(t) for t in texts]
-    batch = pad_batch(ids, loaded.tokenizer.unk_id, pad_side)
+    tok = loaded.tokenizer
+    # The pad id is hidden by the padding mask, so any real id will do: the tokenizer's own pad token, else its
+    # unknown token, else 0 (GPT-2's tokenizer has neither).
+    pad_id = next((i for i in (getattr(tok, "pad_id", None), tok.unk_id) if i is not None), 0)
+    batch = pad_batch(ids, pad_id, pad_side)
     T = batch.tokens.shape[1]
     if loaded.model.cfg.pos == "learned" and T > loaded.model.cfg.n_ctx:
         raise BadInputError(f"The prompt has {T} tokens; this model reads at most {loaded.model.cfg.n_ctx}.")

@@ -1,13 +1,16 @@
-"""Model folders: ``config.json`` + ``model.safetensors`` + ``vocab.json``. Nothing is ever unpickled.
+"""Loading any model lmscope knows: a built-in name, a TinyGPT folder or a Hugging Face folder, as a LoadedModel.
 
-Loading reads the safetensors header and tensors as plain data; any problem (missing file, corrupt header, wrong
-shapes, another program's folder) becomes a :class:`~lmscope.backend.errors.ModelLoadError` with one clear sentence.
+TinyGPT folders are ``config.json`` + ``model.safetensors`` + ``vocab.json``; a folder whose config names a
+``model_type`` is a Hugging Face checkpoint and goes to ``hf.load_hf``. Nothing is ever unpickled. Any problem
+(missing file, corrupt header, wrong shapes, an unsupported architecture) becomes a
+:class:`~lmscope.backend.errors.ModelLoadError` with one clear sentence.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors import SafetensorError
@@ -15,18 +18,48 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save_file
 
 from lmscope.backend.errors import ConfigError, ModelLoadError
+from lmscope.backend.models.builtin import BUILTIN, builtin_folder, is_builtin
 from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.description import ModelDescription, describe_tinygpt
 from lmscope.backend.models.tinygpt import TinyGPT
-from lmscope.backend.models.tokenizer import CharTokenizer
+from lmscope.backend.models.tokenizer import CharTokenizer, ModelTokenizer
+
+if TYPE_CHECKING:
+    from lmscope.backend.models.hf import HFModel
 
 CONFIG, WEIGHTS, VOCAB = "config.json", "model.safetensors", "vocab.json"
 
 
 @dataclass
 class LoadedModel:
-    model: TinyGPT
-    tokenizer: CharTokenizer
+    """A model ready to run, its tokenizer and where it came from.
+
+    ``model`` is a TinyGPT or an :class:`~lmscope.backend.models.hf.HFModel`; both are modules called as
+    ``model(tokens, allowed=None, rec=None)`` → logits, with ``.device`` and ``.cfg`` (TinyGPT's config, or a
+    :class:`ModelDescription` that has the same fields). ``description`` is the common shape for either.
+    """
+
+    model: "TinyGPT | HFModel"
+    tokenizer: ModelTokenizer
     source: str  # where it came from, as a person would describe it
+
+    @property
+    def description(self) -> ModelDescription:
+        cfg = self.model.cfg
+        if isinstance(cfg, ModelDescription):
+            return cfg
+        return describe_tinygpt(cfg, n_params=self.model.n_params(), source=self.source)
+
+    @property
+    def kind(self) -> str:
+        """tinygpt or hf: what the panels that only TinyGPT supports (debugger, training) check first."""
+        return self.description.kind
+
+    @property
+    def weights_in_sessions(self) -> bool:
+        """Whether a session can carry and rebuild this model's weights (TinyGPT only: a Hugging Face model's
+        weights stay in its folder, and a session records where that folder is)."""
+        return self.kind == "tinygpt"
 
 
 def save_model(folder: str | Path, model: TinyGPT, tokenizer: CharTokenizer, dtype: torch.dtype | None = None) -> None:
@@ -63,7 +96,52 @@ def _read_config(folder: Path) -> TinyGPTConfig:
         raise ModelLoadError(f"{path.name} is not a usable TinyGPT config: {exc}") from exc
 
 
-def load_model(folder: str | Path, device: torch.device | str = "cpu") -> LoadedModel:
+def folder_kind(folder: Path) -> str:
+    """tinygpt or hf, from config.json (a Hugging Face config names its model_type)."""
+    if not folder.exists():
+        raise ModelLoadError(f"{folder} does not exist.")
+    if not folder.is_dir():
+        raise ModelLoadError(f"{folder} is a file, not a model folder; choose the folder that holds {CONFIG}.")
+    path = folder / CONFIG
+    if not path.is_file():
+        raise ModelLoadError(f"{folder} has no {CONFIG}; a model folder is a TinyGPT folder ({CONFIG}, {WEIGHTS}, "
+                             f"{VOCAB}) or a Hugging Face one ({CONFIG}, *.safetensors, tokenizer.json).")
+    try:
+        raw = json.loads(path.read_bytes()[: 1 << 20].decode("utf-8", errors="replace"))
+    except json.JSONDecodeError as exc:
+        raise ModelLoadError(f"{path.name} is not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
+    return "hf" if isinstance(raw, dict) and ("model_type" in raw or "architectures" in raw) else "tinygpt"
+
+
+def load_model(source: str | Path, device: torch.device | str = "cpu", **hf_options: Any) -> LoadedModel:
+    """Load a built-in model by name (``demo``, ``minilm``), a TinyGPT folder or a Hugging Face folder.
+
+    ``hf_options`` go to :func:`~lmscope.backend.models.hf.load_hf` (``dtype``, ``device_map``, ``max_memory``,
+    ``offload_dir``) and are refused for TinyGPT, which has none of them.
+    """
+    label = BUILTIN[source] if is_builtin(source) else ""
+    folder = builtin_folder(str(source)) if label else Path(source).expanduser()
+    if folder_kind(folder) == "tinygpt":
+        given = [k for k, v in hf_options.items() if v is not None and not (k == "dtype" and v == "auto")]
+        if given:
+            raise ModelLoadError(f"{folder.name} is a TinyGPT folder; {', '.join(given)} apply only to "
+                                 "Hugging Face models.")
+        loaded = load_tinygpt(folder, device)
+    else:
+        try:
+            # transformers is the optional `hf` extra and costs seconds to import: only a Hugging Face folder pays.
+            from lmscope.backend.models.hf import load_hf
+        except ImportError as exc:
+            raise ModelLoadError(f"{folder.name} holds a Hugging Face model; opening it needs transformers, "
+                                 "tokenizers and accelerate (pip install 'lmscope[hf]').") from exc
+        model, tokenizer = load_hf(folder, device, **hf_options)
+        loaded = LoadedModel(model=model, tokenizer=tokenizer, source=str(folder.resolve()))
+    if label:
+        loaded.source = label
+    return loaded
+
+
+def load_tinygpt(folder: str | Path, device: torch.device | str = "cpu") -> LoadedModel:
     folder = Path(folder)
     if not folder.is_dir():
         raise ModelLoadError(f"{folder} is not a folder.")

@@ -17,6 +17,7 @@ NormPlacement = Literal["pre", "post"]
 Pos = Literal["sinusoidal", "learned", "rope", "none"]
 Act = Literal["relu", "gelu", "swiglu"]
 Ffn = Literal["dense", "moe"]
+Attn = Literal["standard", "mla"]
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "norm": ("layernorm", "rmsnorm"),
@@ -24,6 +25,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "pos": ("sinusoidal", "learned", "rope", "none"),
     "act": ("relu", "gelu", "swiglu"),
     "ffn": ("dense", "moe"),
+    "attention": ("standard", "mla"),
 }
 
 
@@ -51,6 +53,13 @@ class TinyGPTConfig:
     capacity_factor: float = 0.0  # 0 means unlimited capacity: no token is ever dropped
     dropout: float = 0.0
     tie_embeddings: bool = True
+    # Multi-head latent attention (DeepSeek-V2 §2.1): keys and values come from one cached latent c_KV of width
+    # kv_lora_rank (d_c); queries from a latent of width q_lora_rank (0 = straight from h); rope_head_dim (d_h^R)
+    # is the decoupled RoPE part of each query and of the one key shared by every head (0 = none).
+    attention: Attn = "standard"
+    kv_lora_rank: int = 0
+    q_lora_rank: int = 0
+    rope_head_dim: int = 0
 
     def __post_init__(self) -> None:
         for field, choices in CHOICES.items():
@@ -72,6 +81,20 @@ class TinyGPTConfig:
             raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}.")
         if self.capacity_factor < 0:
             raise ConfigError(f"capacity_factor must be ≥ 0 (0 = unlimited), not {self.capacity_factor}.")
+        if self.attention == "mla":
+            self._check_mla()
+
+    def _check_mla(self) -> None:
+        if self.kv_lora_rank <= 0:
+            raise ConfigError("MLA caches a latent of width kv_lora_rank, so kv_lora_rank must be ≥ 1.")
+        if self.q_lora_rank < 0 or self.rope_head_dim < 0 or self.rope_head_dim % 2:
+            raise ConfigError("q_lora_rank must be ≥ 0 and rope_head_dim an even number ≥ 0 (RoPE rotates pairs).")
+        if self.n_kv_head != self.n_head:
+            raise ConfigError(f"MLA gives every head its own key and value from one shared latent, so n_kv_head "
+                              f"must equal n_head ({self.n_head}).")
+        if (self.pos == "rope") != (self.rope_head_dim > 0):
+            raise ConfigError("MLA with RoPE needs rope_head_dim > 0 (the decoupled RoPE key: rotating the keys made "
+                              "from the latent would stop W_UK being absorbed), and rope_head_dim > 0 needs pos=rope.")
 
     @property
     def d_head(self) -> int:
@@ -79,7 +102,9 @@ class TinyGPTConfig:
 
     @property
     def attention_kind(self) -> str:
-        """MHA, GQA or MQA, as people name them."""
+        """MHA, GQA, MQA or MLA, as people name them."""
+        if self.attention == "mla":
+            return "MLA"
         if self.n_kv_head == self.n_head:
             return "MHA"
         return "MQA" if self.n_kv_head == 1 else "GQA"
@@ -120,9 +145,10 @@ class TinyGPTConfig:
 
     def summary(self) -> str:
         ffn = self.act if self.ffn == "dense" else f"MoE {self.n_experts}×top{self.top_k} ({self.act})"
+        kv = {"MHA": "", "MLA": f", d_c={self.kv_lora_rank}"}.get(self.attention_kind, f", {self.n_kv_head} kv")
         return (
             f"{self.n_layer} layers · d={self.d_model} · {self.n_head} heads ({self.attention_kind}"
-            f"{'' if self.attention_kind == 'MHA' else f', {self.n_kv_head} kv'}) · {self.norm_placement}-{self.norm}"
+            f"{kv}) · {self.norm_placement}-{self.norm}"
             f" · pos={self.pos} · {ffn} · vocab {self.vocab_size} · ctx {self.n_ctx}"
         )
 
@@ -139,4 +165,8 @@ PRESETS: dict[str, TinyGPTConfig] = {
                                  norm="rmsnorm", pos="rope", act="swiglu", tie_embeddings=False),
     "moe": TinyGPTConfig(n_layer=2, d_model=64, n_head=4, n_kv_head=4, d_mlp=128, n_ctx=64,
                          ffn="moe", n_experts=4, top_k=2, n_shared=1, noisy_gating=True, capacity_factor=1.25),
+    # DeepSeek-V2's proportions at toy size: d_c = 4·d_h and d_h^R = d_h/2, so the cache holds 4.5·d_h per token and
+    # layer against MHA's 2·n_h·d_h = 8·d_h (Table 1 of the paper).
+    "mla": TinyGPTConfig(n_layer=2, d_model=64, n_head=4, n_kv_head=4, d_mlp=256, n_ctx=64, norm="rmsnorm",
+                         pos="rope", attention="mla", kv_lora_rank=64, q_lora_rank=32, rope_head_dim=8),
 }

@@ -1,6 +1,8 @@
-"""The demo model's tokenizer: one token per Unicode character, with an unknown-character token.
+"""The tokenizer protocol every model's tokenizer meets, and the demo model's: one token per Unicode character.
 
-Stored as JSON (``vocab.json``): ``{"kind": "char", "tokens": [...], "unk": "<unk>"}``; token id = list index.
+:class:`ModelTokenizer` is what panels and jobs may call: our :class:`CharTokenizer` and a Hugging Face model's
+:class:`~lmscope.backend.models.hf_tokenizer.HFTokenizer` both satisfy it. The char tokenizer is stored as JSON
+(``vocab.json``): ``{"kind": "char", "tokens": [...], "unk": "<unk>"}``; token id = list index.
 """
 from __future__ import annotations
 
@@ -8,16 +10,49 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar, Protocol, runtime_checkable
 
 from lmscope.backend.errors import ModelLoadError
 
 UNK = "<unk>"
 
 
+@runtime_checkable
+class ModelTokenizer(Protocol):
+    """What every model tokenizer offers. ``tokens`` holds one display string per id (``len == vocab_size``,
+    covering every logit); ``kind`` names the algorithm (char, byte-level BPE, BPE, WordPiece, Unigram)."""
+
+    kind: str
+
+    @property
+    def vocab_size(self) -> int: ...
+
+    @property
+    def tokens(self) -> Sequence[str]: ...
+
+    @property
+    def unk_id(self) -> int | None: ...
+
+    @property
+    def pad_id(self) -> int: ...
+
+    @property
+    def special_ids(self) -> frozenset[int]: ...
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def decode(self, ids: Sequence[int]) -> str: ...
+
+    def token_strings(self, ids: Sequence[int]) -> list[str]: ...
+
+    def to_json(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class CharTokenizer:
     tokens: tuple[str, ...]
     unk: str = UNK
+    kind: ClassVar[str] = "char"
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -41,6 +76,15 @@ class CharTokenizer:
     @property
     def unk_id(self) -> int:
         return self._index[self.unk]
+
+    @property
+    def pad_id(self) -> int:
+        """A batch is padded with the unknown token (masked out of attention wherever padding matters)."""
+        return self.unk_id
+
+    @property
+    def special_ids(self) -> frozenset[int]:
+        return frozenset({self.unk_id})
 
     def encode(self, text: str) -> list[int]:
         unk = self.unk_id

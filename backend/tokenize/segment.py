@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
-import jieba.finalseg as finalseg
 import jieba.posseg as posseg
 
 from lmscope.backend.errors import BadInputError
+from lmscope.backend.tokenize.hmm import hmm_cut
 
 MODES = ("precise", "full", "search")
 
@@ -23,7 +23,6 @@ MODES = ("precise", "full", "search")
 _RE_HAN = jieba.re_han_default
 _RE_SKIP = jieba.re_skip_default
 _RE_ENG = jieba.re_eng
-_NOT_VITERBI = "·"  # state letter for characters inside an HMM span that the Viterbi pass never sees
 
 
 @dataclass(frozen=True)
@@ -320,45 +319,13 @@ def _words_with_hmm(tok: jieba.Tokenizer, path: list[DagArc]) -> tuple[list[str]
         if len(buf) == 1 or (buf and tok.FREQ.get(buf)):
             words += list(buf)
         elif buf:
-            states, hmm_words = _hmm_cut(buf)
+            states, hmm_words = hmm_cut(buf)
             spans.append(HmmSpan(run[0].start, run[-1].end, buf, states, tuple(hmm_words)))
             words += hmm_words
         run = []
         if arc is not None:
             words.append(arc.word)
     return words, spans
-
-
-def _hmm_cut(buf: str) -> tuple[str, list[str]]:
-    """``jieba.finalseg.cut`` with its Viterbi states shown: B/M/E/S per Han character, '·' for the rest."""
-    states, words = [], []
-    for piece in finalseg.re_han.split(buf):
-        if not piece:
-            continue
-        if not finalseg.re_han.match(piece):
-            states.append(_NOT_VITERBI * len(piece))
-            words += [x for x in finalseg.re_skip.split(piece) if x]
-            continue
-        _, path = finalseg.viterbi(piece, "BMES", finalseg.start_P, finalseg.trans_P, finalseg.emit_P)
-        states.append("".join(path))
-        for word in _words_from_states(piece, path):
-            words += list(word) if word in finalseg.Force_Split_Words else [word]
-    return "".join(states), words
-
-
-def _words_from_states(chars: str, states: list[str]) -> list[str]:
-    """A word ends at each E (begun at the last B) or S; a trailing unfinished word is kept whole, as jieba does."""
-    words, begin, nexti = [], 0, 0
-    for i, state in enumerate(states):
-        if state == "B":
-            begin = i
-        elif state == "E":
-            words.append(chars[begin:i + 1])
-            nexti = i + 1
-        elif state == "S":
-            words.append(chars[i])
-            nexti = i + 1
-    return words + ([chars[nexti:]] if nexti < len(chars) else [])
 
 
 def _check_word(word: str) -> str:

@@ -6,7 +6,6 @@ The debugger, ablation and generation controls are bound in gui/panels/attention
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,14 +21,19 @@ from lmscope.backend.attention.debugger import CONDITIONS, STAGE_LABELS, VARIABL
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.jobs import TraceCaptured
 from lmscope.backend.attention.masks import MaskSpec
-from lmscope.gui.panels.attention_debug import DebugTools
-from lmscope.widgets.attention.panel import AttentionPanel
+from lmscope.gui.panels.attention_debug import DebugTools, clip
 from lmscope.widgets.attention.heatmap import display_token
+from lmscope.widgets.attention.panel import AttentionPanel
+from lmscope.widgets.attention.state import AttentionState, MaskState
+from lmscope.widgets.state import StateError
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
 
 THUMBNAIL = 48
+# The captured tensors each stage is drawn from (backend.attention.heads.stage_matrix).
+STAGE_TENSORS = {"scores": ("q", "k"), "scaled": ("q", "k"), "masked": ("attn_scores",), "pattern": ("pattern",),
+                 "z": ("z",)}
 
 
 class AttentionBinding(QObject):
@@ -91,14 +95,14 @@ class AttentionBinding(QObject):
         self.tools.reset()
         trace = self.trace
         if trace is None:
-            self.panel.source_label.setText("No capture with attention patterns yet")
+            self.panel.set_source("No capture with attention patterns yet")
             return
         cfg = trace.model_config
         labels = [f"{h} (kv {kv_head_of(cfg, h)})" if cfg["n_kv_head"] != cfg["n_head"] else str(h)
                   for h in range(cfg["n_head"])]
         self.panel.set_shape(trace.n_layer, labels, trace.tokens.shape[0])
         mask = trace.meta.get("mask", "causal")
-        self.panel.source_label.setText(f"{self.doc.current_trace.label} · {trace.n_pos} tokens · mask: {mask}")
+        self.panel.set_source(f"{self.doc.current_trace.label} · {trace.n_pos} tokens · mask: {mask}")
         self.refresh_model_view()
         self.refresh_head()
 
@@ -117,25 +121,27 @@ class AttentionBinding(QObject):
             return
         layer, head = self.head(trace)
         self.panel.set_head(layer, head)
-        stage, batch = self.panel.stage, self.panel.batch
+        stage, batch = self.shown_stage(trace, layer), self.panel.batch
         tokens = self.tokens(trace)
-        heat = self.panel.inspector.heatmap
         matrix = stage_matrix(trace, layer, head, stage, batch)
         if stage == "z":
-            heat.set_tokens(tokens, [f"d{i}" for i in range(matrix.shape[1])])
-            heat.set_matrix(matrix, "signed", self.panel.log_box.isChecked(), value_name="z")
-            heat.set_mask(None)
+            self.panel.show_matrix(tokens, matrix, "signed", cols=[f"d{i}" for i in range(matrix.shape[1])],
+                                   value_name="z")
+            self.panel.set_overlay(None)
             self._overlay_key = None
         else:
-            heat.set_tokens(tokens, tokens)
             pattern = trace[hook(layer, "pattern")][batch, head]
-            scores = trace[hook(layer, "attn_scores")][batch, head]
-            heat.set_matrix(matrix, "pattern" if stage == "pattern" else "signed", self.panel.log_box.isChecked(),
-                            weights=pattern, scores=scores, value_name=stage)
+            scores = trace[hook(layer, "attn_scores")][batch, head] if hook(layer, "attn_scores") in trace else None
+            self.panel.show_matrix(tokens, matrix, "pattern" if stage == "pattern" else "signed", weights=pattern,
+                                   scores=scores, value_name=stage)
             self.show_overlay(trace)
-        if self.panel.inspector.strip.count() != len(tokens):
-            self.panel.inspector.strip.set_tokens(tokens)
         self.refresh_row()
+
+    def shown_stage(self, trace: Trace, layer: int) -> str:
+        """The chosen stage, or the pattern when the trace was saved without that stage's tensors (the golden
+        format 1 file keeps patterns only)."""
+        stage = self.panel.stage
+        return stage if all(hook(layer, name) in trace for name in STAGE_TENSORS[stage]) else "pattern"
 
     def masked(self, trace: Trace) -> np.ndarray:
         """(query, key) True where the trace's mask hid the key; cached, as a head switch must stay fast."""
@@ -146,18 +152,18 @@ class AttentionBinding(QObject):
 
     def show_overlay(self, trace: Trace) -> None:
         """The mask veil, plus painted cells not applied yet; redrawn only when it changes, not per head."""
-        key = (id(trace), self.panel.batch, self.painted) if self.panel.overlay_box.isChecked() else None
+        key = (id(trace), self.panel.batch, self.painted) if self.panel.overlay else None
         if key == self._overlay_key:
             return
         self._overlay_key = key
         if key is None:
-            self.panel.inspector.heatmap.set_mask(None)
+            self.panel.set_overlay(None)
             return
         masked = self.masked(trace).copy()
         for i, j in self.painted:
             if i < trace.n_pos and j < trace.n_pos:
                 masked[i, j] = True  # painted but not applied yet: previewed with the same veil
-        self.panel.inspector.heatmap.set_mask(masked)
+        self.panel.set_overlay(masked)
 
     def refresh_row(self) -> None:
         trace = self.trace
@@ -167,20 +173,22 @@ class AttentionBinding(QObject):
         row, batch = self.row(trace), self.panel.batch
         self.panel.set_position(row)
         tokens = self.tokens(trace)
-        inspector = self.panel.inspector
-        if self.panel.stage == "z":
+        stage = self.shown_stage(trace, layer)
+        if stage == "z":
             z = trace[hook(layer, "z")][batch, :, head]
-            inspector.set_row_values(np.linalg.norm(z, axis=-1), "‖z‖")
-            inspector.stats.setText(f"‖z‖ at query {row} “{display_token(tokens[row])}”: "
-                                    f"{np.linalg.norm(z[row]):.4g} (z = pattern·V, one row per position)")
+            self.panel.show_row(np.linalg.norm(z, axis=-1), "‖z‖",
+                                f"‖z‖ at query {row} “{display_token(tokens[row])}”: {np.linalg.norm(z[row]):.4g} "
+                                "(z = pattern·V, one row per position)")
             return
         pattern = trace[hook(layer, "pattern")][batch, head]
-        inspector.set_row_values(pattern[row], "weight")
         stats = row_stats(pattern[row])
         zero_text = self.zero_proof(pattern, self.masked(trace))
         self.panel.masks.set_proof(f"Layer {layer}, head {head}: {zero_text}")
-        inspector.stats.setText(
-            f"query {row} “{display_token(tokens[row])}” · row sum {stats['sum']:.6f} · entropy "
+        missing = "" if stage == self.panel.stage else (
+            f"This capture holds no “{STAGE_LABELS[self.panel.stage]}”, so the pattern is shown. ")
+        self.panel.show_row(
+            pattern[row], "weight",
+            f"{missing}query {row} “{display_token(tokens[row])}” · row sum {stats['sum']:.6f} · entropy "
             f"{stats['entropy']:.4f} nats ({stats['entropy'] / math.log(2):.4f} bits) · max {stats['max']:.4f} at "
             f"key {stats['argmax']} “{display_token(tokens[stats['argmax']])}” · {zero_text}")
 
@@ -201,7 +209,7 @@ class AttentionBinding(QObject):
         self.doc.set_selection(position=position)
 
     def on_cell(self, query: int, key: int) -> None:
-        if self.panel.masks.paint.isChecked():
+        if self.panel.masks.painting:
             self.painted = MaskSpec(custom_blocked=self.painted).toggled(query, key).custom_blocked
             self.panel.masks.set_painted(len(self.painted))
             self.refresh_head()
@@ -223,12 +231,12 @@ class AttentionBinding(QObject):
         if self.panel.batch != self._batch:
             self._batch = self.panel.batch
             if self.trace is not None:
-                self.panel.inspector.strip.set_tokens(self.tokens(self.trace))
+                self.panel.set_tokens(self.tokens(self.trace))
             self.refresh_model_view()
         self.refresh_head()
 
     def mask_spec(self) -> MaskSpec:
-        return replace(MaskSpec(**self.panel.masks.values()), custom_blocked=self.painted)
+        return spec_of(self.panel.masks.state(), self.painted)
 
     def apply_mask(self) -> bool:
         loaded, trace = self.doc.loaded, self.trace
@@ -240,9 +248,8 @@ class AttentionBinding(QObject):
         except BadInputError as exc:
             self.window.statusBar().showMessage(str(exc), 8000)
             return False
-        texts = [trace.meta.get("batch_texts", [trace.text])[0] or trace.text,
-                 self.panel.masks.second_prompt.text()]
-        side = self.panel.masks.pad_side.currentText()
+        second_prompt, side = self.panel.masks.padding()
+        texts = [trace.meta.get("batch_texts", [trace.text])[0] or trace.text, second_prompt]
         self.window.start_job("Running with a mask", lambda: masked_capture_job(loaded, texts, spec, side),
                               self.on_mask_events, kind="masked-capture", supersede=True)
         return True
@@ -259,31 +266,55 @@ class AttentionBinding(QObject):
             elif isinstance(event, TraceCaptured):
                 self.doc.apply_events([event])
 
-    # --- session -------------------------------------------------------------------------------------------
-    def session_state(self) -> dict[str, Any]:
-        masks = self.panel.masks
-        return {
-            "stage": self.panel.stage, "colormap": self.panel.colormap, "log_scale": self.panel.log_box.isChecked(),
-            "overlay": self.panel.overlay_box.isChecked(), "summary_metric": self.panel.model_view.metric,
-            "mask": MaskSpec(**masks.values(), custom_blocked=self.painted).to_text(),
-            "pad_text": masks.second_prompt.text(), "pad_side": masks.pad_side.currentText(),
-            **self.tools.session_state(),
-        }
+    # --- session -----------------------------------------------------------------------------------------
+    state_type = AttentionState
 
-    def restore_session_state(self, state: dict[str, Any]) -> None:
-        self.panel.set_stage(str(state.get("stage", "pattern")))
-        self.panel.colormap_box.setCurrentText(str(state.get("colormap", "viridis")))
-        self.panel.log_box.setChecked(bool(state.get("log_scale", False)))
-        self.panel.overlay_box.setChecked(bool(state.get("overlay", True)))
-        self.panel.model_view.set_metric(str(state.get("summary_metric", "entropy")))
-        spec = MaskSpec.parse(str(state.get("mask", "causal")))
-        self.panel.masks.set_values(spec.__dict__)
-        self.painted = spec.custom_blocked
+    def state(self) -> AttentionState:
+        breakpoints, ablated_heads = self.tools.saved_lists()
+        return self.panel.state(self.mask_spec().to_text(), breakpoints, ablated_heads)
+
+    def apply_state(self, state: AttentionState) -> None:
+        """Show a validated state; a mask, breakpoint or head that the backend cannot read is left out and named in
+        the panel's notice line, and everything else is shown."""
+        problems: list[str] = []
+        try:
+            mask, painted = read_mask(state.mask)
+        except (BadInputError, StateError) as exc:
+            problems.append(f"{clip(str(exc))} The plain causal mask is shown instead.")
+            mask, painted = MaskState(), ()
+        self.panel.set_state(state, mask)
+        self.painted = painted
         self.panel.masks.set_painted(len(self.painted))
-        self.panel.masks.second_prompt.setText(str(state.get("pad_text", "")))
-        self.panel.masks.pad_side.setCurrentText(str(state.get("pad_side", "right")))
-        self.tools.restore_session_state(state)
+        problems += self.tools.apply_state(state)
         self.refresh_head()
+        self.show_notice(problems)
+
+    def show_notice(self, problems: list[str]) -> None:
+        text = f"Part of this panel's saved state was left out: {' '.join(problems)}" if problems else ""
+        self.window.panel_notice("attention", text)
+
+
+def spec_of(mask: MaskState, painted: tuple[tuple[int, int], ...] = ()) -> MaskSpec:
+    return MaskSpec(causal=mask.causal, window=mask.window, dilated=(mask.dilated_w, mask.dilated_d),
+                    global_positions=mask.global_positions, random_p=mask.random_p, random_seed=mask.random_seed,
+                    block=mask.block, custom_blocked=painted)
+
+
+def read_mask(text: str) -> tuple[MaskState, tuple[tuple[int, int], ...]]:
+    """Saved mask text as the Masks tab's values and the painted cells; :class:`BadInputError` when the backend
+    cannot read it, :class:`StateError` when it does not fit the tab's controls."""
+    spec = MaskSpec.parse(text)
+    if any(len(cell) != 2 or min(cell) < 0 for cell in spec.custom_blocked):
+        raise StateError(f"The saved mask {clip(text, 80)!r} paints cells that are not query:key position pairs.")
+    w, d = spec.dilated  # the text leaves d out while w is 0 (off): the control then shows its default
+    try:
+        mask = MaskState.from_tree({
+            "causal": spec.causal, "window": spec.window, "dilated_w": w,
+            "dilated_d": d if w else MaskState().dilated_d, "global_positions": list(spec.global_positions),
+            "random_p": spec.random_p, "random_seed": spec.random_seed, "block": spec.block})
+    except StateError as exc:
+        raise StateError(f"The saved mask {clip(text, 80)!r} does not fit the Masks tab. {exc}") from None
+    return mask, spec.custom_blocked
 
 
 def install(window: "MainWindow") -> AttentionBinding:

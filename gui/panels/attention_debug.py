@@ -22,6 +22,7 @@ from lmscope.backend.errors import BadInputError
 from lmscope.backend.attention.generate import AblationSpec, GenerateSettings, GenerationStep, softmax, top_tokens
 from lmscope.backend.jobs import TraceCaptured
 from lmscope.widgets.attention.heatmap import display_token
+from lmscope.widgets.attention.state import AttentionState
 
 if TYPE_CHECKING:
     from lmscope.gui.worker import Job
@@ -30,13 +31,18 @@ if TYPE_CHECKING:
 DIRECT_COMMANDS = ("step", "layer")
 
 
+def clip(text: str, limit: int = 240) -> str:
+    """A hostile file's text can be 200,000 characters long; a notice shows its start."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class DebugTools(QObject):
     def __init__(self, binding: "AttentionBinding") -> None:
         super().__init__(binding)
         self.binding, self.window, self.doc = binding, binding.window, binding.doc
         self.view = binding.panel.debugger
-        self.ablation_view = binding.panel.interventions.ablation
-        self.generation_view = binding.panel.interventions.generation
+        self.ablation_view = binding.panel.ablation
+        self.generation_view = binding.panel.generation
         self.breakpoints: list[Breakpoint] = []
         self.debugger: Debugger | None = None
         self.last_pause: Pause | None = None
@@ -46,12 +52,12 @@ class DebugTools(QObject):
         self._job: Job | None = None  # the debugger job this object started, while it is active
         self._prompt: Any = None  # the trace the current generation started from
         self.view.commandRequested.connect(self.on_command)
-        self.view.editor.breakpointRequested.connect(self.add_breakpoint)
-        self.view.editor.removeRequested.connect(self.remove_breakpoint)
+        self.view.breakpointRequested.connect(self.add_breakpoint)
+        self.view.removeRequested.connect(self.remove_breakpoint)
         self.ablation_view.addSelectedRequested.connect(self.add_selected_head)
         self.ablation_view.removeRequested.connect(self.remove_head)
         self.ablation_view.runRequested.connect(self.run_ablation)
-        self.ablation_view.mode.currentTextChanged.connect(self.on_mode)
+        self.ablation_view.modeChanged.connect(self.on_mode)
         self.generation_view.generateRequested.connect(self.generate)
 
     # --- debugger ------------------------------------------------------------------------------------------
@@ -59,8 +65,8 @@ class DebugTools(QObject):
         """Forget the running pass (the input, model or mask changed); the next command starts afresh."""
         self.debugger, self.last_pause = None, None
         trace = self.binding.trace
-        self.view.where.set_state(trace.n_layer if trace else 0, None, False, self._marked_layers())
-        self.view.status.setText("Not started: press Step, Continue or Run to selected head.")
+        self.view.show_where(trace.n_layer if trace else 0, None, False, self._marked_layers())
+        self.view.set_status("Not started: press Step, Continue or Run to selected head.")
 
     def ensure_debugger(self) -> Debugger | None:
         trace, loaded = self.binding.trace, self.doc.loaded
@@ -98,8 +104,8 @@ class DebugTools(QObject):
     def reset_view(self, message: str) -> None:
         self.last_pause = None
         trace = self.binding.trace
-        self.view.where.set_state(trace.n_layer if trace else 0, None, False, self._marked_layers())
-        self.view.status.setText(message)
+        self.view.show_where(trace.n_layer if trace else 0, None, False, self._marked_layers())
+        self.view.set_status(message)
 
     def on_debug_events(self, events: list[Any]) -> None:
         for event in events:
@@ -117,22 +123,19 @@ class DebugTools(QObject):
         n_layer = trace.n_layer if trace else 0
         stop = pause.stop
         if stop is None:
-            self.view.where.set_state(n_layer, None, True, self._marked_layers())
-            self.view.status.setText(self.finished_text(pause))
+            self.view.show_where(n_layer, None, True, self._marked_layers())
+            self.view.set_status(self.finished_text(pause))
             return
         stages = list(STAGE_LABELS)
-        self.view.where.set_state(n_layer, (stop.layer, stop.head, stages.index(stop.stage)), False,
-                                  self._marked_layers())
-        self.view.status.setText(self.stop_text(pause))
+        self.view.show_where(n_layer, (stop.layer, stop.head, stages.index(stop.stage)), False,
+                             self._marked_layers())
+        self.view.set_status(self.stop_text(pause))
         tokens = self.binding.tokens(trace) if trace is not None else []
-        heat = self.view.stop_view
         cols = tokens if stop.tensor.shape[1] == len(tokens) else [f"d{i}" for i in range(stop.tensor.shape[1])]
-        heat.set_tokens(tokens, cols)
-        kind = "pattern" if stop.stage == "pattern" else "signed"
-        heat.set_matrix(stop.tensor, kind, weights=stop.tensors.get("pattern"), scores=stop.tensors.get("masked"),
-                        value_name=stop.stage)
-        heat.set_mask(~stop.allowed if stop.stage in ("masked", "pattern") else None)
-        heat.set_row(pause.row)
+        self.view.show_stop(tokens, cols, stop.tensor, "pattern" if stop.stage == "pattern" else "signed",
+                            row=pause.row, weights=stop.tensors.get("pattern"), scores=stop.tensors.get("masked"),
+                            masked=~stop.allowed if stop.stage in ("masked", "pattern") else None,
+                            value_name=stop.stage)
         # The inspector follows: same head and stage, and the row that explains a breakpoint.
         self.binding.panel.set_stage(stop.stage)
         position = pause.row if pause.reason == "breakpoint" else None
@@ -188,7 +191,7 @@ class DebugTools(QObject):
             self._show_breakpoints()
 
     def _show_breakpoints(self) -> None:
-        self.view.editor.set_breakpoints([bp.to_text() for bp in self.breakpoints])
+        self.view.set_breakpoints([bp.to_text() for bp in self.breakpoints])
         if self.debugger is not None:
             self.debugger.breakpoints = tuple(self.breakpoints)
         trace = self.binding.trace
@@ -196,21 +199,21 @@ class DebugTools(QObject):
         if self.last_pause is not None and self.last_pause.stop is not None:
             s = self.last_pause.stop
             position = (s.layer, s.head, list(STAGE_LABELS).index(s.stage))
-        self.view.where.set_state(trace.n_layer if trace else 0, position, False, self._marked_layers())
+        self.view.show_where(trace.n_layer if trace else 0, position, False, self._marked_layers())
 
     # --- ablation ------------------------------------------------------------------------------------------
     def add_selected_head(self) -> None:
         head = (self.doc.selection.layer, self.doc.selection.head)
         if head not in self.ablation.heads:
             self.ablation = AblationSpec(self.ablation.heads + (head,), self.ablation.mode)
-        self.ablation_view.set_heads(self.ablation.to_text(), self.ablation.mode)
+        self.ablation_view.set_heads(self.ablation.to_text())
 
     def remove_head(self, index: int) -> None:
         heads = list(self.ablation.heads)
         if 0 <= index < len(heads):
             del heads[index]
             self.ablation = AblationSpec(tuple(heads), self.ablation.mode)
-            self.ablation_view.set_heads(self.ablation.to_text(), self.ablation.mode)
+            self.ablation_view.set_heads(self.ablation.to_text())
 
     def on_mode(self, mode: str) -> None:
         self.ablation = AblationSpec(self.ablation.heads, mode)
@@ -248,12 +251,12 @@ class DebugTools(QObject):
             self.window.statusBar().showMessage("Load a model and run a prompt first.", 5000)
             return False
         try:
-            settings = GenerateSettings(**self.generation_view.settings())
+            settings = GenerateSettings(**self.generation_view.state().to_tree())
         except BadInputError as exc:
             self.window.statusBar().showMessage(str(exc), 8000)
             return False
         prompt = [int(i) for i, ok in zip(trace.tokens[0], key_valid_of(trace)[0]) if ok]
-        spec = self.ablation if self.generation_view.with_ablation.isChecked() else None
+        spec = self.ablation if self.generation_view.with_ablation else None
         self.steps, self.generated = [], []
         self._prompt = trace
         self.window.start_job("Generating", lambda: generate_job(loaded, prompt, settings, spec), self.on_generation,
@@ -285,25 +288,30 @@ class DebugTools(QObject):
         self.generation_view.show_generation(trace.text, self.generated, keys, rows, top,
                                              f"layer {layer}, head {head} (kv {kv})")
 
-    # --- session -------------------------------------------------------------------------------------------
-    def session_state(self) -> dict[str, Any]:
-        return {"breakpoints": [bp.to_text() for bp in self.breakpoints],
-                "ablated_heads": self.ablation.to_text(), "ablation_mode": self.ablation.mode,
-                "generation": dict(self.generation_view.settings())}
+    # --- session -----------------------------------------------------------------------------------------
+    def saved_lists(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The breakpoints and the ablated heads as the session stores them."""
+        return tuple(bp.to_text() for bp in self.breakpoints), tuple(self.ablation.to_text())
 
-    def restore_session_state(self, state: dict[str, Any]) -> None:
+    def apply_state(self, state: AttentionState) -> list[str]:
+        """Take the saved breakpoints and ablated heads (the ablation mode and generation settings are shown by the
+        panel); returns a sentence for each one that cannot be read, which is left out."""
+        problems: list[str] = []
         self.breakpoints = []
-        for text in state.get("breakpoints", []):
+        for text in state.breakpoints:
             try:
-                self.breakpoints.append(Breakpoint.parse(str(text)))
+                self.breakpoints.append(Breakpoint.parse(text))
             except BadInputError as exc:
-                self.window.statusBar().showMessage(f"Skipped a saved breakpoint: {exc}", 8000)
+                problems.append(f"{clip(str(exc))} That breakpoint was skipped.")
         self._show_breakpoints()
         heads = []
-        for text in state.get("ablated_heads", []):
-            layer, _, head = str(text).removeprefix("L").partition("H")
-            if layer.isdigit() and head.isdigit():
+        for text in state.ablated_heads:
+            layer, _, head = text.removeprefix("L").partition("H")
+            if layer.isdecimal() and head.isdecimal():
                 heads.append((int(layer), int(head)))
-        self.ablation = AblationSpec(tuple(heads), str(state.get("ablation_mode", "zero")))
-        self.ablation_view.set_heads(self.ablation.to_text(), self.ablation.mode)
-        self.generation_view.set_settings(dict(state.get("generation", {})))
+            else:
+                problems.append(f"The saved ablated head {clip(text, 40)!r} is not written as L<layer>H<head>; "
+                                "it was skipped.")
+        self.ablation = AblationSpec(tuple(heads), state.ablation_mode)
+        self.ablation_view.set_heads(self.ablation.to_text())
+        return problems

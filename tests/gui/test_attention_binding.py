@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 from lmscope.backend.attention.heads import hook, stage_matrix
 from lmscope.backend.jobs import JobProgress
+from lmscope.widgets.attention.state import AttentionState
 
 
 @pytest.fixture
@@ -145,12 +146,13 @@ def test_busy_worker_and_session_state_round_trip(demo_window, binding, qtbot):
     assert not binding.tools.add_breakpoint(0, 0, "", "pattern.__class__")
     demo_window.document.set_selection(layer=3, head=1)
     binding.tools.add_selected_head()
-    state = binding.session_state()
+    state = binding.state().to_tree()
     assert state["breakpoints"] == ["L* H2 pattern if max(weight) > 0.9", "L1 H* *"]
     assert state["mask"] == "causal window=5" and state["ablated_heads"] == ["L3H1"]
     assert all(isinstance(v, (str, int, float, bool, list, dict)) for v in state.values())
-    binding.restore_session_state({**state, "stage": "z", "breakpoints": ["L0 H0 z"], "mask": "causal block=4"})
+    binding.apply_state(AttentionState.from_tree({**state, "stage": "z", "breakpoints": ["L0 H0 z"],
+                                                  "mask": "causal block=4"}))
     assert panel.stage == "z" and binding.tools.breakpoints[0].stage == "z"
     assert panel.masks.block.value() == 4 and panel.masks.window.value() == 0
-    binding.restore_session_state(state)
-    assert binding.session_state() == state
+    binding.apply_state(AttentionState.from_tree(state))
+    assert binding.state().to_tree() == state

@@ -61,7 +61,7 @@ def test_live_training_streams_and_adds_a_model(demo_window, qtbot):
     assert finished.args[0].title == "Training rms test" and finished.args[1] is True
     doc = demo_window.document
     assert doc.history.steps == list(range(1, 41)) and len(doc.history.snapshots) == 5
-    assert sum(events) == 40 and len(events) < 40  # coalesced into batches
+    assert sum(events) == 40  # (batching itself is tested without timing in tests/gui/test_worker.py)
     training = demo_window.bindings["training"].panel
     assert len(training.train_curve.getData()[0]) == 40
     assert training.step_label.text() == "step 40 / 40"

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from lmscope.widgets.attention.panel import AttentionPanel
 from lmscope.widgets.attention.heatmap import TokenAxis, display_values, nice_step
 from lmscope.widgets.attention.model import groups_text, mosaic
+from lmscope.widgets.attention.state import GenerationState, MaskState
 
 STAGES = {"scores": "scores", "scaled": "scaled", "masked": "masked", "pattern": "pattern", "z": "z"}
 METRICS = {"entropy": "mean entropy", "previous": "previous token"}
@@ -143,10 +144,10 @@ def test_debugger_controls_report_commands_and_breakpoints(panel, qtbot):
 
 
 def test_mask_controls_round_trip(panel):
-    values = {"causal": False, "window": 3, "dilated": (2, 4), "global_positions": (0, 5), "random_p": 0.25,
-              "random_seed": 9, "block": 8}
-    panel.masks.set_values(values)
-    assert panel.masks.values() == values
+    values = MaskState(causal=False, window=3, dilated_w=2, dilated_d=4, global_positions=(0, 5), random_p=0.25,
+                       random_seed=9, block=8)
+    panel.masks.set_state(values)
+    assert panel.masks.state() == values
     panel.masks.set_effect("KL", [("我", 0.5), ("们", 0.2)], [("们", 0.6), ("我", 0.1)])
     assert panel.masks.effect.item(0, 2).text() == "们" and panel.masks.effect.item(1, 3).text() == "0.1000"
 
@@ -160,5 +161,5 @@ def test_generation_view_shows_cache_rows_and_top_tokens(panel):
     assert gen.cache_image.image.shape == (6, 4) and gen.query_image.image.shape == (3, 7)
     assert "6 rows" in gen.title.text() and "abc" in gen.text.text()
     assert gen.bars.opts["height"] == [0.7, 0.2]
-    gen.set_settings({"strategy": "top-k", "temperature": 0.7, "top_k": 5, "steps": 9, "seed": 3})
-    assert gen.settings() == {"strategy": "top-k", "temperature": 0.7, "top_k": 5, "steps": 9, "seed": 3}
+    gen.set_state(GenerationState(strategy="top-k", temperature=0.7, top_k=5, steps=9, seed=3))
+    assert gen.state() == GenerationState(strategy="top-k", temperature=0.7, top_k=5, steps=9, seed=3)

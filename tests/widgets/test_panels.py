@@ -126,3 +126,28 @@ def test_histograms_state_round_trips_and_refuses_hostile_values(panel):
     for bad in ({"tab": 7}, {"log_y": "yes"}, {"compare_to": float("inf")}, {"site": "x" * 10_000}, []):
         with pytest.raises(StateError):
             HistogramsState.from_tree(bad)
+
+
+def test_a_plot_exports_alone_at_twice_its_size_and_copies_its_data(qtbot, tmp_path):
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    from lmscope.widgets.style import copy_plot_data, export_plot, make_plot_widget
+
+    plot = make_plot_widget(left="loss", bottom="step")
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.show()
+    plot.plot([1, 2, 3], [0.5, 0.25, 0.125], name="train")
+    qtbot.waitExposed(plot)
+    item = plot.getPlotItem()
+    menu_texts = [a.text() for a in item.getViewBox().menu.actions()]
+    assert "Copy data (TSV)" in menu_texts and "Export this plot as PNG (2×)…" in menu_texts
+    text = copy_plot_data(item)
+    assert text.splitlines() == ["train x\ttrain y", "1\t0.5", "2\t0.25", "3\t0.125"]
+    assert QApplication.clipboard().text() == text
+    png = export_plot(item, str(tmp_path / "p.png"))
+    image = QImage(png)
+    assert abs(image.width() - 2 * item.sceneBoundingRect().width()) <= 2
+    svg = export_plot(item, str(tmp_path / "p.svg"))
+    assert "<svg" in open(svg, encoding="utf-8").read()

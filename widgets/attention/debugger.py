@@ -6,6 +6,7 @@ The panel knows nothing of expressions or models: conditions come in as labelled
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
@@ -154,6 +155,8 @@ class BreakpointEditor(QGroupBox):
 
 class DebuggerView(QWidget):
     commandRequested = Signal(str)
+    breakpointRequested = Signal(int, int, str, str)  # the editor's: layer (−1 any), head (−1 any), stage, condition
+    removeRequested = Signal(int)  # index into the breakpoint list
 
     def __init__(self, stages: list[str], conditions: dict[str, str], variables: str,
                  parent: QWidget | None = None) -> None:
@@ -182,7 +185,31 @@ class DebuggerView(QWidget):
         layout.addWidget(self.stop_view, 1)
         layout.addWidget(self.editor)
         self.stop_view.plot.getPlotItem().getViewBox().setBorder(QPen(QColor("#555555")))
+        self.editor.breakpointRequested.connect(self.breakpointRequested)
+        self.editor.removeRequested.connect(self.removeRequested)
 
     def set_busy(self, busy: bool) -> None:
         for button in self.buttons.values():
             button.setEnabled(not busy)
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def show_where(self, n_layer: int, position: tuple[int, int, int] | None, finished: bool,
+                   marked_layers: set[int]) -> None:
+        """The strip of layers × stages: where the pass stands (layer, head, stage index) and marked layers."""
+        self.where.set_state(n_layer, position, finished, marked_layers)
+
+    def show_stop(self, rows: list[str], cols: list[str], tensor: np.ndarray, kind: str, *, row: int,
+                  weights: np.ndarray | None = None, scores: np.ndarray | None = None,
+                  masked: np.ndarray | None = None, value_name: str = "") -> None:
+        """The tensor of the current stop (query rows × ``cols``), its masked cells veiled and ``row`` marked."""
+        heat = self.stop_view
+        heat.set_tokens(rows, cols)
+        heat.set_matrix(tensor, kind, weights=weights, scores=scores, value_name=value_name)
+        heat.set_mask(masked)
+        heat.set_row(row)
+
+    def set_breakpoints(self, texts: list[str]) -> None:
+        """The breakpoints the binding accepted, as their text."""
+        self.editor.set_breakpoints(texts)

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
 
 from lmscope.widgets.attention.heatmap import display_token
 from lmscope.widgets.attention.masks import TopKTable
+from lmscope.widgets.attention.state import ABLATION_MODES, STRATEGIES, GenerationState
+from lmscope.widgets.state import field_range
 from lmscope.widgets.style import PALETTE, cjk_font, lookup_table, make_plot_widget
 
 
@@ -19,6 +21,7 @@ class AblationView(QGroupBox):
     addSelectedRequested = Signal()
     removeRequested = Signal(int)
     runRequested = Signal()
+    modeChanged = Signal(str)  # "zero" or "mean"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Head ablation", parent)
@@ -26,9 +29,9 @@ class AblationView(QGroupBox):
         self.heads.setMaximumWidth(110)
         self.add_button = QPushButton("Add selected head")
         self.remove_button = QPushButton("Remove")
-        self.mode = QComboBox()
-        self.mode.addItems(["zero", "mean"])
-        self.mode.setToolTip("zero: z = 0; mean: z = the head's mean z over the prompt's positions")
+        self.mode_box = QComboBox()
+        self.mode_box.addItems(list(ABLATION_MODES))
+        self.mode_box.setToolTip("zero: z = 0; mean: z = the head's mean z over the prompt's positions")
         self.run_button = QPushButton("Re-run with ablation")
         self.result = QLabel("Pick heads, then re-run: the next-token distribution at the selected position "
                              "is compared before and after.")
@@ -36,7 +39,7 @@ class AblationView(QGroupBox):
         self.result.setFont(cjk_font(10))
         self.table = TopKTable()
         buttons = QHBoxLayout()
-        for widget in (self.add_button, self.remove_button, QLabel("mode"), self.mode, self.run_button):
+        for widget in (self.add_button, self.remove_button, QLabel("mode"), self.mode_box, self.run_button):
             buttons.addWidget(widget)
         body = QHBoxLayout()
         body.addWidget(self.heads)
@@ -48,11 +51,19 @@ class AblationView(QGroupBox):
         self.add_button.clicked.connect(self.addSelectedRequested)
         self.remove_button.clicked.connect(lambda: self.removeRequested.emit(self.heads.currentRow()))
         self.run_button.clicked.connect(self.runRequested)
+        self.mode_box.currentTextChanged.connect(self.modeChanged)
 
-    def set_heads(self, labels: list[str], mode: str) -> None:
+    @property
+    def mode(self) -> str:
+        return self.mode_box.currentText()
+
+    def set_mode(self, mode: str) -> None:
+        self.mode_box.setCurrentText(mode)
+
+    def set_heads(self, labels: list[str]) -> None:
+        """The heads the binding will ablate, as "L3H1"."""
         self.heads.clear()
         self.heads.addItems(labels)
-        self.mode.setCurrentText(mode)
 
     def set_result(self, title: str, before: list[tuple[str, float]], after: list[tuple[str, float]]) -> None:
         self.result.setText(title)
@@ -65,19 +76,13 @@ class GenerationView(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Generation (KV cache)", parent)
         self.strategy = QComboBox()
-        self.strategy.addItems(["greedy", "temperature", "top-k"])
+        self.strategy.addItems(list(STRATEGIES))
         self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.05, 10.0)
-        self.temperature.setValue(1.0)
-        self.top_k = QSpinBox()
-        self.top_k.setRange(1, 1000)
-        self.top_k.setValue(10)
-        self.steps = QSpinBox()
-        self.steps.setRange(1, 4096)
-        self.steps.setValue(20)
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 1_000_000)
-        self.with_ablation = QCheckBox("with ablation")
+        self.top_k, self.steps, self.seed = QSpinBox(), QSpinBox(), QSpinBox()
+        for name, box in self._boxes():
+            box.setRange(*field_range(GenerationState, name))
+        self.set_state(GenerationState())
+        self.ablation_box = QCheckBox("with ablation")
         self.generate_button = QPushButton("Generate")
         controls = QHBoxLayout()
         for label, widget in (("", self.strategy), ("T", self.temperature), ("k", self.top_k),
@@ -85,7 +90,7 @@ class GenerationView(QGroupBox):
             if label:
                 controls.addWidget(QLabel(label))
             controls.addWidget(widget)
-        controls.addWidget(self.with_ablation)
+        controls.addWidget(self.ablation_box)
         controls.addWidget(self.generate_button)
         self.text = QLabel("")
         self.text.setWordWrap(True)
@@ -117,16 +122,22 @@ class GenerationView(QGroupBox):
         layout.addWidget(split, 1)
         self.generate_button.clicked.connect(self.generateRequested)
 
-    def settings(self) -> dict:
-        return {"strategy": self.strategy.currentText(), "temperature": self.temperature.value(),
-                "top_k": self.top_k.value(), "steps": self.steps.value(), "seed": self.seed.value()}
+    def _boxes(self) -> tuple[tuple[str, QSpinBox | QDoubleSpinBox], ...]:
+        return (("temperature", self.temperature), ("top_k", self.top_k), ("steps", self.steps), ("seed", self.seed))
 
-    def set_settings(self, values: dict) -> None:
-        self.strategy.setCurrentText(str(values.get("strategy", "greedy")))
-        self.temperature.setValue(float(values.get("temperature", 1.0)))
-        self.top_k.setValue(int(values.get("top_k", 10)))
-        self.steps.setValue(int(values.get("steps", 20)))
-        self.seed.setValue(int(values.get("seed", 0)))
+    def state(self) -> GenerationState:
+        return GenerationState(strategy=self.strategy.currentText(), temperature=self.temperature.value(),
+                               top_k=self.top_k.value(), steps=self.steps.value(), seed=self.seed.value())
+
+    def set_state(self, state: GenerationState) -> None:
+        self.strategy.setCurrentText(state.strategy)
+        for name, box in self._boxes():
+            box.setValue(getattr(state, name))
+
+    @property
+    def with_ablation(self) -> bool:
+        """Generate with the ablation spec applied (not saved in sessions)."""
+        return self.ablation_box.isChecked()
 
     def show_generation(self, prompt: str, generated: list[str], keys: np.ndarray, query_rows: np.ndarray,
                         top: list[tuple[str, float]], title: str) -> None:

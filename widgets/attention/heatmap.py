@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QListWidget,
 
 from lmscope.widgets.style import cjk_font, lookup_table, make_plot_widget
 
-COLORMAPS = ("viridis", "magma", "inferno", "cividis", "CET-L1")
 LOG_FLOOR = 1e-6  # log scale of a pattern: weights below this (and exact zeros) sit at the bottom of the scale
 MASK_LUT = np.array([[0, 0, 0, 0], [220, 220, 220, 80]], dtype=np.uint8)  # masked cells: a light veil
 

@@ -2,8 +2,6 @@
 table that shows what an intervention did to the next-token prediction (top-k before/after, KL)."""
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -13,12 +11,14 @@ from PySide6.QtWidgets import (
 )
 
 from lmscope.widgets.attention.heatmap import display_token
+from lmscope.widgets.attention.state import MAX_PROMPT, PAD_SIDES, MaskState
+from lmscope.widgets.state import field_range
 from lmscope.widgets.style import cjk_font
 
 
-def _spin(maximum: int, tip: str) -> QSpinBox:
+def _spin(name: str, tip: str) -> QSpinBox:
     box = QSpinBox()
-    box.setRange(0, maximum)
+    box.setRange(*field_range(MaskState, name))
     box.setSpecialValueText("off")
     box.setToolTip(tip)
     return box
@@ -51,7 +51,7 @@ class TopKTable(QTableWidget):
 
 
 class MaskControls(QWidget):
-    """Reports the mask the user composed as plain values (see :meth:`values`)."""
+    """Reports the mask the user composed as plain values (see :meth:`state`) and the padded second prompt."""
 
     applyRequested = Signal()
     paintToggled = Signal(bool)
@@ -61,27 +61,28 @@ class MaskControls(QWidget):
         super().__init__(parent)
         self.causal = QCheckBox("causal (no future keys)")
         self.causal.setChecked(True)
-        self.window = _spin(4096, "sliding window / band: |i − j| < w")
-        self.dilated_w = _spin(4096, "dilated window: keys at i ± k·d, k < w")
+        self.window = _spin("window", "sliding window / band: |i − j| < w")
+        self.dilated_w = _spin("dilated_w", "dilated window: keys at i ± k·d, k < w")
         self.dilated_d = QSpinBox()
-        self.dilated_d.setRange(1, 512)
-        self.dilated_d.setValue(2)
+        self.dilated_d.setRange(*field_range(MaskState, "dilated_d"))
+        self.dilated_d.setValue(MaskState().dilated_d)
         self.global_positions = QLineEdit()
         self.global_positions.setPlaceholderText("positions, e.g. 0, 12")
         self.random_p = QDoubleSpinBox()
-        self.random_p.setRange(0.0, 1.0)
+        self.random_p.setRange(*field_range(MaskState, "random_p"))
         self.random_p.setSingleStep(0.05)
         self.random_p.setSpecialValueText("off")
         self.random_seed = QSpinBox()
-        self.random_seed.setRange(0, 1_000_000)
-        self.block = _spin(4096, "block-local: same block of b positions")
+        self.random_seed.setRange(*field_range(MaskState, "random_seed"))
+        self.block = _spin("block", "block-local: same block of b positions")
         self.paint = QCheckBox("paint cells out on the heatmap")
         self.painted = QLabel("0 cells painted")
         self.clear_paint = QPushButton("Clear painted")
         self.second_prompt = QLineEdit()
         self.second_prompt.setPlaceholderText("a shorter second prompt → padded batch")
+        self.second_prompt.setMaxLength(MAX_PROMPT)  # Qt's default cap is 32,767 characters
         self.pad_side = QComboBox()
-        self.pad_side.addItems(["right", "left"])
+        self.pad_side.addItems(list(PAD_SIDES))
         self.apply_button = QPushButton("Run with this mask")
         self._lay_out()
         self.apply_button.clicked.connect(self.applyRequested)
@@ -123,27 +124,35 @@ class MaskControls(QWidget):
         layout.addWidget(self.effect_label)
         layout.addWidget(self.effect, 1)
 
-    def values(self) -> dict[str, Any]:
+    def state(self) -> MaskState:
         """The composed mask as plain values (the binding turns them into a backend spec)."""
-        text = self.global_positions.text().replace(",", " ").split()
-        return {
-            "causal": self.causal.isChecked(), "window": self.window.value(),
-            "dilated": (self.dilated_w.value(), self.dilated_d.value()),
-            "global_positions": tuple(int(t) for t in text if t.isdigit()),
-            "random_p": self.random_p.value(), "random_seed": self.random_seed.value(),
-            "block": self.block.value(),
-        }
+        words = self.global_positions.text().replace(",", " ").split()
+        return MaskState(
+            causal=self.causal.isChecked(), window=self.window.value(), dilated_w=self.dilated_w.value(),
+            dilated_d=self.dilated_d.value(), global_positions=tuple(int(w) for w in words if w.isdecimal()),
+            random_p=self.random_p.value(), random_seed=self.random_seed.value(), block=self.block.value())
 
-    def set_values(self, values: dict[str, Any]) -> None:
-        self.causal.setChecked(bool(values.get("causal", True)))
-        self.window.setValue(int(values.get("window", 0)))
-        w, d = values.get("dilated", (0, 2))
-        self.dilated_w.setValue(int(w))
-        self.dilated_d.setValue(max(1, int(d)))
-        self.global_positions.setText(", ".join(str(p) for p in values.get("global_positions", ())))
-        self.random_p.setValue(float(values.get("random_p", 0.0)))
-        self.random_seed.setValue(int(values.get("random_seed", 0)))
-        self.block.setValue(int(values.get("block", 0)))
+    def set_state(self, state: MaskState) -> None:
+        self.causal.setChecked(state.causal)
+        for box, value in ((self.window, state.window), (self.dilated_w, state.dilated_w),
+                           (self.dilated_d, state.dilated_d), (self.random_seed, state.random_seed),
+                           (self.block, state.block)):
+            box.setValue(value)
+        self.global_positions.setText(", ".join(str(p) for p in state.global_positions))
+        self.random_p.setValue(state.random_p)
+
+    @property
+    def painting(self) -> bool:
+        """Clicks on the heatmap paint cells out instead of selecting a row."""
+        return self.paint.isChecked()
+
+    def padding(self) -> tuple[str, str]:
+        """The second prompt of a padded batch ("" for none) and the side its pads go on."""
+        return self.second_prompt.text(), self.pad_side.currentText()
+
+    def set_padding(self, second_prompt: str, side: str) -> None:
+        self.second_prompt.setText(second_prompt)
+        self.pad_side.setCurrentText(side)
 
     def set_painted(self, n: int) -> None:
         self.painted.setText(f"{n} cell{'s' if n != 1 else ''} painted")

@@ -1,8 +1,11 @@
 """The attention & mask inspector: one head's stages as a heatmap with token axes, the model view of every head,
-and the debugger, mask and intervention tabs (widgets/attention_*.py) in one panel.
+and the debugger, mask and intervention tabs (widgets/attention/*.py) in one panel.
 
-The panel is fed plain arrays and strings and reports intent through signals; the binding in
-gui/panels/attention.py owns the state (selected head and position live in the document).
+The panel is fed plain arrays and strings and reports intent through signals; its settings go in and out as an
+:class:`AttentionState` (widgets/attention/state.py) through ``state()`` / ``set_state()``. The binding in
+gui/panels/attention.py talks to the panel and its tabs (``masks``, ``debugger``, ``ablation``, ``generation``,
+``model_view``) through their methods and signals only, never to a control inside them; the selected head and
+position live in the document.
 """
 from __future__ import annotations
 
@@ -14,9 +17,10 @@ from PySide6.QtWidgets import (
 
 from lmscope.widgets.attention.debugger import DebuggerView
 from lmscope.widgets.attention.generate import InterventionsView
-from lmscope.widgets.attention.heatmap import COLORMAPS, HeatmapView, TokenStrip
+from lmscope.widgets.attention.heatmap import HeatmapView, TokenStrip
 from lmscope.widgets.attention.masks import MaskControls
 from lmscope.widgets.attention.model import ModelView
+from lmscope.widgets.attention.state import COLORMAPS, AttentionState, MaskState
 from lmscope.widgets.style import CURVE_PENS, cjk_font, make_plot_widget
 
 
@@ -72,6 +76,7 @@ class AttentionPanel(QWidget):
         self.debugger = DebuggerView(list(stages), conditions, variables)
         self.masks = MaskControls()
         self.interventions = InterventionsView()
+        self.ablation, self.generation = self.interventions.ablation, self.interventions.generation
         self.right_tabs = QTabWidget()
         for widget, title in ((self.debugger, "Debugger"), (self.masks, "Masks"),
                               (self.interventions, "Ablate && generate")):
@@ -158,6 +163,31 @@ class AttentionPanel(QWidget):
         self.inspector.heatmap.set_row(position)
         self.inspector.strip.set_position(position)
 
+    def set_source(self, text: str) -> None:
+        """What the panel shows: the capture's label, length and mask, or why there is nothing."""
+        self.source_label.setText(text)
+
+    def show_matrix(self, tokens: list[str], matrix: np.ndarray, kind: str, *, cols: list[str] | None = None,
+                    weights: np.ndarray | None = None, scores: np.ndarray | None = None,
+                    value_name: str = "value") -> None:
+        """One head's stage in the inspector, drawn with this panel's log setting: query rows labelled by
+        ``tokens``, columns by ``cols`` (the tokens when None); ``kind`` as in :meth:`HeatmapView.set_matrix`."""
+        heat = self.inspector.heatmap
+        heat.set_tokens(tokens, tokens if cols is None else cols)
+        heat.set_matrix(matrix, kind, self.log_box.isChecked(), weights=weights, scores=scores,
+                        value_name=value_name)
+        if self.inspector.strip.count() != len(tokens):  # refilling 4096 tokens per head switch would be slow
+            self.inspector.strip.set_tokens(tokens)
+
+    def set_overlay(self, masked: np.ndarray | None) -> None:
+        """Veil the cells True in ``masked`` (the mask, plus painted cells not applied yet); None hides the veil."""
+        self.inspector.heatmap.set_mask(masked)
+
+    def show_row(self, values: np.ndarray | None, left: str, text: str) -> None:
+        """The selected query row's values as a curve (``left`` names them) and a line of statistics."""
+        self.inspector.set_row_values(values, left)
+        self.inspector.stats.setText(text)
+
     # --- what is chosen ------------------------------------------------------------------------------------
     @property
     def stage(self) -> str:
@@ -173,6 +203,34 @@ class AttentionPanel(QWidget):
     @property
     def batch(self) -> int:
         return max(0, self.batch_box.currentIndex())
+
+    @property
+    def overlay(self) -> bool:
+        return self.overlay_box.isChecked()
+
+    def state(self, mask: str, breakpoints: tuple[str, ...] = (),
+              ablated_heads: tuple[str, ...] = ()) -> AttentionState:
+        """The panel's settings; the mask text and the accepted breakpoints and heads are the binding's (it reads
+        and writes them with the backend) and come in as arguments."""
+        pad_text, pad_side = self.masks.padding()
+        return AttentionState(
+            stage=self.stage, colormap=self.colormap, log_scale=self.log_box.isChecked(), overlay=self.overlay,
+            summary_metric=self.model_view.metric, mask=mask, pad_text=pad_text, pad_side=pad_side,
+            breakpoints=tuple(breakpoints), ablated_heads=tuple(ablated_heads), ablation_mode=self.ablation.mode,
+            generation=self.generation.state())
+
+    def set_state(self, state: AttentionState, mask: MaskState) -> None:
+        """Show ``state``'s settings, with ``mask`` the binding's reading of ``state.mask``; the breakpoint and
+        ablation lists are the binding's to show (``DebuggerView.set_breakpoints``, ``AblationView.set_heads``)."""
+        self.set_stage(state.stage)
+        self.colormap_box.setCurrentText(state.colormap)
+        self.log_box.setChecked(state.log_scale)
+        self.overlay_box.setChecked(state.overlay)
+        self.model_view.set_metric(state.summary_metric)
+        self.masks.set_state(mask)
+        self.masks.set_padding(state.pad_text, state.pad_side)
+        self.ablation.set_mode(state.ablation_mode)
+        self.generation.set_state(state.generation)
 
     def show_tab(self, widget: QWidget) -> None:
         """Bring a right-hand tab (debugger, masks, interventions) to the front."""
