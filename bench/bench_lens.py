@@ -117,6 +117,9 @@ def _load() -> str:
 
 
 def run(shapes: tuple[str, ...] = tuple(SHAPES)) -> list[dict[str, Any]]:
+    # What the app's worker does (gui/app.py); with more threads than free cores, OpenMP threads spin and a loaded
+    # machine's wall and CPU times balloon.
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
     rows = []
     for name in shapes:
         cfg = SHAPES[name]

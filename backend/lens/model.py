@@ -218,6 +218,8 @@ class TinyGPTLens(LensModel):
         # Capacity is counted over every token of the batch, so a patched row could push another's token out.
         self.batch_independent = not (cfg.ffn == "moe" and cfg.capacity_factor > 0)
         self.max_positions = cfg.n_ctx if cfg.pos == "learned" else None
+        # Latent attention caches c_KV, not per-head keys and values; its passes start at position 0.
+        self.supports_prefix = cfg.attention != "mla"
 
     @property
     def device(self) -> torch.device:
@@ -269,8 +271,6 @@ class TinyGPTLens(LensModel):
             logits = self.model(tokens, rec=rec)
         return (logits[:, 0] if position is not None else logits), (rec.tensors if rec is not None else {})
 
-    supports_prefix = True
-
     def prefix_names(self) -> list[str]:
         k = "hook_rot_k" if self.model.cfg.pos == "rope" else "hook_k"  # the cache holds keys after RoPE
         return [f"blocks.{layer}.attn.{name}" for layer in range(self.n_layer) for name in (k, "hook_v")]
@@ -295,7 +295,8 @@ class TinyGPTLens(LensModel):
                 if start:
                     assert prefix is not None
                     k, v = prefix[f"blocks.{i}.attn.{k_name}"], prefix[f"blocks.{i}.attn.hook_v"]
-                    kv = LayerKV(k[:, :start].expand(B, -1, -1, -1), v[:, :start].expand(B, -1, -1, -1))
+                    kv = LayerKV()
+                    kv.k, kv.v = k[:, :start].expand(B, -1, -1, -1), v[:, :start].expand(B, -1, -1, -1)
                 x = self.model.blocks[i](x, None, rope, None, f"blocks.{i}.", kv=kv)
             logits = self.model.unembed_output(x)
         return logits[:, 0] if position is not None else logits

@@ -112,7 +112,9 @@ def test_lens_of_a_post_norm_model_has_no_final_norm():
 
 
 @pytest.mark.parametrize("changes", [{}, {"norm": "rmsnorm", "pos": "rope", "act": "swiglu", "n_kv_head": 2},
-                                     {"pos": "sinusoidal", "tie_embeddings": False}])
+                                     {"pos": "sinusoidal", "tie_embeddings": False},
+                                     {"attention": "mla", "kv_lora_rank": 16, "q_lora_rank": 8, "pos": "rope",
+                                      "rope_head_dim": 4, "norm": "rmsnorm"}])
 def test_direct_attributions_sum_to_the_logit_diff_with_the_scale_frozen(changes):
     lm = tiny(**changes)
     ids = lm.encode("thequickbrownfox")

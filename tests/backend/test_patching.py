@@ -77,6 +77,20 @@ def test_starting_at_a_block_and_a_position_equals_a_full_pass(changes):
     assert not torch.allclose(full[0], full[1])
 
 
+def test_latent_attention_patches_from_position_0_and_matches_one_patch_per_pass():
+    lm = tiny(attention="mla", kv_lora_rank=16, pos="rope", rope_head_dim=4)
+    assert not lm.supports_prefix and lm.batch_independent
+    patches = [p for kind in ("resid_pre", "heads") for p in sweep_patches(kind, 3, len(CLEAN), 4)]
+    patches.append(Patch("blocks.0.hook_resid_pre"))  # every position: the clean run
+    setup = setup_for(lm, sorted({p.hook for p in patches}))
+    assert setup.corrupt_prefix == {}
+    *_, (_, batched) = patch_effects(lm, setup, patches)
+    *_, (_, single) = patch_effects(lm, setup, patches, rows=1)
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+    assert batched[-1] == pytest.approx(1.0, abs=1e-4)
+    np.testing.assert_allclose(batched[:3], 0.0, atol=1e-5)  # layer 0, positions before the prompts differ
+
+
 def test_moe_with_capacity_runs_one_patch_per_pass():
     lm = tiny(ffn="moe", n_experts=4, top_k=1, capacity_factor=1.0, d_mlp=32)
     assert not lm.batch_independent
