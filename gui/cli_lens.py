@@ -17,13 +17,13 @@ def _int(text: str) -> int:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     lens = sub.add_parser("lens", help="the logit lens: the top tokens of every residual point at every position")
-    lens.add_argument("--model", default="demo", help="demo (default) or a model folder")
+    lens.add_argument("--model", default="demo", help="a built-in name (demo, the default) or a model folder")
     lens.add_argument("--text", required=True, help="the prompt")
     lens.add_argument("--top", type=_int, default=5, metavar="K", help="tokens per cell (default 5)")
     lens.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     lens.add_argument("--json", action="store_true")
     patch = sub.add_parser("patch", help="activation patching: clean activations into the corrupted run, one at a time")
-    patch.add_argument("--model", default="demo", help="demo (default) or a model folder")
+    patch.add_argument("--model", default="demo", help="a built-in name (demo, the default) or a model folder")
     patch.add_argument("--clean", required=True, metavar="T1", help="the prompt with the right answer")
     patch.add_argument("--corrupt", required=True, metavar="T2", help="the same number of tokens, answer changed")
     patch.add_argument("--target", required=True, metavar="TOK", help="one token (text) or #ID")
@@ -34,13 +34,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _lens_model(args: argparse.Namespace) -> Any:  # noqa: ANN401 - a LensModel
-    from lmscope.backend.demo import load_demo
     from lmscope.backend.device import pick_device
     from lmscope.backend.lens import lens_model
     from lmscope.backend.models.checkpoint import load_model
 
-    device = pick_device(args.device)
-    return lens_model(load_demo(device) if args.model == "demo" else load_model(args.model, device))
+    return lens_model(load_model(args.model, pick_device(args.device)))
 
 
 def run_lens(args: argparse.Namespace) -> dict[str, Any]:

@@ -203,3 +203,13 @@ def test_refusals(demo):
         logit_lens(demo, [1] * 129)
     with pytest.raises(BadInputError, match="Top-k"):
         logit_lens(demo, [1, 2], top_k=0)
+
+
+def test_a_hugging_face_model_is_refused_in_one_sentence_until_it_has_a_lens_adapter(tmp_path):
+    from lmscope.backend.models.checkpoint import load_model
+    from lmscope.backend.models.hf_tiny import make_tiny_checkpoint
+
+    loaded = load_model(make_tiny_checkpoint(tmp_path / "gpt2", "gpt2"))
+    with pytest.raises(BadInputError, match="does not know how to run a HFModel") as err:
+        lens_model(loaded)
+    assert "\n" not in str(err.value)

@@ -90,4 +90,4 @@ def test_lens_refusals(capsys):
     assert main(["lens", "--text", "模型", "--top", "0"]) == 2
     assert "Top-k" in capsys.readouterr().err
     assert main(["lens", "--model", "/nonexistent/folder", "--text", "模型"]) == 2
-    assert "not a folder" in capsys.readouterr().err
+    assert "/nonexistent/folder does not exist" in capsys.readouterr().err
