@@ -67,7 +67,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                      help="only hooks matching this glob (repeatable), e.g. 'blocks.*.attn.hook_pattern'")
     cap.add_argument("--no-weights", action="store_true",
                      help="leave the model's weights out of the session (always, for a Hugging Face model)")
-    cap.add_argument("--float16", action="store_true", help="store activations as float16 (half the size)")
+    cap.add_argument("--float16", action="store_true",
+                     help="store every float tensor as float16, patterns included (half the size; ~5e-4 relative "
+                          "precision)")
+    cap.add_argument("--store-patterns", action=argparse.BooleanOptionalAction, default=None,
+                     help="keep every head's full scores and pattern (default: only while they take ≤ 64 MiB, e.g. "
+                          "≤ 240 tokens on GPT-2 small; otherwise they are recomputed from q and k when shown)")
     cap.add_argument("-o", "--output", required=True, metavar="FILE.h5")
     cap.add_argument("--json", action="store_true")
     tr = sub.add_parser("train", help="train a TinyGPT on the demo corpus; save history, snapshots and model")
@@ -107,6 +112,7 @@ def parse_max_memory(text: str | None) -> dict[Any, str] | None:
 
 
 def run_capture(args: argparse.Namespace) -> dict[str, Any]:
+    from lmscope.backend.attention.patterns import pattern_source
     from lmscope.backend.capture import capture
     from lmscope.backend.models.builtin import is_builtin
     from lmscope.backend.models.checkpoint import load_model
@@ -131,7 +137,7 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
         raise BadInputError(f"The text has {len(ids)} tokens; this model reads at most {cfg.n_ctx}.")
     name = args.model if is_builtin(args.model) else Path(args.model).name
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
-                    label=f"{name} · {text[:24]}")
+                    label=f"{name} · {text[:24]}", store_patterns=args.store_patterns)
     if not trace.tensors:
         raise BadInputError(f"No hook matches {', '.join(args.names)}; `lmscope info` on a full capture lists them.")
     captured = TraceCaptured(trace, trace_histograms(trace.tensors, trace.n_layer))
@@ -141,7 +147,8 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     path = save_session(session, args.output, include_weights=weights, float16=args.float16)
     description = loaded.description
     return {"output": str(path), "tokens": len(ids), "tensors": len(trace.tensors), "device": str(device),
-            "model": description.architecture, "dtype": description.dtype, "weights": weights}
+            "model": description.architecture, "dtype": description.dtype, "weights": weights,
+            "patterns": pattern_source(trace)}
 
 
 def run_train(args: argparse.Namespace) -> dict[str, Any]:
@@ -171,9 +178,14 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
 def run_info(args: argparse.Namespace) -> dict[str, Any]:
     from lmscope.sessions import describe, open_session
 
+    from lmscope.backend.attention.patterns import pattern_source
+
     session = open_session(args.file)
     try:
-        return describe(session)
+        info = describe(session)
+        for entry, saved in zip(info["traces"], session.traces):
+            entry["patterns"] = pattern_source(saved.trace)  # from the tensor names: no data is read
+        return info
     finally:
         session.close()
 
@@ -192,11 +204,17 @@ def info_text(info: dict[str, Any]) -> str:
     for trace in info["traces"]:
         lines.append(f"trace {trace['index']}: {trace['label']!r}, {trace['tokens']} tokens, "
                      f"{len(trace['tensors'])} tensors")
+        if "patterns" in trace:
+            lines.append(f"    attention patterns: {PATTERN_WORDS.get(trace['patterns'], trace['patterns'])}")
         for name, t in trace["tensors"].items():
             lines.append(f"    {name:45s} {str(tuple(t['shape'])):22s} {t['dtype']}")
     lines.append(f"training: {info['training_steps']} steps, {info['snapshots']} histogram snapshots")
     lines.append(f"notes: {info['notes_chars']} characters, {info['bookmarks']} bookmarks")
     return "\n".join(lines)
+
+
+PATTERN_WORDS = {"stored": "stored in the file", "recomputed": "recomputed from the stored q and k when shown",
+                 "mixed": "stored for some layers, recomputed from q and k for the others", "none": "none"}
 
 
 def summary_text(result: dict[str, Any]) -> str:
