@@ -325,6 +325,26 @@ def _layer_of(name: str) -> int | None:
 
 # --- one head in blocks of rows (the model view) ------------------------------------------------------------------
 @dataclass(frozen=True)
+class LayerMask:
+    """A layer's (T, T) mask and what the blockwise walk needs from it per query row, computed once for every head."""
+
+    allowed: np.ndarray  # (T, T) bool
+    count: np.ndarray  # keys each row may see
+    last_key: np.ndarray  # the last key each row may see (−1: none); causal rows need no later key
+    first_hidden: np.ndarray  # the first key each row may not see (T: none), so blocks mask only from there
+
+    @classmethod
+    def of(cls, allowed: np.ndarray) -> "LayerMask":
+        allowed = np.ascontiguousarray(allowed, dtype=bool)
+        T = allowed.shape[1]
+        any_key = allowed.any(1)
+        last = np.where(any_key, T - 1 - np.argmax(allowed[:, ::-1], axis=1), -1)
+        hidden = ~allowed
+        first_hidden = np.where(hidden.any(1), np.argmax(hidden, axis=1), T)
+        return cls(allowed, np.count_nonzero(allowed, axis=1), last, first_hidden)
+
+
+@dataclass(frozen=True)
 class RowBlock:
     """Rows ``start:stop`` of one head's pattern, over keys ``0:keys`` (later keys are masked for every row)."""
 
@@ -335,20 +355,23 @@ class RowBlock:
     allowed_count: np.ndarray  # (stop − start,) keys each row may see
 
 
-def head_blocks(trace: Trace, layer: int, head: int, batch: int, allowed: np.ndarray,
-                edges: np.ndarray, rows_per_block: int = 512) -> Iterator[RowBlock]:
+def head_blocks(trace: Trace, layer: int, head: int, batch: int, mask: LayerMask | np.ndarray,
+                edges: np.ndarray, rows_per_block: int = 256) -> Iterator[RowBlock]:
     """One head's pattern in blocks of query rows that start and stop on ``edges`` (the thumbnail's row bins), each
     computed from q and k over the keys any of its rows may see: memory is one block, never the head's N×N.
 
-    ``allowed`` is the layer's (T, T) mask (:func:`allowed_of`), shared by every head of the layer.
-    Entropy uses H = log Z − Σ p·x with x = score − row max (one multiply-add instead of a log per cell).
+    ``mask`` is the layer's mask (:func:`allowed_of`, or its :class:`LayerMask` to share it between heads). The scale
+    is folded into q (exact for d = 64, round-off otherwise), only the columns past a row's first hidden key are
+    masked, and the entropy is H = log Z − Σ p·x with x = score − row max: no log per cell. 256 rows × 4,096 keys
+    (4 MiB a temporary) ran ~20 % faster than 512 on this machine's caches.
     """
+    if not isinstance(mask, LayerMask):
+        mask = LayerMask.of(mask)
     q, k = head_qk(trace, layer, head, batch)
-    how = attention_scale(trace, layer, q.shape[-1])
-    empty_rows = trace.meta.get("empty_rows", "zero")
-    last_key = _last_allowed_key(allowed)
-    qt, kt = torch.from_numpy(q), torch.from_numpy(k)
-    allowed_t = torch.from_numpy(allowed)
+    op, value = attention_scale(trace, layer, q.shape[-1])
+    q = q * np.float32(value) if op == "multiply" else q / np.float32(value)
+    uniform = trace.meta.get("empty_rows", "zero") == "uniform"
+    qt, kt = torch.from_numpy(q), torch.from_numpy(np.ascontiguousarray(k))
     T = q.shape[0]
     bins = len(edges) - 1
     b0 = 0
@@ -358,29 +381,25 @@ def head_blocks(trace: Trace, layer: int, head: int, batch: int, allowed: np.nda
             while b1 < bins and edges[b1] - edges[b0] < rows_per_block:
                 b1 += 1
             r0, r1 = int(edges[b0]), int(edges[b1])
-            keys = max(1, int(last_key[r0:r1].max()) + 1)
-            if empty_rows == "uniform" and int(last_key[r0:r1].min()) < 0:
-                keys = T  # a row that sees no key is spread over every key
-            mask = allowed_t[r0:r1, :keys]
-            s = _scale(qt[r0:r1] @ kt[:keys].T, how)
-            s.masked_fill_(~mask, float("-inf"))
-            peak = s.amax(-1, keepdim=True)
-            x = (s - peak).clamp_(min=-1e4)  # exp(−10⁴) is 0 in float32 like exp(−∞), and 0·(−10⁴) is no NaN
-            e = torch.exp(x)
-            z = e.sum(-1)
-            entropy = torch.log(z) - torch.linalg.vecdot(e, x) / z
-            e /= z[:, None]
-            count = mask.sum(-1)
+            keys = max(1, int(mask.last_key[r0:r1].max()) + 1)
+            count = mask.count[r0:r1]
             empty = count == 0
-            if bool(empty.any()):
-                e[empty] = 1.0 / T if empty_rows == "uniform" else 0.0
-                entropy[empty] = math.log(T) if empty_rows == "uniform" else 0.0
-            yield RowBlock(r0, r1, e.numpy(), entropy.numpy(), count.numpy())
+            if uniform and empty.any():
+                keys = T  # a row that sees no key is spread over every key
+            s = qt[r0:r1] @ kt[:keys].T
+            hide_from = min(int(mask.first_hidden[r0:r1].min()), keys)
+            if hide_from < keys:
+                s[:, hide_from:].masked_fill_(torch.from_numpy(~mask.allowed[r0:r1, hide_from:keys]),
+                                              float("-inf"))
+            s -= s.amax(-1, keepdim=True)
+            s.clamp_(min=-1e4)  # exp(−10⁴) is 0 in float32 like exp(−∞), and 0·(−10⁴) is no NaN
+            e = torch.exp(s)
+            z = e.sum(-1)
+            entropy = torch.log(z) - torch.linalg.vecdot(e, s) / z
+            e /= z[:, None]
+            if empty.any():
+                rows = torch.from_numpy(np.flatnonzero(empty))
+                e[rows] = 1.0 / T if uniform else 0.0
+                entropy[rows] = math.log(T) if uniform else 0.0
+            yield RowBlock(r0, r1, e.numpy(), entropy.numpy(), count)
             b0 = b1
-
-
-def _last_allowed_key(allowed: np.ndarray) -> np.ndarray:
-    """Per query row, the last key it may see (−1 for none): causal rows need no key after their own position."""
-    T = allowed.shape[1]
-    reversed_first = np.argmax(allowed[:, ::-1], axis=1)
-    return np.where(allowed.any(1), T - 1 - reversed_first, -1)

@@ -126,8 +126,8 @@ class AttentionBinding(QObject):
         self.panel.set_shape(trace.n_layer, labels, trace.tokens.shape[0])
         mask = trace.meta.get("mask", "causal")
         self.panel.set_source(f"{self.doc.current_trace.label} · {trace.n_pos} tokens · mask: {mask}")
+        self.refresh_head()  # first: a long head's job is queued before the model view's, so it is drawn first
         self.refresh_model_view()
-        self.refresh_head()
 
     def refresh_model_view(self) -> None:
         """Start filling the model view for the current trace and sequence, one head at a time in the worker."""
