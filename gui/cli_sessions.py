@@ -62,6 +62,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cap.add_argument("--dtype", choices=("auto", "float32", "bfloat16", "float16"), default="auto",
                      help="Hugging Face models only: auto = float32 on CPU, the checkpoint's half dtype on CUDA")
     cap.add_argument("--text", help="the prompt (default: the demo prompt)")
+    cap.add_argument("--truncate", choices=("left", "right"),
+                     help="a prompt longer than the model's context: keep its last tokens (left: cut the start) or "
+                          "its first (right: cut the end); without it such a prompt is refused")
     cap.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     cap.add_argument("--names", action="append", metavar="GLOB",
                      help="only hooks matching this glob (repeatable), e.g. 'blocks.*.attn.hook_pattern'")
@@ -118,7 +121,7 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     from lmscope.backend.models.checkpoint import load_model
     from lmscope.backend.demo import DEFAULT_PROMPT
     from lmscope.backend.device import pick_device
-    from lmscope.backend.jobs import TraceCaptured
+    from lmscope.backend.jobs import PromptTooLong, TraceCaptured, fit_context
     from lmscope.backend.stats import trace_histograms
     from lmscope.sessions import save_session
 
@@ -131,15 +134,21 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     text = DEFAULT_PROMPT if args.text is None else args.text
     if not text:
         raise BadInputError("The text is empty; give --text some words.")
-    ids = loaded.tokenizer.encode(text)
-    cfg = loaded.model.cfg
-    if cfg.pos == "learned" and len(ids) > cfg.n_ctx:
-        raise BadInputError(f"The text has {len(ids)} tokens; this model reads at most {cfg.n_ctx}.")
+    all_ids = loaded.tokenizer.encode(text)
+    try:
+        ids = fit_context(all_ids, loaded.model.cfg, args.truncate)
+    except PromptTooLong as exc:
+        raise PromptTooLong(exc.n_tokens, exc.limit, f"Pass --truncate left to keep the last {exc.limit:,} tokens "
+                            f"or --truncate right to keep the first {exc.limit:,}.") from None
+    if len(ids) < len(all_ids):
+        text = loaded.tokenizer.decode(ids)
     name = args.model if is_builtin(args.model) else Path(args.model).name
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
                     label=f"{name} · {text[:24]}", store_patterns=args.store_patterns)
     if not trace.tensors:
         raise BadInputError(f"No hook matches {', '.join(args.names)}; `lmscope info` on a full capture lists them.")
+    if len(ids) < len(all_ids):
+        trace.meta["truncated"] = {"side": args.truncate, "dropped": len(all_ids) - len(ids), "of": len(all_ids)}
     captured = TraceCaptured(trace, trace_histograms(trace.tensors, trace.n_layer))
     # A Hugging Face model's weights stay in its folder: the session records the folder, config and tokenizer.
     weights = not args.no_weights and loaded.weights_in_sessions
@@ -148,7 +157,7 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     description = loaded.description
     return {"output": str(path), "tokens": len(ids), "tensors": len(trace.tensors), "device": str(device),
             "model": description.architecture, "dtype": description.dtype, "weights": weights,
-            "patterns": pattern_source(trace)}
+            "patterns": pattern_source(trace), "truncated": len(all_ids) - len(ids)}
 
 
 def run_train(args: argparse.Namespace) -> dict[str, Any]:
