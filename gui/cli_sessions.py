@@ -175,7 +175,9 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
         text = loaded.tokenizer.decode(ids)
     name = args.model if is_builtin(args.model) else Path(args.model).name
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
-                    label=f"{name} · {text[:24]}", store_patterns=args.store_patterns,
+                    label=f"{name} · {text[:24]}",
+                    # top-k/LSH choose keys inside the forward pass: keep the patterns the model really used
+                    store_patterns=True if spec is not None and spec.is_content_based else args.store_patterns,
                     allowed=spec.model_mask(len(ids), device=loaded.model.device) if spec is not None else None)
     if spec is not None:
         trace.meta["mask"] = spec.to_text()
