@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,6 @@ from lmscope.backend.lens import TinyGPTLens, patching_job
 from lmscope.backend.lens.patching import SWEEPS, PatchingComputed, prepare, sweep_patches
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.models.tinygpt import TinyGPT
-from lmscope.backend.models.tokenizer import CharTokenizer
 
 T = 20
 REPEATS = 3
@@ -127,9 +127,9 @@ def run(shapes: tuple[str, ...] = tuple(SHAPES)) -> list[dict[str, Any]]:
         clean, corrupt = _prompts(cfg)
         patches = all_patches(lm)
         sample = patches[::NAIVE_SAMPLE]
-        fast_times, fast_cpu, fast = _times(lambda: batched(lm, clean, corrupt))
+        fast_times, fast_cpu, fast = _times(partial(batched, lm, clean, corrupt))
         fast_load = _load()
-        sample_times, slow_cpu, slow = _times(lambda: naive(lm, clean, corrupt, sample))
+        sample_times, slow_cpu, slow = _times(partial(naive, lm, clean, corrupt, sample))
         scale = len(patches) / len(sample)
         projected = [t * scale for t in sample_times]
         error = float(np.abs(np.asarray([fast[k].reshape(-1)[i] for k, i, _ in sample]) - slow).max())

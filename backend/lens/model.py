@@ -218,8 +218,9 @@ class TinyGPTLens(LensModel):
         # Capacity is counted over every token of the batch, so a patched row could push another's token out.
         self.batch_independent = not (cfg.ffn == "moe" and cfg.capacity_factor > 0)
         self.max_positions = cfg.n_ctx if cfg.pos == "learned" else None
-        # Latent attention caches c_KV, not per-head keys and values; its passes start at position 0.
-        self.supports_prefix = cfg.attention != "mla"
+        # Latent attention caches c_KV, not per-head keys and values, and expert capacity counts the tokens of the
+        # pass: both need every position in the pass.
+        self.supports_prefix = cfg.attention != "mla" and self.batch_independent
 
     @property
     def device(self) -> torch.device:

@@ -11,7 +11,7 @@ from lmscope.backend.errors import BadInputError
 from lmscope.backend.jobs import JobProgress
 from lmscope.backend.lens import Patch, TinyGPTLens, patch_effects, patching_job, prepare
 from lmscope.backend.lens.model import LensModel
-from lmscope.backend.lens.patching import PatchingComputed, run_batch, sweep_patches
+from lmscope.backend.lens.patching import PatchingComputed, sweep_patches
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.models.tinygpt import TinyGPT
 from lmscope.backend.models.tokenizer import CharTokenizer
@@ -93,12 +93,23 @@ def test_latent_attention_patches_from_position_0_and_matches_one_patch_per_pass
 
 def test_moe_with_capacity_runs_one_patch_per_pass():
     lm = tiny(ffn="moe", n_experts=4, top_k=1, capacity_factor=1.0, d_mlp=32)
-    assert not lm.batch_independent
+    assert not lm.batch_independent and not lm.supports_prefix
     setup = setup_for(lm, ["blocks.1.hook_resid_pre"])
     patches = sweep_patches("resid_pre", 3, len(CLEAN), 4)[len(CLEAN):2 * len(CLEAN)]
     *_, (_, effects) = patch_effects(lm, setup, patches)
-    one_by_one = np.asarray([setup.effect(run_batch(lm, setup, [p]))[0] for p in patches])
-    np.testing.assert_allclose(effects, one_by_one, atol=1e-6)
+    # Against plain full passes of the corrupted prompt, one edit each (a pass over fewer positions or a batch of
+    # rows would change what each expert's capacity admits).
+    clean = setup.clean_cache["blocks.1.hook_resid_pre"]
+    full = []
+    for pos in range(len(CLEAN)):
+        def edit(x, pos=pos):  # noqa: ANN001, ANN202
+            x = x.clone()
+            x[:, pos] = clean[:, pos]
+            return x
+        logits = lm.run(setup.corrupt, {"blocks.1.hook_resid_pre": edit}, position=-1)[0][0].double()
+        full.append(setup.effect(np.asarray(float(logits[1] - logits[2]))))
+    np.testing.assert_allclose(effects, full, atol=1e-5)
+    assert np.abs(effects).max() > 0.01
     assert tiny(ffn="moe", capacity_factor=0.0).batch_independent
 
 
