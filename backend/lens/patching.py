@@ -10,8 +10,9 @@ touching only its own row. A patch at (layer l, position p) leaves everything be
 before p, as the corrupted run had it; so a batch of patches near each other starts at its lowest block, from the
 corrupted residual there, and (for a model that supports it) at its first position, reading the corrupted run's
 keys and values for earlier positions as decoding reads a KV cache. Patches are batched in tiles of neighbouring
-layers and positions to keep those starts high. Only the measured position is normed and unembedded. A model whose
-rows interact (an MoE with expert capacity) runs one patch per pass.
+layers and positions to keep those starts high. Only the measured position is normed and unembedded. A patch whose
+clean values are bit for bit the corrupted run's (every position before the prompts first differ, in a causal
+model) is 0 without a pass. A model whose rows interact (an MoE with expert capacity) runs one patch per pass.
 """
 from __future__ import annotations
 
@@ -77,6 +78,20 @@ class PatchSetup:
     clean_cache: dict[str, torch.Tensor] = field(repr=False)  # hook -> (1, pos, …)
     corrupt_resid: dict[int, torch.Tensor] = field(repr=False)  # layer -> corrupted resid_pre (1, pos, d_model)
     corrupt_prefix: dict[str, torch.Tensor] = field(repr=False)  # the model's prefix_names() of the corrupted run
+    corrupt_cache: dict[str, torch.Tensor] = field(default_factory=dict, repr=False)  # the corrupted run at hooks
+
+    def changes_nothing(self, patch: Patch) -> bool:
+        """Whether the clean values the patch copies are the corrupted run's own, bit for bit (positions before the
+        prompts first differ, in a causal model): the patched run is then the corrupted run, its effect 0."""
+        corrupt = self.corrupt_cache.get(patch.hook)
+        if corrupt is None:
+            return False
+        clean, corrupt = self.clean_cache[patch.hook][0], corrupt[0]
+        if patch.positions is not None:
+            clean, corrupt = clean[list(patch.positions)], corrupt[list(patch.positions)]
+        if patch.heads is not None and patch.hook.endswith("hook_z"):
+            clean, corrupt = clean[:, list(patch.heads)], corrupt[:, list(patch.heads)]
+        return bool(torch.equal(clean, corrupt))
 
     def effect(self, patched: np.ndarray) -> np.ndarray:
         return (patched - self.corrupt_diff) / (self.clean_diff - self.corrupt_diff)
@@ -139,7 +154,8 @@ def prepare(lm: LensModel, clean_ids: Sequence[int], corrupt_ids: Sequence[int],
     resid_names = [f"blocks.{layer}.hook_resid_pre" for layer in range(lm.n_layer)]
     clean_logits, clean_cache = lm.run(clean, capture=sorted(set(hooks)), position=pos)
     prefix_names = lm.prefix_names() if lm.supports_prefix else []
-    corrupt_logits, corrupt_cache = lm.run(corrupt, capture=resid_names + prefix_names, position=pos)
+    corrupt_logits, corrupt_cache = lm.run(corrupt, capture=sorted({*hooks, *resid_names, *prefix_names}),
+                                           position=pos)
     clean_diff = float(logit_diff(clean_logits[0], target, distractor))
     corrupt_diff = float(logit_diff(corrupt_logits[0], target, distractor))
     if abs(clean_diff - corrupt_diff) < MIN_DENOMINATOR * max(1.0, abs(clean_diff)):
@@ -147,7 +163,8 @@ def prepare(lm: LensModel, clean_ids: Sequence[int], corrupt_ids: Sequence[int],
                             "restore anything; choose a corrupted prompt that changes the answer.")
     return PatchSetup(clean, corrupt, target, distractor, pos, clean_diff, corrupt_diff, clean_cache,
                       {layer: corrupt_cache[name] for layer, name in enumerate(resid_names)},
-                      {name: corrupt_cache[name] for name in prefix_names})
+                      {name: corrupt_cache[name] for name in prefix_names},
+                      {name: corrupt_cache[name] for name in hooks})
 
 
 def _edit(clean: torch.Tensor, rows: list[int], patches: list[Patch], is_z: bool, start: int) -> Edit:
@@ -236,12 +253,18 @@ def plan_batches(patches: Sequence[Patch], n_layer: int, n_pos: int, rows: int) 
 def patch_effects(lm: LensModel, setup: PatchSetup, patches: Sequence[Patch],
                   rows: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Normalised effects of ``patches``, a batch at a time: yields (patches done so far, effects of all patches,
-    NaN for those not done)."""
+    NaN for those not done). A patch that copies exactly what the corrupted run already has is 0 without a pass."""
     n_pos = setup.clean.shape[1]
     rows = rows or batch_rows(lm, n_pos)
     effects = np.full(len(patches), np.nan)
-    done = 0
-    for batch in plan_batches(patches, lm.n_layer, n_pos, rows):
+    idle = [setup.changes_nothing(patch) for patch in patches]
+    effects[np.flatnonzero(idle)] = 0.0
+    done = sum(idle)
+    todo = [i for i, skip in enumerate(idle) if not skip]
+    if not todo:
+        yield done, effects.copy()
+    for batch in plan_batches([patches[i] for i in todo], lm.n_layer, n_pos, rows):
+        batch = [todo[i] for i in batch]
         diffs = run_batch(lm, setup, [patches[i] for i in batch])
         effects[batch] = setup.effect(diffs)
         done += len(batch)

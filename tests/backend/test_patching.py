@@ -11,7 +11,7 @@ from lmscope.backend.errors import BadInputError
 from lmscope.backend.jobs import JobProgress
 from lmscope.backend.lens import Patch, TinyGPTLens, patch_effects, patching_job, prepare
 from lmscope.backend.lens.model import LensModel
-from lmscope.backend.lens.patching import PatchingComputed, sweep_patches
+from lmscope.backend.lens.patching import PatchingComputed, run_batch, sweep_patches
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.models.tinygpt import TinyGPT
 from lmscope.backend.models.tokenizer import CharTokenizer
@@ -49,6 +49,22 @@ def test_patching_all_of_the_first_residual_gives_1_and_nothing_gives_0(changes)
     assert effects[0] == pytest.approx(1.0, abs=1e-5)
     np.testing.assert_allclose(effects[1:], 0.0, atol=1e-5)
     assert abs(setup.clean_diff - setup.corrupt_diff) > 0.01  # so "1" and "0" above are not rounding noise
+    # Those two are known without a pass (an empty patch copies nothing); through a real pass they are the same.
+    assert setup.changes_nothing(patches[1]) and setup.changes_nothing(patches[2])
+    passed = setup.effect(run_batch(lm, setup, patches))
+    assert passed[0] == pytest.approx(1.0, abs=1e-5)
+    np.testing.assert_allclose(passed[1:], 0.0, atol=1e-5)
+
+
+def test_positions_before_the_prompts_differ_are_0_without_a_pass(lm):
+    # CLEAN and CORRUPT agree on "the" (positions 0-2): a causal model computes the same values there.
+    patches = sweep_patches("mlp_out", 3, len(CLEAN), 4) + sweep_patches("heads", 3, len(CLEAN), 4)
+    setup = setup_for(lm, sorted({p.hook for p in patches}))
+    idle = [setup.changes_nothing(p) for p in patches]
+    expected = [p.positions is not None and p.positions[0] < 3 for p in patches]
+    assert idle == expected
+    effects = setup.effect(run_batch(lm, setup, [p for p, skip in zip(patches, idle) if skip]))
+    np.testing.assert_allclose(effects, 0.0, atol=1e-5)  # what those passes would have given
 
 
 def test_batched_equals_one_patch_per_pass(lm):
