@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from lmscope.backend.errors import BadInputError, LmscopeError
-from lmscope.gui import cli_embeddings, cli_export, cli_kvcache, cli_moe, cli_sessions
+from lmscope.gui import cli_embeddings, cli_export, cli_kvcache, cli_lens, cli_moe, cli_sessions
 from lmscope.gui.terminal import json_safe, terminal_safe
 
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (`lmscope info … | head`)
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_export.add_commands(sub)
     cli_embeddings.add_commands(sub)
     cli_moe.add_command(sub)
+    cli_lens.add_commands(sub)
 
     seg = sub.add_parser("segment", help="jieba segmentation of a text")
     seg.add_argument("text")
@@ -134,6 +135,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callab
     "kvcache": (cli_kvcache.run, cli_kvcache.as_text),
     "moe": (cli_moe.run_moe, cli_moe.moe_text),
     **cli_embeddings.COMMANDS,
+    "lens": (cli_lens.run_lens, cli_lens.lens_text),
+    "patch": (cli_lens.run_patch, cli_lens.patch_text),
 }
 
 

@@ -33,6 +33,7 @@ PANELS: tuple[PanelPlace, ...] = (
     PanelPlace("projector", Area.TopDockWidgetArea, tab_with="attention"),
     PanelPlace("variants", Area.TopDockWidgetArea, tab_with="attention"),
     PanelPlace("moe", Area.TopDockWidgetArea, tab_with="attention"),
+    PanelPlace("lens", Area.LeftDockWidgetArea, tab_with="histograms"),
 )
 # Of the tabs sharing a corner, what a new user wants first: live training, the histograms of the capture, and the
 # attention inspector (the heart of the app) in front of the panels tabbed with it.

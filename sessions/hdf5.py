@@ -329,8 +329,8 @@ def _scalar(text: str, where: str) -> Any:
 
 def read_tree(group: h5py.Group, limits: Limits | None = None) -> dict[str, Any]:
     """A panel's state: nested dicts of plain values, at most 16 deep and 10,000 values, each part within
-    ``limits.part_bytes`` and all of them within it together (default limits: this machine's)."""
-    limits = limits or Limits.for_this_machine()
+    ``limits.part_bytes`` and all of them within it together (this machine's limits when none are given)."""
+    limits = limits if limits is not None else Limits.for_this_machine()
     budget = {"items": MAX_TREE_ITEMS, "bytes": limits.part_bytes}
     return _read_tree(group, limits, 0, budget)
 

@@ -31,8 +31,12 @@ PART_BYTES = 64 * MiB
 
 
 def available_memory() -> int:
-    """Bytes this process could still allocate: MemAvailable, capped by a cgroup (container) limit."""
+    """Bytes this process could still allocate: MemAvailable, capped by a cgroup (container) limit, and by
+    ``LMSCOPE_MEMORY_BYTES`` when set (the memory lmscope should plan for, e.g. on a shared server or in tests)."""
     candidates: list[int] = []
+    planned = os.environ.get("LMSCOPE_MEMORY_BYTES", "")
+    if planned.isdigit() and int(planned) > 0:
+        candidates.append(int(planned))
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):

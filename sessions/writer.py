@@ -146,7 +146,7 @@ def _write_trace(group: h5py.Group, saved: SavedTrace, float16: bool) -> None:
     for name in trace.tensors:
         array = np.asarray(trace.tensors[name])
         compression = tensor_compression(name, array)
-        if float16 and array.dtype == np.float32 and not name.endswith("hook_pattern"):
+        if float16 and array.dtype == np.float32:  # every float tensor, patterns included (session-format.md)
             dataset = write_array(tensors, name, array.astype(np.float16), compression)
             put_attr(dataset, "stored-dtype", "float32")
         else:

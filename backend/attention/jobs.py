@@ -118,7 +118,9 @@ def masked_capture_job(loaded: LoadedModel, texts: Sequence[str], spec: MaskSpec
     yield JobProgress(0.1, f"Running with mask {spec.to_text()}…")
     inp = masked_input(loaded, texts, spec, pad_side)
     trace = capture(loaded.model, inp.tokens, token_strings=inp.token_strings[0], text=texts[0],
-                    label=f"mask: {spec.to_text()}", allowed=inp.allowed)
+                    label=f"mask: {spec.to_text()}", allowed=inp.allowed,
+                    # top-k/LSH choose keys inside the forward pass: keep the patterns the model really used
+                    store_patterns=True if spec.is_content_based else None)
     trace.meta.update(inp.meta)
     yield JobProgress(0.6, "Running without the mask for comparison…")
     plain = capture(loaded.model, inp.tokens[:1], names="logits")
