@@ -183,6 +183,9 @@ def test_default_limits_scale_with_free_memory(monkeypatch):
     monkeypatch.setattr(limits, "available_memory", lambda: 100 << 20)  # a busy machine keeps usable floors
     assert Limits.for_this_machine().tensor_bytes == 256 << 20
     assert limits.available_memory.__name__ == "<lambda>" and limits.FALLBACK_FREE == 2 << 30
+    monkeypatch.undo()
+    monkeypatch.setenv("LMSCOPE_MEMORY_BYTES", str(3 << 30))  # the memory to plan for, when it is less than free
+    assert limits.available_memory() <= 3 << 30
 
 
 def test_memory_error_while_reading_is_one_sentence(tmp_path, monkeypatch):
