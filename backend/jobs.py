@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from lmscope.backend.capture import Trace, capture
-from lmscope.backend.models.builtin import is_builtin
+from lmscope.backend.models.builtin import builtin_folder, is_builtin
 from lmscope.backend.models.checkpoint import LoadedModel, load_model
 from lmscope.backend.demo import DEFAULT_PROMPT, demo_corpus, demo_dir, load_demo
 from lmscope.backend.errors import BadInputError
@@ -45,21 +45,80 @@ class TraceCaptured:
     histograms: dict[str, HistogramStats] = field(repr=False)
 
 
-def capture_prompt(loaded: LoadedModel, text: str, label: str = "") -> TraceCaptured:
+@dataclass(frozen=True)
+class ContextExceeded:
+    """A prompt longer than the model's context: nothing was captured; the GUI asks which end to cut and runs it
+    again with ``truncate``."""
+
+    text: str
+    n_tokens: int
+    limit: int
+
+    @property
+    def sentence(self) -> str:
+        return context_sentence(self.n_tokens, self.limit)
+
+
+TRUNCATE_SIDES = ("left", "right")  # left: keep the last tokens (the end of the text); right: keep the first
+
+
+def context_sentence(n_tokens: int, limit: int) -> str:
+    return f"The prompt has {n_tokens:,} tokens and this model reads at most {limit:,}."
+
+
+class PromptTooLong(BadInputError):
+    """A prompt longer than the model's context, where nobody said which end to cut."""
+
+    def __init__(self, n_tokens: int, limit: int, advice: str = "") -> None:
+        self.n_tokens, self.limit = n_tokens, limit
+        super().__init__(f"{context_sentence(n_tokens, limit)} {advice}".strip())
+
+
+def context_limit(cfg: object) -> int | None:
+    """The most tokens the model reads: its context (learned positions stop there; RoPE and sinusoidal models were
+    built for it); None when the model does not say."""
+    n_ctx = int(getattr(cfg, "n_ctx", 0) or 0)
+    return n_ctx if n_ctx > 0 else None
+
+
+def fit_context(ids: list[int], cfg: object, truncate: str | None = None) -> list[int]:
+    """``ids`` as they are when they fit, else cut to the context from the ``truncate`` side: "left" drops the
+    start (keeps the last tokens), "right" drops the end; :class:`PromptTooLong` when ``truncate`` is None."""
+    limit = context_limit(cfg)
+    if limit is None or len(ids) <= limit:
+        return list(ids)
+    if truncate is None:
+        raise PromptTooLong(len(ids), limit)
+    if truncate not in TRUNCATE_SIDES:
+        raise BadInputError(f"Truncate from the left or the right, not {truncate!r}.")
+    return list(ids[-limit:]) if truncate == "left" else list(ids[:limit])
+
+
+def capture_prompt(loaded: LoadedModel, text: str, label: str = "", truncate: str | None = None) -> TraceCaptured:
+    """Capture ``text``; an over-long prompt raises :class:`PromptTooLong` unless ``truncate`` says which end to cut.
+    A truncated capture keeps the text it read (decoded) and says what was dropped in ``meta["truncated"]``."""
     if not text:
         raise BadInputError("The prompt is empty; type some text to run through the model.")
-    ids = loaded.tokenizer.encode(text)
-    limit = loaded.model.cfg.n_ctx
-    if len(ids) > limit and loaded.model.cfg.pos == "learned":
-        raise BadInputError(f"The prompt has {len(ids)} tokens; this model reads at most {limit}.")
-    trace = capture(loaded.model, ids, token_strings=loaded.tokenizer.token_strings(ids), text=text,
-                    label=label or f"{Path(loaded.source).name or 'model'} · {text[:24]}")
+    all_ids = loaded.tokenizer.encode(text)
+    ids = fit_context(all_ids, loaded.model.cfg, truncate)
+    read = text
+    if len(ids) < len(all_ids):
+        read = loaded.tokenizer.decode(ids)
+    trace = capture(loaded.model, ids, token_strings=loaded.tokenizer.token_strings(ids), text=read,
+                    label=label or f"{Path(loaded.source).name or 'model'} · {read[:24]}")
+    if len(ids) < len(all_ids):
+        trace.meta["truncated"] = {"side": truncate, "dropped": len(all_ids) - len(ids), "of": len(all_ids)}
     return TraceCaptured(trace=trace, histograms=trace_histograms(trace.tensors, trace.n_layer))
 
 
-def capture_job(loaded: LoadedModel, text: str, label: str = "") -> Iterator[object]:
+def capture_job(loaded: LoadedModel, text: str, label: str = "", truncate: str | None = None) -> Iterator[object]:
+    """Capture ``text`` in the worker. Over the model's context with no ``truncate``: yields
+    :class:`ContextExceeded` (the tokenizing happened here, not on the GUI thread) and captures nothing."""
     yield JobProgress(-1.0, "Running the prompt through the model…")
-    yield capture_prompt(loaded, text, label)
+    try:
+        yield capture_prompt(loaded, text, label, truncate)
+    except PromptTooLong as exc:
+        yield ContextExceeded(text, exc.n_tokens, exc.limit)
 
 
 def open_model_job(source: str, device: torch.device, prompt: str = DEFAULT_PROMPT,
@@ -69,8 +128,8 @@ def open_model_job(source: str, device: torch.device, prompt: str = DEFAULT_PROM
     yield JobProgress(0.1, "Loading the model…")
     loaded = load_demo(device) if source == "demo" else load_model(source, device, **hf_options)
     yield ModelLoaded(loaded)
-    if source == "demo" and (demo_dir() / "history.npz").is_file():
-        yield HistoryLoaded(TrainingHistory.load_npz(demo_dir() / "history.npz"))
+    if source in ("demo", "demo-moe") and (builtin_folder(source) / "history.npz").is_file():
+        yield HistoryLoaded(TrainingHistory.load_npz(builtin_folder(source) / "history.npz"))
     yield JobProgress(0.5, "Capturing the default prompt…")
     yield capture_prompt(loaded, prompt, label=source if is_builtin(source) else Path(source).name)
     yield JobProgress(0.8, "Preparing the trainer…")

@@ -16,6 +16,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> dict[str, Any]:
+    from lmscope.backend.attention.patterns import TensorsWithAttention
     from lmscope.backend.errors import BadInputError
     from lmscope.backend.tensor_export import export_tensors, select_names
     from lmscope.sessions import open_session
@@ -28,9 +29,10 @@ def run_export(args: argparse.Namespace) -> dict[str, Any]:
         if not 0 <= index < len(session.traces):
             raise BadInputError(f"There is no capture {args.trace}; this session has {len(session.traces)} "
                                 f"(0–{len(session.traces) - 1}).")
-        trace = session.traces[index].trace
-        names = select_names(trace.tensors.keys(), args.names)
-        tensors = {name: trace[name] for name in names}
+        # Patterns the capture did not store are listed and written too, recomputed from q and k.
+        available = TensorsWithAttention(session.traces[index].trace)
+        names = select_names(available.keys(), args.names)
+        tensors = {name: available[name] for name in names}
         out = export_tensors(tensors, args.output)
     finally:
         session.close()

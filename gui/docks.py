@@ -32,6 +32,7 @@ PANELS: tuple[PanelPlace, ...] = (
     PanelPlace("attention", Area.TopDockWidgetArea),
     PanelPlace("projector", Area.TopDockWidgetArea, tab_with="attention"),
     PanelPlace("variants", Area.TopDockWidgetArea, tab_with="attention"),
+    PanelPlace("moe", Area.TopDockWidgetArea, tab_with="attention"),
     PanelPlace("lens", Area.LeftDockWidgetArea, tab_with="histograms"),
 )
 # Of the tabs sharing a corner, what a new user wants first: live training, the histograms of the capture, and the

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, Protocol
 
 from pathlib import Path
 
 import torch
 
-from PySide6.QtCore import QByteArray, QSettings, Signal
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 from lmscope.backend.demo import DEFAULT_PROMPT
 from lmscope.backend.device import describe_device
 from lmscope.backend.training.history import TrainingHistory
-from lmscope.backend.jobs import capture_job, open_model_job, train_job
+from lmscope.backend.jobs import ContextExceeded, capture_job, open_model_job, train_job
 from lmscope.backend.models.builtin import BUILTIN, is_builtin
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
@@ -240,12 +241,37 @@ class MainWindow(FilesMixin, QMainWindow):
         if self.recent_models_menu.isEmpty():
             self.recent_models_menu.addAction("(none yet)").setEnabled(False)
 
-    def run_prompt(self, text: str) -> Job | None:
+    def run_prompt(self, text: str, truncate: str | None = None) -> Job | None:
+        """Capture ``text``; a prompt longer than the model's context asks which end to cut (``truncate``)."""
         loaded = self.document.loaded
         if loaded is None:
             self.statusBar().showMessage("Load a model first (Model → Load model folder…).", 5000)
             return None
-        return self.start_job("Running the prompt", lambda: capture_job(loaded, text), kind="capture")
+        return self.start_job("Running the prompt", lambda: capture_job(loaded, text, truncate=truncate),
+                              self._on_prompt_events, kind="capture")
+
+    def _on_prompt_events(self, events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, ContextExceeded):
+                side = self.ask_truncation(event)
+                if side is None:  # after the job's own "done", which would replace it
+                    QTimer.singleShot(0, partial(self.statusBar().showMessage, f"{event.sentence} Nothing was run.",
+                                                 8000))
+                else:
+                    self.run_prompt(event.text, side)
+            else:
+                self.document.apply_events([event])
+
+    def ask_truncation(self, event: ContextExceeded) -> str | None:
+        """"left" (keep the end of the text), "right" (keep its start) or None (cancel). Tests replace this."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Prompt longer than the model's context",
+                          f"{event.sentence} Which part should it read?", parent=self)
+        left = box.addButton(f"The last {event.limit:,} tokens (cut the start)", QMessageBox.ButtonRole.AcceptRole)
+        right = box.addButton(f"The first {event.limit:,} tokens (cut the end)", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "left" if clicked is left else "right" if clicked is right else None
 
     def train(self, config: TinyGPTConfig, settings: TrainSettings, label: str) -> Job:
         device = settings.device or str(self.device)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from lmscope.backend.attention.patterns import TensorsWithAttention
 from lmscope.backend.jobs import attach_model_job
 from lmscope.backend.tensor_export import TensorsExported, export_job
 from lmscope.gui.session_io import apply_session, session_from_window
@@ -139,8 +140,8 @@ class FilesMixin:
         if entry is None:
             self.statusBar().showMessage("There is no capture to export from yet.", 5000)
             return None
-        trace = entry.trace
-        return self.start_job(f"Exporting {Path(path).name}", lambda: export_job(trace, names, path),
+        tensors = TensorsWithAttention(entry.trace)  # patterns not stored are recomputed from q and k
+        return self.start_job(f"Exporting {Path(path).name}", lambda: export_job(tensors, names, path),
                               self._on_export_events)
 
     def _on_export_events(self, events: list[Any]) -> None:
@@ -156,7 +157,8 @@ class FilesMixin:
             self.statusBar().showMessage("There is no capture to export from yet.", 5000)
             return
         sel = self.document.selection
-        dialog = ExportTensorsDialog(self, list(entry.trace.tensors), f"blocks.{sel.layer}.attn.hook_pattern")
+        dialog = ExportTensorsDialog(self, list(TensorsWithAttention(entry.trace)),
+                                     f"blocks.{sel.layer}.attn.hook_pattern")
         if not dialog.exec() or not dialog.names:
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export tensors", dialog.suggested_file(), TENSOR_FILTER)

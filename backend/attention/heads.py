@@ -1,17 +1,28 @@
-"""The attention panel's numbers: per-head stages read from a Trace, per-head summaries and thumbnails, KV groups.
+"""The attention panel's numbers: per-head stages read from a Trace, per-head summaries and thumbnails, KV groups,
+and the model view's job, which draws every head's thumbnail from q and k one head at a time.
 
-Everything here returns numpy arrays and frozen dataclasses, so the GUI hands them to widgets unchanged.
+Every pattern and score is read through :mod:`lmscope.backend.attention.patterns` (stored or recomputed). Everything
+here returns numpy arrays and frozen dataclasses, so the GUI hands them to widgets unchanged.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
+from lmscope.backend.attention.expr import row_entropy
+from lmscope.backend.attention.patterns import (
+    LayerMask, allowed_of, attention_scale, head_attention, head_blocks, hook, key_valid_of, kv_head_of, layer_tensor, qk_names,
+)
 from lmscope.backend.capture import Trace
 from lmscope.backend.errors import BadInputError
-from lmscope.backend.attention.expr import row_entropy
-from lmscope.backend.attention.masks import MaskSpec
+from lmscope.backend.jobs import JobProgress
+
+__all__ = ["PAD_SHOWN", "SUMMARY_METRICS", "allowed_of", "hook", "key_valid_of", "kv_groups", "kv_head_of",
+           "batch_token_strings", "stage_matrix", "row_stats", "head_summary", "thumbnails", "trace_patterns",
+           "head_view", "HeadThumbnail", "model_view_job", "thumbnail_edges", "HeadShown", "head_shown", "head_job"]
 
 PAD_SHOWN = "<pad>"  # the label of pad positions, so padding is visible in the heatmap
 SUMMARY_METRICS = {
@@ -20,14 +31,7 @@ SUMMARY_METRICS = {
     "previous": "previous-token score",
     "diagonal": "diagonal (self) score",
 }
-
-
-def hook(layer: int, name: str) -> str:
-    return f"blocks.{layer}.attn.hook_{name}"
-
-
-def kv_head_of(config: dict, head: int) -> int:
-    return head // (int(config["n_head"]) // int(config["n_kv_head"]))
+THUMBNAIL = 48  # pixels a side of a model-view thumbnail (fewer for shorter prompts)
 
 
 def kv_groups(config: dict) -> list[list[int]]:
@@ -36,22 +40,6 @@ def kv_groups(config: dict) -> list[list[int]]:
     for head in range(int(config["n_head"])):
         groups[kv_head_of(config, head)].append(head)
     return groups
-
-
-def key_valid_of(trace: Trace) -> np.ndarray:
-    """(batch, T) bool: False on the pad positions of a padded batch (from the trace's metadata)."""
-    B, T = trace.tokens.shape
-    valid = np.ones((B, T), dtype=bool)
-    for b, n in enumerate(trace.meta.get("lengths") or []):
-        valid[b] = False
-        valid[b, slice(T - int(n), T) if trace.meta.get("pad_side") == "left" else slice(0, int(n))] = True
-    return valid
-
-
-def allowed_of(trace: Trace, batch: int = 0) -> np.ndarray:
-    """The (query, key) mask a trace was captured with, rebuilt from its metadata (spec text and padding)."""
-    spec = MaskSpec.parse(trace.meta.get("mask", "causal"))
-    return spec.matrix(trace.n_pos) & key_valid_of(trace)[batch][None, :]
 
 
 def batch_token_strings(trace: Trace, batch: int, vocabulary: Sequence[str] | None) -> list[str]:
@@ -66,19 +54,26 @@ def batch_token_strings(trace: Trace, batch: int, vocabulary: Sequence[str] | No
 def stage_matrix(trace: Trace, layer: int, head: int, stage: str, batch: int = 0) -> np.ndarray:
     """One head's stage as float32, C-contiguous: (query, key) for scores…pattern, (pos, d_head) for z.
 
-    ``scores`` and ``scaled`` are recomputed from the captured (rotated, with RoPE) q and k: the trace keeps the
-    masked scores only.
+    ``scores`` and ``scaled`` are q·kᵀ of the captured (rotated, with RoPE) q and k; ``masked`` and ``pattern`` come
+    from the patterns accessor (stored, or recomputed exactly as the model did).
     """
     if stage in ("scores", "scaled"):
-        q = trace.get(hook(layer, "rot_q"), trace[hook(layer, "q")])[batch, :, head]
-        k = trace.get(hook(layer, "rot_k"), trace[hook(layer, "k")])[batch, :, kv_head_of(trace.model_config, head)]
+        names = qk_names(trace, layer)
+        if names is None:
+            raise BadInputError(f"This capture holds no q and k for layer {layer}.")
+        q = trace[names[0]][batch, :, head]
+        k_all = trace[names[1]]
+        k = k_all[batch, :, head // max(1, trace[names[0]].shape[2] // k_all.shape[2])]
         matrix = q.astype(np.float32) @ k.astype(np.float32).T
-        if stage == "scaled":
-            matrix = matrix / np.float32(np.sqrt(q.shape[-1]))
+        if stage == "scaled":  # as the model scaled them (÷√d, or a Hugging Face module's own factor)
+            op, value = attention_scale(trace, layer, q.shape[-1])
+            matrix = matrix * np.float32(value) if op == "multiply" else matrix / np.float32(value)
     elif stage == "masked":
-        matrix = trace[hook(layer, "attn_scores")][batch, head]
+        matrix = head_attention(trace, layer, head, batch).scores
+        if matrix is None:
+            raise BadInputError("This capture keeps patterns only; it has no scores to show.")
     elif stage == "pattern":
-        matrix = trace[hook(layer, "pattern")][batch, head]
+        matrix = head_attention(trace, layer, head, batch).pattern
     elif stage == "z":
         matrix = trace[hook(layer, "z")][batch, :, head]
     else:
@@ -126,4 +121,119 @@ def thumbnails(patterns: np.ndarray, size: int = 48) -> np.ndarray:
 
 
 def trace_patterns(trace: Trace, batch: int = 0) -> np.ndarray:
-    return np.stack([trace[hook(layer, "pattern")][batch] for layer in range(trace.n_layer)])
+    """Every pattern of one sequence as (layer, head, T, T): L·H·T² floats, for short prompts and benchmarks only
+    (the model view walks heads one by one instead)."""
+    return np.stack([layer_tensor(trace, layer, "pattern")[batch] for layer in range(trace.n_layer)])
+
+
+# --- the model view, one head at a time ---------------------------------------------------------------------------
+def thumbnail_edges(n_pos: int, size: int = THUMBNAIL) -> np.ndarray:
+    """Row/column bin edges of a thumbnail: s = min(T, size) bins of (nearly) equal width."""
+    return np.linspace(0, n_pos, min(n_pos, size) + 1).astype(int)
+
+
+def head_view(trace: Trace, layer: int, head: int, batch: int = 0, size: int = THUMBNAIL,
+              allowed: np.ndarray | LayerMask | None = None) -> tuple[np.ndarray, dict[str, float]]:
+    """One head's mean-pooled thumbnail (s, s) and its :data:`SUMMARY_METRICS`, equal to :func:`thumbnails` and
+    :func:`head_summary` of its full pattern, but computed from q and k in blocks of rows (memory: one block).
+
+    A stored pattern is used as it is. ``allowed`` is the layer's mask (a :class:`LayerMask` shares the work of
+    reading it between the layer's heads).
+    """
+    T = trace.n_pos
+    edges = thumbnail_edges(T, size)
+    if allowed is None:
+        allowed = allowed_of(trace, batch, layer)
+    if hook(layer, "pattern") in trace or qk_names(trace, layer) is None:
+        p = head_attention(trace, layer, head, batch).pattern
+        mask = allowed.allowed if isinstance(allowed, LayerMask) else allowed
+        summary = head_summary(p[None, None], mask)
+        return thumbnails(p[None, None], size)[0, 0], {k: float(v[0, 0]) for k, v in summary.items()}
+    widths = np.diff(edges)
+    bin_of_row = np.repeat(np.arange(len(widths)), widths)
+    thumb = np.zeros((len(widths), len(widths)), dtype=np.float64)
+    entropy_sum, entropy_rows, first, previous, diagonal = 0.0, 0, 0.0, 0.0, 0.0
+    for block in head_blocks(trace, layer, head, batch, allowed, edges):
+        p, r0, r1 = block.pattern, block.start, block.stop
+        b0, b1 = np.searchsorted(edges, r0), np.searchsorted(edges, r1)
+        # Rows into their bins with one small matmul (bins × rows)·(rows × keys) in torch (numpy's threaded BLAS
+        # took 10× the CPU for it here), then columns with reduceat on the small result.
+        pool = (bin_of_row[r0:r1][None, :] == np.arange(b0, b1)[:, None]).astype(np.float32)
+        with torch.no_grad():
+            rows = (torch.from_numpy(pool) @ torch.from_numpy(p)).numpy()
+        cols = edges[:-1][edges[:-1] < p.shape[1]]
+        thumb[b0:b1, : len(cols)] = np.add.reduceat(rows, cols, axis=1)
+        choice = block.allowed_count >= 2
+        entropy_sum += float(block.entropy[choice].sum(dtype=np.float64))
+        entropy_rows += int(choice.sum())
+        first += float(p[:, 0].sum(dtype=np.float64))
+        i = np.arange(r0, r1)
+        seen = i[i < p.shape[1]]  # keys past the block's last column are masked: their weight is 0
+        diagonal += float(p[seen - r0, seen].sum(dtype=np.float64))
+        j = i[(i >= 1) & (i - 1 < p.shape[1])]
+        previous += float(p[j - r0, j - 1].sum(dtype=np.float64))
+    thumb /= widths[:, None] * widths[None, :]
+    summary = {"entropy": entropy_sum / entropy_rows if entropy_rows else 0.0, "first": first / T,
+               "previous": previous / (T - 1) if T > 1 else 0.0, "diagonal": diagonal / T}
+    return thumb.astype(np.float32), summary
+
+
+@dataclass(frozen=True)
+class HeadThumbnail:
+    """One head of the model view: its thumbnail and summary numbers (see :func:`head_view`)."""
+
+    layer: int
+    head: int
+    batch: int
+    thumbnail: np.ndarray = field(repr=False)  # (s, s) float32
+    summary: dict[str, float] = field(repr=False)
+
+
+def model_view_job(trace: Trace, batch: int = 0, size: int = THUMBNAIL,
+                   skip: Collection[tuple[int, int]] = ()) -> Iterator[object]:
+    """Every head's thumbnail and summary, one head at a time, layer by layer; heads in ``skip`` are left out (the
+    panel resumes a view it paused). Memory: one block of one head, plus the layer's (T, T) boolean mask."""
+    n_layer = trace.n_layer
+    n_head = int(trace.model_config["n_head"])
+    total = n_layer * n_head
+    done = len([h for h in skip if 0 <= h[0] < n_layer and 0 <= h[1] < n_head])
+    yield JobProgress(done / total if total else 1.0, f"Model view: {done} of {total} heads")
+    for layer in range(n_layer):
+        todo = [h for h in range(n_head) if (layer, h) not in skip]
+        if not todo:
+            continue
+        allowed = LayerMask.of(allowed_of(trace, batch, layer))
+        for head in todo:
+            thumb, summary = head_view(trace, layer, head, batch, size, allowed)
+            done += 1
+            yield HeadThumbnail(layer, head, batch, thumb, summary)
+            yield JobProgress(done / total, f"Model view: {done} of {total} heads")
+
+
+# --- one head for the inspector -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HeadShown:
+    """What the inspector draws for one head: the chosen stage's matrix, and (for every stage but z) the pattern and
+    the masked scores it shows beside it (None for a capture that keeps patterns only)."""
+
+    layer: int
+    head: int
+    batch: int
+    stage: str
+    matrix: np.ndarray = field(repr=False)
+    pattern: np.ndarray | None = field(repr=False)
+    scores: np.ndarray | None = field(repr=False)
+
+
+def head_shown(trace: Trace, layer: int, head: int, stage: str, batch: int = 0) -> HeadShown:
+    matrix = stage_matrix(trace, layer, head, stage, batch)
+    if stage == "z":
+        return HeadShown(layer, head, batch, stage, matrix, None, None)
+    attention = head_attention(trace, layer, head, batch)
+    return HeadShown(layer, head, batch, stage, matrix, attention.pattern, attention.scores)
+
+
+def head_job(trace: Trace, layer: int, head: int, stage: str, batch: int = 0) -> Iterator[object]:
+    """:func:`head_shown` in the worker, for long prompts."""
+    yield JobProgress(-1.0, f"Computing layer {layer}, head {head} from q and k…")
+    yield head_shown(trace, layer, head, stage, batch)

@@ -187,11 +187,12 @@ class TinyGPT(nn.Module):
         return None
 
     def aux_loss(self) -> torch.Tensor | None:
-        """The MoE balance and z losses of the last forward pass (Switch α = 0.01, ST-MoE 0.001), if any."""
+        """The MoE balance and z losses of the last forward pass, weighted by the config's aux_loss_coef (Switch,
+        default 0.01) and z_loss_coef (ST-MoE, default 0.001), summed over layers; None without a router."""
         terms = [b.ffn.aux for b in self.blocks if isinstance(b.ffn, MoE) and b.ffn.aux]
         if not terms:
             return None
-        return sum(0.01 * t["balance_loss"] + 0.001 * t["z_loss"] for t in terms)
+        return sum(self.cfg.aux_loss_coef * t["balance_loss"] + self.cfg.z_loss_coef * t["z_loss"] for t in terms)
 
     def loss(self, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         logits = self(tokens)

@@ -2,19 +2,26 @@
 (layer, head, query position) shared with every panel, masked re-captures, and the session state.
 
 The debugger, ablation and generation controls are bound in gui/panels/attention_debug.py.
+
+Every pattern and score comes through backend/attention/patterns.py (stored by the capture, or recomputed from q and
+k). Short prompts are drawn at once; past :data:`SYNC_POSITIONS` tokens a head is computed in the worker (a head at
+4,096 tokens is 16.8 M cells) and the model view fills head by head in the worker, pausing while the user waits for
+the head they clicked.
 """
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from lmscope.backend.attention.heads import (
-    SUMMARY_METRICS, allowed_of, batch_token_strings, head_summary, hook, kv_groups, kv_head_of, row_stats,
-    stage_matrix, thumbnails, trace_patterns,
+    SUMMARY_METRICS, HeadShown, HeadThumbnail, allowed_of, batch_token_strings, head_job, head_shown, hook,
+    kv_groups, kv_head_of, model_view_job, row_stats, thumbnail_edges,
 )
+from lmscope.backend.attention.patterns import has_attention, is_cached, sliding_window
 from lmscope.backend.attention.jobs import MaskEffect, masked_capture_job
 from lmscope.backend.capture import Trace
 from lmscope.backend.attention.debugger import CONDITIONS, STAGE_LABELS, VARIABLES
@@ -29,8 +36,15 @@ from lmscope.widgets.state import StateError
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
+    from lmscope.gui.worker import Job
 
 THUMBNAIL = 48
+# Up to this many tokens a head is drawn on the GUI thread (a 1,024² pattern is computed and drawn in ~20 ms); a
+# longer one is computed in the worker unless it is cached.
+SYNC_POSITIONS = 1024
+# A model view of at most this many pattern cells (layers × heads × T²) is drawn at once (the demo's 16 heads × 128²
+# are 0.26 M, ~10 ms); a bigger one fills head by head from the worker.
+MODEL_VIEW_SYNC_CELLS = 4_000_000
 # The captured tensors each stage is drawn from (backend.attention.heads.stage_matrix).
 STAGE_TENSORS = {"scores": ("q", "k"), "scaled": ("q", "k"), "masked": ("attn_scores",), "pattern": ("pattern",),
                  "z": ("z",)}
@@ -49,6 +63,14 @@ class AttentionBinding(QObject):
         self.painted: tuple[tuple[int, int], ...] = ()  # cells painted out, applied on the next masked run
         self._masked_cache: tuple[object, np.ndarray] = (None, np.zeros((0, 0), dtype=bool))
         self._overlay_key: object = None
+        self.shown: HeadShown | None = None  # the head the inspector draws now
+        self._shown_key: object = None  # (trace id, layer, head, batch, stage) of ``shown``
+        self._head_job: Job | None = None  # computing a long head in the worker
+        self._pending_key: object = None  # what that job computes
+        self._view_key: object = None  # (trace id, batch) the model view is filling for
+        self._view_done: set[tuple[int, int]] = set()  # heads the model view has drawn
+        self._view_job: Job | None = None
+        self._view_paused = False  # stopped so a clicked head is computed first; resumed when it is in
         self.tools = DebugTools(self)
         self.doc.tracesChanged.connect(self.refresh_trace)
         self.doc.selectionChanged.connect(self.refresh_head)
@@ -70,7 +92,7 @@ class AttentionBinding(QObject):
     @property
     def trace(self) -> Trace | None:
         entry = self.doc.current_trace
-        if entry is None or hook(0, "pattern") not in entry.trace:
+        if entry is None or not has_attention(entry.trace):
             return None
         return entry.trace
 
@@ -93,9 +115,10 @@ class AttentionBinding(QObject):
     # --- refreshing ----------------------------------------------------------------------------------------
     def refresh_trace(self) -> None:
         self.tools.reset()
+        self.shown, self._shown_key = None, None
         trace = self.trace
         if trace is None:
-            self.panel.set_source("No capture with attention patterns yet")
+            self.panel.set_source("No capture with attention (patterns, or q and k) yet")
             return
         cfg = trace.model_config
         labels = [f"{h} (kv {kv_head_of(cfg, h)})" if cfg["n_kv_head"] != cfg["n_head"] else str(h)
@@ -103,37 +126,104 @@ class AttentionBinding(QObject):
         self.panel.set_shape(trace.n_layer, labels, trace.tokens.shape[0])
         mask = trace.meta.get("mask", "causal")
         self.panel.set_source(f"{self.doc.current_trace.label} · {trace.n_pos} tokens · mask: {mask}")
+        self.refresh_head()  # first: a long head's job is queued before the model view's, so it is drawn first
         self.refresh_model_view()
-        self.refresh_head()
 
     def refresh_model_view(self) -> None:
+        """Start filling the model view for the current trace and sequence, one head at a time in the worker."""
         trace = self.trace
         if trace is None:
             return
-        patterns = trace_patterns(trace, self.panel.batch)
-        self.panel.model_view.set_model(thumbnails(patterns, THUMBNAIL),
-                                        head_summary(patterns, ~self.masked(trace)),
-                                        kv_groups(trace.model_config))
+        batch = self.panel.batch
+        self._view_key, self._view_done, self._view_paused = (id(trace), batch), set(), False
+        size = len(thumbnail_edges(trace.n_pos, THUMBNAIL)) - 1
+        n_head = int(trace.model_config["n_head"])
+        self.panel.model_view.start(trace.n_layer, n_head, size, kv_groups(trace.model_config))
+        if trace.n_layer * n_head * trace.n_pos ** 2 <= MODEL_VIEW_SYNC_CELLS:
+            heads = [e for e in model_view_job(trace, batch, THUMBNAIL) if isinstance(e, HeadThumbnail)]
+            self.on_view_events(self._view_key, heads)
+            return
+        self._start_view_job(trace, batch)
 
-    def refresh_head(self) -> None:
+    def _start_view_job(self, trace: Trace, batch: int) -> None:
+        done = frozenset(self._view_done)
+        total = trace.n_layer * int(trace.model_config["n_head"])
+        self.panel.model_view.set_progress(len(done), total)
+        job = self.window.start_job("Drawing the model view", lambda: model_view_job(trace, batch, THUMBNAIL, done),
+                                    partial(self.on_view_events, self._view_key), kind="model-view", supersede=True)
+        self._view_job = job
+
+    def on_view_events(self, key: object, events: list[Any]) -> None:
+        trace = self.trace
+        if key != self._view_key or trace is None:
+            return
+        heads = [(e.layer, e.head, e.thumbnail, e.summary) for e in events if isinstance(e, HeadThumbnail)]
+        self._view_done.update((layer, head) for layer, head, _, _ in heads)
+        self.panel.model_view.set_heads(heads)
+        self.panel.model_view.set_progress(len(self._view_done),
+                                           trace.n_layer * int(trace.model_config["n_head"]))
+
+    def _pause_model_view(self) -> None:
+        """Let a clicked head jump the queue: stop the filling job (it resumes with the heads still missing)."""
+        if self._view_job is not None and self._view_job.active:
+            self._view_job.cancel(discard=True)
+            self._view_paused = True
+
+    def _resume_model_view(self, *_: object) -> None:
+        trace = self.trace
+        if not self._view_paused or trace is None or self._view_key != (id(trace), self.panel.batch):
+            return
+        if self._head_job is not None and self._head_job.active:
+            return
+        self._view_paused = False
+        self._start_view_job(trace, self.panel.batch)
+
+    def refresh_head(self, force: bool = False) -> None:
+        """Draw the selected head's stage (at once when cheap, else from the worker); a position change alone
+        only moves the row."""
         trace = self.trace
         if trace is None:
             return
         layer, head = self.head(trace)
         self.panel.set_head(layer, head)
         stage, batch = self.shown_stage(trace, layer), self.panel.batch
+        key = (id(trace), layer, head, batch, stage)
+        pending = self._head_job is not None and self._head_job.active and key == self._pending_key
+        if (key == self._shown_key or pending) and not force:
+            self.refresh_row()
+            return
+        cheap = trace.n_pos <= SYNC_POSITIONS or stage == "z" or (
+            stage in ("pattern", "masked") and is_cached(trace, layer, head, batch))
+        if cheap:
+            self.show_head(trace, head_shown(trace, layer, head, stage, batch))
+            return
+        self._pause_model_view()
+        job = self.window.start_job(f"Computing layer {layer}, head {head}",
+                                    lambda: head_job(trace, layer, head, stage, batch), self.on_head_events,
+                                    kind="attention-head", supersede=True)
+        for signal in (job.finished, job.failed, job.cancelled):
+            signal.connect(self._resume_model_view)
+        self._head_job, self._pending_key = job, key
+
+    def on_head_events(self, events: list[Any]) -> None:
+        trace = self.trace
+        for event in events:
+            if isinstance(event, HeadShown) and trace is not None:
+                if (event.layer, event.head, event.batch) == (*self.head(trace), self.panel.batch):
+                    self.show_head(trace, event)
+
+    def show_head(self, trace: Trace, shown: HeadShown) -> None:
+        self.shown = shown
+        self._shown_key = (id(trace), shown.layer, shown.head, shown.batch, shown.stage)
         tokens = self.tokens(trace)
-        matrix = stage_matrix(trace, layer, head, stage, batch)
-        if stage == "z":
-            self.panel.show_matrix(tokens, matrix, "signed", cols=[f"d{i}" for i in range(matrix.shape[1])],
-                                   value_name="z")
+        if shown.stage == "z":
+            self.panel.show_matrix(tokens, shown.matrix, "signed",
+                                   cols=[f"d{i}" for i in range(shown.matrix.shape[1])], value_name="z")
             self.panel.set_overlay(None)
             self._overlay_key = None
         else:
-            pattern = trace[hook(layer, "pattern")][batch, head]
-            scores = trace[hook(layer, "attn_scores")][batch, head] if hook(layer, "attn_scores") in trace else None
-            self.panel.show_matrix(tokens, matrix, "pattern" if stage == "pattern" else "signed", weights=pattern,
-                                   scores=scores, value_name=stage)
+            self.panel.show_matrix(tokens, shown.matrix, "pattern" if shown.stage == "pattern" else "signed",
+                                   weights=shown.pattern, scores=shown.scores, value_name=shown.stage)
             self.show_overlay(trace)
         self.refresh_row()
 
@@ -141,25 +231,28 @@ class AttentionBinding(QObject):
         """The chosen stage, or the pattern when the trace was saved without that stage's tensors (the golden
         format 1 file keeps patterns only)."""
         stage = self.panel.stage
-        return stage if all(hook(layer, name) in trace for name in STAGE_TENSORS[stage]) else "pattern"
+        return stage if all(hook(layer, name) in trace for name in STAGE_TENSORS[stage]) or (
+            stage == "masked" and all(hook(layer, n) in trace for n in ("q", "k"))) else "pattern"
 
-    def masked(self, trace: Trace) -> np.ndarray:
+    def masked(self, trace: Trace, layer: int | None = None) -> np.ndarray:
         """(query, key) True where the trace's mask hid the key; cached, as a head switch must stay fast."""
-        key = (id(trace), self.panel.batch)
+        layer = self.head(trace)[0] if layer is None else layer
+        key = (id(trace), self.panel.batch, sliding_window(trace, layer))
         if self._masked_cache[0] != key:
-            self._masked_cache = (key, ~allowed_of(trace, self.panel.batch))
+            self._masked_cache = (key, ~allowed_of(trace, self.panel.batch, layer))
         return self._masked_cache[1]
 
     def show_overlay(self, trace: Trace) -> None:
         """The mask veil, plus painted cells not applied yet; redrawn only when it changes, not per head."""
-        key = (id(trace), self.panel.batch, self.painted) if self.panel.overlay else None
+        layer = self.head(trace)[0]
+        key = (id(trace), self.panel.batch, sliding_window(trace, layer), self.painted) if self.panel.overlay else None
         if key == self._overlay_key:
             return
         self._overlay_key = key
         if key is None:
             self.panel.set_overlay(None)
             return
-        masked = self.masked(trace).copy()
+        masked = self.masked(trace, layer).copy()
         for i, j in self.painted:
             if i < trace.n_pos and j < trace.n_pos:
                 masked[i, j] = True  # painted but not applied yet: previewed with the same veil
@@ -172,19 +265,21 @@ class AttentionBinding(QObject):
         layer, head = self.head(trace)
         row, batch = self.row(trace), self.panel.batch
         self.panel.set_position(row)
+        shown = self.shown
+        if shown is None or (shown.layer, shown.head, shown.batch) != (layer, head, batch):
+            return  # the head is still being computed: its row follows when it is in
         tokens = self.tokens(trace)
-        stage = self.shown_stage(trace, layer)
-        if stage == "z":
+        if shown.stage == "z":
             z = trace[hook(layer, "z")][batch, :, head]
             self.panel.show_row(np.linalg.norm(z, axis=-1), "‖z‖",
                                 f"‖z‖ at query {row} “{display_token(tokens[row])}”: {np.linalg.norm(z[row]):.4g} "
                                 "(z = pattern·V, one row per position)")
             return
-        pattern = trace[hook(layer, "pattern")][batch, head]
+        pattern = shown.pattern
         stats = row_stats(pattern[row])
-        zero_text = self.zero_proof(pattern, self.masked(trace))
+        zero_text = self.zero_proof(pattern, self.masked(trace, layer))
         self.panel.masks.set_proof(f"Layer {layer}, head {head}: {zero_text}")
-        missing = "" if stage == self.panel.stage else (
+        missing = "" if shown.stage == self.panel.stage else (
             f"This capture holds no “{STAGE_LABELS[self.panel.stage]}”, so the pattern is shown. ")
         self.panel.show_row(
             pattern[row], "weight",
@@ -212,7 +307,7 @@ class AttentionBinding(QObject):
         if self.panel.masks.painting:
             self.painted = MaskSpec(custom_blocked=self.painted).toggled(query, key).custom_blocked
             self.panel.masks.set_painted(len(self.painted))
-            self.refresh_head()
+            self.refresh_head(force=True)
         else:
             self.doc.set_selection(position=query)
 
@@ -225,7 +320,7 @@ class AttentionBinding(QObject):
     def clear_paint(self) -> None:
         self.painted = ()
         self.panel.masks.set_painted(0)
-        self.refresh_head()
+        self.refresh_head(force=True)
 
     def on_view(self) -> None:
         if self.panel.batch != self._batch:
@@ -233,7 +328,7 @@ class AttentionBinding(QObject):
             if self.trace is not None:
                 self.panel.set_tokens(self.tokens(self.trace))
             self.refresh_model_view()
-        self.refresh_head()
+        self.refresh_head(force=True)
 
     def mask_spec(self) -> MaskSpec:
         return spec_of(self.panel.masks.state(), self.painted)
@@ -286,7 +381,7 @@ class AttentionBinding(QObject):
         self.painted = painted
         self.panel.masks.set_painted(len(self.painted))
         problems += self.tools.apply_state(state)
-        self.refresh_head()
+        self.refresh_head(force=True)
         self.show_notice(problems)
 
     def show_notice(self, problems: list[str]) -> None:

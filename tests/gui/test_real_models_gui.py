@@ -89,3 +89,18 @@ def test_tokenizer_explorer_shows_the_models_own_tokens(window, qtbot, folders):
     words = [("the model predicts")[s.start:s.end] for s in spans if s.end > s.start]
     assert "".join(words).replace("##", "") == "themodelpredicts"
     assert model_description(tokenizer) == "WordPiece"
+
+
+def test_tinygpt_only_tools_say_why_on_a_real_model(window, qtbot, folders):
+    load(window, qtbot, folders["gpt2"])
+    tools = window.bindings["attention"].tools
+    assert tools.ensure_debugger() is None
+    assert "TinyGPT's own forward pass" in window.statusBar().currentMessage()
+    from lmscope.backend.attention.generate import GenerateSettings
+    from lmscope.backend.attention.jobs import generate_job
+
+    with pytest.raises(Exception, match="not available for GPT2LMHeadModel"):
+        list(generate_job(window.document.loaded, [1, 2, 3], GenerateSettings()))
+    load(window, qtbot, folders["bert"])
+    with pytest.raises(Exception, match="needs a decoder"):
+        list(generate_job(window.document.loaded, [1, 2, 3], GenerateSettings()))

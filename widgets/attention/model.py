@@ -1,8 +1,10 @@
 """The model view: every layer × head as a thumbnail in one mosaic image, and a per-head summary heatmap (mean
 entropy, attention to the first token, previous-token and diagonal scores) to find heads worth a look.
 
-Both are single ImageItems — 144 thumbnails are one setImage, not 144 items — so the first paint of a 12 × 12
-model stays well under a second. Clicking a thumbnail or a summary cell reports (layer, head).
+Both are single ImageItems — 144 thumbnails are one setImage, not 144 items. The view fills as heads arrive: the
+binding computes them one by one in the worker (long prompts take seconds), calls :meth:`ModelView.start` once and
+:meth:`ModelView.set_heads` with each batch; heads not computed yet are blank (NaN) and every drawn head is clickable
+at once. Clicking a thumbnail or a summary cell reports (layer, head).
 """
 from __future__ import annotations
 
@@ -94,8 +96,12 @@ class ModelView(QWidget):
             self.metric_box.addItem(label, key)
         self.groups_label = QLabel("")
         self.groups_label.setWordWrap(True)
+        self.progress_label = QLabel("")
+        self.progress_label.setVisible(False)
         self._summaries: dict[str, np.ndarray] = {}
-        self._labels: list[pg.TextItem] = []
+        self._labels: dict[tuple[int, int], pg.TextItem] = {}
+        self._mosaic = np.zeros((0, 0), dtype=np.float32)
+        self._size = 0
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -105,8 +111,13 @@ class ModelView(QWidget):
         rl.addLayout(row)
         rl.addWidget(self.summary, 1)
         rl.addWidget(self.groups_label)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.grid, 1)
+        ll.addWidget(self.progress_label)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.grid)
+        split.addWidget(left)
         split.addWidget(right)
         split.setSizes([600, 400])
         layout = QVBoxLayout(self)
@@ -119,19 +130,62 @@ class ModelView(QWidget):
         self.metric_box.currentIndexChanged.connect(self._on_metric)
 
     def set_model(self, thumbs: np.ndarray, summaries: dict[str, np.ndarray], groups: list[list[int]]) -> None:
-        """``thumbs`` (layer, head, s, s) pooled patterns; ``summaries`` metric → (layer, head); ``groups`` per
-        key/value head, the query heads that read it."""
-        n_layer, n_head = thumbs.shape[:2]
-        # Each thumbnail scaled to its own max so sparse late rows do not vanish next to the first row.
-        peak = np.nanmax(thumbs, axis=(2, 3), keepdims=True)
-        image, cell = mosaic(thumbs / np.where(peak > 0, peak, 1.0))
-        self.grid.image.setImage(image, autoLevels=False, levels=(0.0, 1.0))
+        """Every head at once: ``thumbs`` (layer, head, s, s) pooled patterns; ``summaries`` metric → (layer, head);
+        ``groups`` per key/value head, the query heads that read it."""
+        n_layer, n_head, size = thumbs.shape[:3]
+        self.start(n_layer, n_head, size, groups)
+        self.set_heads([(layer, head, thumbs[layer, head],
+                         {k: float(v[layer, head]) for k, v in summaries.items()})
+                        for layer in range(n_layer) for head in range(n_head)])
+
+    def start(self, n_layer: int, n_head: int, size: int, groups: list[list[int]]) -> None:
+        """An empty view of ``n_layer`` × ``n_head`` thumbnails of ``size`` pixels, to be filled by set_heads."""
+        self._mosaic, cell = mosaic(np.full((n_layer, n_head, size, size), np.nan, dtype=np.float32))
+        self._size = size
+        self.grid.image.setImage(self._mosaic, autoLevels=False, levels=(0.0, 1.0))
         self.grid.image.setRect(0, 0, n_head * cell, n_layer * cell)
         self.grid.set_axes(n_layer, n_head, cell)
-        self._summaries = dict(summaries)
+        self._summaries = {self.metric_box.itemData(i): np.full((n_layer, n_head), np.nan)
+                           for i in range(self.metric_box.count())}
         self.summary.set_axes(n_layer, n_head, 1.0)
         self.groups_label.setText(groups_text(groups))
-        self._draw_summary()
+        plot = self.summary.plot.getPlotItem()
+        for label in self._labels.values():
+            plot.removeItem(label)
+        self._labels = {}
+        if n_layer * n_head <= 400:  # numbers in the cells while they fit
+            for layer in range(n_layer):
+                for head in range(n_head):
+                    label = pg.TextItem("", color="w", anchor=(0.5, 0.5))
+                    label.setPos(head + 0.5, layer + 0.5)
+                    plot.addItem(label)
+                    self._labels[(layer, head)] = label
+        self.summary.image.clear()
+        self.set_progress(0, 0)
+
+    def set_heads(self, heads: list[tuple[int, int, np.ndarray, dict[str, float]]]) -> None:
+        """Draw computed heads: (layer, head, thumbnail (s, s), summary metric → value) each; one setImage."""
+        if not heads or self._mosaic.size == 0:
+            return
+        s, cell = self._size, self._size + max(1, int(round(self._size * GAP)))
+        for layer, head, thumb, summary in heads:
+            # Each thumbnail scaled to its own max so sparse late rows do not vanish next to the first row.
+            peak = float(np.nanmax(thumb)) if thumb.size else 0.0
+            top, left = layer * cell, head * cell
+            self._mosaic[top:top + s, left:left + s] = thumb / (peak if peak > 0 else 1.0)
+            for key, value in summary.items():
+                if key in self._summaries:
+                    self._summaries[key][layer, head] = value
+        self.grid.image.setImage(self._mosaic, autoLevels=False, levels=(0.0, 1.0))
+        self._draw_summary([(layer, head) for layer, head, _, _ in heads])
+
+    def set_progress(self, done: int, total: int) -> None:
+        """How many heads are drawn, while the view fills; hidden once every head is in."""
+        filling = 0 <= done < total
+        self.progress_label.setVisible(filling)
+        if filling:
+            self.progress_label.setText(f"Computing thumbnails from q and k: {done} of {total} heads drawn — "
+                                        "click any drawn head.")
 
     def select(self, layer: int, head: int) -> None:
         self.grid.select(layer, head)
@@ -150,25 +204,28 @@ class ModelView(QWidget):
         self._draw_summary()
         self.metricChanged.emit(self.metric)
 
-    def _draw_summary(self) -> None:
+    def summary_values(self) -> np.ndarray | None:
+        """The chosen metric per (layer, head), NaN where a head is not computed yet."""
+        return self._summaries.get(self.metric)
+
+    def _draw_summary(self, changed: list[tuple[int, int]] | None = None) -> None:
+        """Redraw the summary image; relabel the ``changed`` cells (every cell when None)."""
         values = self._summaries.get(self.metric)
-        for label in self._labels:
-            self.summary.plot.getPlotItem().removeItem(label)
-        self._labels = []
-        if values is None:
+        if values is None or np.isnan(values).all():
             self.summary.image.clear()
+            for label in self._labels.values():
+                label.setText("")
             return
         values = np.asarray(values, dtype=np.float32)
         lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
         self.summary.image.setImage(np.ascontiguousarray(values), autoLevels=False,
                                     levels=(lo, hi if hi > lo else lo + 1e-6))
         self.summary.image.setRect(0, 0, values.shape[1], values.shape[0])
-        if values.size <= 400:  # numbers in the cells while they fit
-            for (layer, head), value in np.ndenumerate(values):
-                label = pg.TextItem(fmt(float(value)), color="w", anchor=(0.5, 0.5))
-                label.setPos(head + 0.5, layer + 0.5)
-                self.summary.plot.getPlotItem().addItem(label)
-                self._labels.append(label)
+        for cell in (self._labels if changed is None else changed):
+            label = self._labels.get(cell)
+            if label is not None:
+                value = float(values[cell])
+                label.setText("" if np.isnan(value) else fmt(value))
 
 
 def groups_text(groups: list[list[int]]) -> str:
