@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from lmscope.backend.capture import Trace, capture
-from lmscope.backend.models.builtin import is_builtin
+from lmscope.backend.models.builtin import builtin_folder, is_builtin
 from lmscope.backend.models.checkpoint import LoadedModel, load_model
 from lmscope.backend.demo import DEFAULT_PROMPT, demo_corpus, demo_dir, load_demo
 from lmscope.backend.errors import BadInputError
@@ -128,8 +128,8 @@ def open_model_job(source: str, device: torch.device, prompt: str = DEFAULT_PROM
     yield JobProgress(0.1, "Loading the model…")
     loaded = load_demo(device) if source == "demo" else load_model(source, device, **hf_options)
     yield ModelLoaded(loaded)
-    if source == "demo" and (demo_dir() / "history.npz").is_file():
-        yield HistoryLoaded(TrainingHistory.load_npz(demo_dir() / "history.npz"))
+    if source in ("demo", "demo-moe") and (builtin_folder(source) / "history.npz").is_file():
+        yield HistoryLoaded(TrainingHistory.load_npz(builtin_folder(source) / "history.npz"))
     yield JobProgress(0.5, "Capturing the default prompt…")
     yield capture_prompt(loaded, prompt, label=source if is_builtin(source) else Path(source).name)
     yield JobProgress(0.8, "Preparing the trainer…")

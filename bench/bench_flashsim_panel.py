@@ -34,7 +34,7 @@ def _window() -> Any:
 
 def _settle(app: Any, window: Any, binding: Any, n: int) -> None:
     """Apply N (larger runs go through the worker) and wait until the run is on screen."""
-    binding.apply({**binding.settings, "n": n})
+    binding.apply(binding.settings.replace(n=n))
     while window.runner.busy or binding.run is None or binding.run.config.n != n:
         app.processEvents()
         time.sleep(0.002)

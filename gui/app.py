@@ -49,7 +49,6 @@ def run_gui(device: str | None = None, model: str | None = None, screenshot_dir:
         print(blocked, file=sys.stderr)
         return 1
     import torch
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     torch_device = pick_device(device)
@@ -69,22 +68,10 @@ def run_gui(device: str | None = None, model: str | None = None, screenshot_dir:
     window = build_window(torch_device, settings)
     window.show()
     if screenshot_dir is not None:
-        from lmscope.gui.screenshot import write_screenshots
+        from lmscope.gui.screenshot import shoot_when_ready
 
-        def shoot() -> None:
-            if window.runner.busy:  # panels finishing their first work after the demo loaded
-                QTimer.singleShot(200, shoot)
-                return
-            paths = write_screenshots(window, Path(screenshot_dir))
-            print("\n".join(str(p) for p in paths))
-            window.close()
-            app.exit(0)
-
-        window.demoReady.connect(lambda: QTimer.singleShot(500, shoot))
-        window.runner.jobFailed.connect(lambda failure: (print(failure.message, file=sys.stderr), app.exit(1)))
-        QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: (print("Timed out loading the demo.", file=sys.stderr),
-                                                          app.exit(1)))
-    if session:
+        shoot_when_ready(app, window, Path(screenshot_dir), session, model, SCREENSHOT_TIMEOUT_MS)
+    elif session:
         window.open_session(session)
     elif model:
         window.open_model_folder(model)

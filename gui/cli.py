@@ -1,19 +1,23 @@
 """The ``lmscope`` command: the GUI by default, and headless subcommands (contract in DESIGN.md).
 
 ``--json`` prints exactly one JSON object on stdout. Errors are one sentence on stderr, exit code 2 for bad input
-and 1 for anything else.
+(a bad command line included) and 1 for anything else. Text from files (a session's names, labels, versions) can
+hold terminal control sequences, so every line printed is escaped first (:func:`terminal_safe`).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from lmscope.backend.errors import BadInputError, LmscopeError
-from lmscope.gui import cli_export, cli_sessions
+from lmscope.gui import cli_embeddings, cli_export, cli_kvcache, cli_lens, cli_moe, cli_sessions
+from lmscope.gui.terminal import json_safe, terminal_safe
 
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (`lmscope info … | head`)
 
 def _int(text: str) -> int:
     try:
@@ -22,17 +26,28 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from exc
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-sentence errors: "lmscope train: --steps needs a value; see `lmscope train --help`."."""
+
+    def error(self, message: str) -> NoReturn:
+        message = terminal_safe(message.rstrip("."), field=True)
+        self.exit(2, f"{self.prog}: {message}; see `{self.prog} --help`.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lmscope", description="A desktop microscope for language models.")
+    parser = Parser(prog="lmscope", description="A desktop microscope for language models.")
     parser.add_argument("--screenshot", metavar="DIR",
                         help="start offscreen, load the demo, write the window and each dock as PNG, exit")
     parser.add_argument("--device", help="auto (default: cuda > mps > cpu), cpu, cuda, cuda:N or mps")
     parser.add_argument("--model", metavar="DIR|NAME",
                         help="open this model instead of the demo: a TinyGPT or Hugging Face folder, or a built-in "
                              "name (demo, minilm)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     cli_sessions.add_commands(sub)
     cli_export.add_commands(sub)
+    cli_embeddings.add_commands(sub)
+    cli_moe.add_command(sub)
+    cli_lens.add_commands(sub)
 
     seg = sub.add_parser("segment", help="jieba segmentation of a text")
     seg.add_argument("text")
@@ -60,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     fs.add_argument("--seed", type=_int, default=0)
     fs.add_argument("--counts-only", action="store_true")
     fs.add_argument("--json", action="store_true")
+    cli_kvcache.add_command(sub, _int)
     return parser
 
 
@@ -116,6 +132,11 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]], Callab
     "train": (cli_sessions.run_train, cli_sessions.summary_text),
     "info": (cli_sessions.run_info, cli_sessions.info_text),
     "export": (cli_export.run_export, cli_export.export_text),
+    "kvcache": (cli_kvcache.run, cli_kvcache.as_text),
+    "moe": (cli_moe.run_moe, cli_moe.moe_text),
+    **cli_embeddings.COMMANDS,
+    "lens": (cli_lens.run_lens, cli_lens.lens_text),
+    "patch": (cli_lens.run_patch, cli_lens.patch_text),
 }
 
 
@@ -126,21 +147,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in (None, "open"):
             from lmscope.gui.app import run_gui
 
-            return run_gui(device=args.device, model=args.model, screenshot_dir=args.screenshot,
+            return run_gui(device=args.device, model=args.model,
+                           screenshot_dir=getattr(args, "open_screenshot", None) or args.screenshot,
                            session=getattr(args, "file", None))
         compute, as_text = COMMANDS[args.command]
         result = compute(args)
-        print(json.dumps(result, ensure_ascii=False) if getattr(args, "json", False) else as_text(result))
-        return 0
+        if getattr(args, "json", False):
+            _print(json_safe(json.dumps(result, ensure_ascii=False)))
+        else:
+            _print(terminal_safe(as_text(result)))
+        return cli_sessions.exit_code(args, result)
+    except BrokenPipeError:
+        return _reader_went_away()
     except BadInputError as exc:
-        print(f"lmscope: {exc}", file=sys.stderr)
+        _say(exc)
         return 2
     except LmscopeError as exc:
-        print(f"lmscope: {exc}", file=sys.stderr)
+        _say(exc)
         return 1
     except KeyboardInterrupt:
         print("lmscope: interrupted.", file=sys.stderr)
         return 130
+
+
+def _print(text: str) -> None:
+    stream = sys.stdout
+    if hasattr(stream, "reconfigure"):  # a terminal in a non-UTF-8 locale gets escapes, not UnicodeEncodeError
+        stream.reconfigure(errors="backslashreplace")
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def _say(exc: BaseException) -> None:
+    try:
+        print(f"lmscope: {terminal_safe(str(exc), field=True)}", file=sys.stderr)
+    except (BrokenPipeError, OSError):
+        pass
+
+
+def _reader_went_away() -> int:
+    """The reading end of the pipe closed (`| head`): stop quietly, and keep Python's exit-time flush of stdout
+    from raising again (the recipe in Python's signal documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from typing import Any
 
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.jobs import JobProgress
+from lmscope.gui import cli_moe
+from lmscope.gui.terminal import terminal_safe
 
 
 class StderrProgress:
@@ -76,19 +78,41 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cap.add_argument("--store-patterns", action=argparse.BooleanOptionalAction, default=None,
                      help="keep every head's full scores and pattern (default: only while they take ≤ 64 MiB, e.g. "
                           "≤ 240 tokens on GPT-2 small; otherwise they are recomputed from q and k when shown)")
+    cap.add_argument("--mask", metavar="SPEC", help="capture with this attention mask, e.g. causal+window:8, prefix:4, "
+                     "topk:4, lsh:8:0 (docs/attention-variants.md)")
     cap.add_argument("-o", "--output", required=True, metavar="FILE.h5")
     cap.add_argument("--json", action="store_true")
     tr = sub.add_parser("train", help="train a TinyGPT on the demo corpus; save history, snapshots and model")
     tr.add_argument("--preset", default="tiny")
-    tr.add_argument("--steps", type=int, default=200)
+    tr.add_argument("--steps", type=_steps, default=200, help=f"optimizer steps, 1 to {MAX_STEPS:,}")
     tr.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     tr.add_argument("-o", "--output", required=True, metavar="FILE.h5")
     tr.add_argument("--json", action="store_true")
+    cli_moe.add_train_flags(tr)
     info = sub.add_parser("info", help="what a session file holds")
     info.add_argument("file")
+    info.add_argument("--verify", action="store_true",
+                      help="read every tensor (in bounded memory), check checksums and invariants; exit 2 on problems")
+    info.add_argument("--force", action="store_true",
+                      help="lift the size limits for a file you trust (it may need a lot of memory)")
     info.add_argument("--json", action="store_true")
     op = sub.add_parser("open", help="open a session file in the GUI")
     op.add_argument("file")
+    op.add_argument("--screenshot", metavar="DIR", dest="open_screenshot",
+                    help="open offscreen, write the window and each dock as PNG to DIR, exit (2 if refused)")
+
+
+MAX_STEPS = 10_000_000  # ~1 day of the tiny preset on a laptop CPU; 1e12 was accepted and would never end
+
+
+def _steps(text: str) -> int:
+    try:
+        steps = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"takes a whole number, not {text!r}") from exc
+    if not 1 <= steps <= MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_STEPS:,}, not {steps:,}")
+    return steps
 
 
 def _session_for(loaded: Any, captured: list[Any], history: Any = None, include_weights: bool = True) -> Any:
@@ -115,6 +139,7 @@ def parse_max_memory(text: str | None) -> dict[Any, str] | None:
 
 
 def run_capture(args: argparse.Namespace) -> dict[str, Any]:
+    from lmscope.backend.attention.masks import MaskSpec
     from lmscope.backend.attention.patterns import pattern_source
     from lmscope.backend.capture import capture
     from lmscope.backend.models.builtin import is_builtin
@@ -124,13 +149,19 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     from lmscope.backend.jobs import PromptTooLong, TraceCaptured, fit_context
     from lmscope.backend.stats import trace_histograms
     from lmscope.sessions import save_session
+    from lmscope.sessions.atomic import check_output_path
 
+    check_output_path(args.output)  # before the model is loaded and run
+    spec = MaskSpec.parse(args.mask) if args.mask is not None else None  # a bad SPEC is refused before loading
     device = pick_device(args.device)
     hf_options = {}
     if args.device_map or args.max_memory or args.offload_dir or args.dtype != "auto":
         hf_options = {"device_map": args.device_map, "max_memory": parse_max_memory(args.max_memory),
                       "offload_dir": args.offload_dir, "dtype": args.dtype}
     loaded = load_model(args.model, device, **hf_options)
+    if spec is not None and spec.is_content_based and loaded.model.cfg.to_dict().get("kind") == "hf":
+        raise BadInputError("Top-k and LSH masks pick keys inside TinyGPT's attention; a Hugging Face model takes "
+                            "the position-based masks (causal, prefix, window, …) only.")
     text = DEFAULT_PROMPT if args.text is None else args.text
     if not text:
         raise BadInputError("The text is empty; give --text some words.")
@@ -144,7 +175,12 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
         text = loaded.tokenizer.decode(ids)
     name = args.model if is_builtin(args.model) else Path(args.model).name
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
-                    label=f"{name} · {text[:24]}", store_patterns=args.store_patterns)
+                    label=f"{name} · {text[:24]}",
+                    # top-k/LSH choose keys inside the forward pass: keep the patterns the model really used
+                    store_patterns=True if spec is not None and spec.is_content_based else args.store_patterns,
+                    allowed=spec.model_mask(len(ids), device=loaded.model.device) if spec is not None else None)
+    if spec is not None:
+        trace.meta["mask"] = spec.to_text()
     if not trace.tensors:
         raise BadInputError(f"No hook matches {', '.join(args.names)}; `lmscope info` on a full capture lists them.")
     if len(ids) < len(all_ids):
@@ -166,13 +202,16 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     from lmscope.backend.models.config import PRESETS
     from lmscope.backend.training.loop import HistogramSnapshot, TrainProgress, TrainSettings
     from lmscope.sessions import save_session
+    from lmscope.sessions.atomic import check_output_path
 
     if args.preset not in PRESETS:
         raise BadInputError(f"There is no preset {args.preset!r}; choose one of {', '.join(PRESETS)}.")
+    check_output_path(args.output)  # before training, not after it (85 s were lost to a missing folder)
     settings = TrainSettings(steps=args.steps, device=args.device)
     history = TrainingHistory(label=args.preset)
     loaded, captured = None, []
-    for event in drain(train_job(PRESETS[args.preset], settings, args.preset)):
+    config = cli_moe.train_config(args, PRESETS[args.preset])
+    for event in drain(train_job(config, settings, args.preset)):
         if isinstance(event, (TrainProgress, HistogramSnapshot)):
             history.add(event)
         elif isinstance(event, ModelLoaded):
@@ -187,9 +226,13 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
 def run_info(args: argparse.Namespace) -> dict[str, Any]:
     from lmscope.sessions import describe, open_session
 
+    if args.verify:
+        from lmscope.sessions.verify import verify_session
+
+        return verify_session(args.file, force=args.force).as_dict()
     from lmscope.backend.attention.patterns import pattern_source
 
-    session = open_session(args.file)
+    session = open_session(args.file, force=args.force)
     try:
         info = describe(session)
         for entry, saved in zip(info["traces"], session.traces):
@@ -199,26 +242,48 @@ def run_info(args: argparse.Namespace) -> dict[str, Any]:
         session.close()
 
 
+def exit_code(args: argparse.Namespace, result: dict[str, Any]) -> int:
+    """0, or 2 when `info --verify` found problems (a teammate's script checks the file before sending it)."""
+    return 2 if getattr(args, "verify", False) and not result.get("ok", True) else 0
+
+
+def _f(value: Any) -> str:
+    """One value from a file, on one line, with control characters escaped (gui/cli.py escapes again)."""
+    return terminal_safe(str(value), field=True)
+
+
 def info_text(info: dict[str, Any]) -> str:
-    lines = [f"lmscope session, format version {info['format_version']} (written by lmscope {info['app_version']}"
-             f" on {info['created']})"]
+    if "problems" in info:
+        return verify_text(info)
+    lines = [f"lmscope session, format version {_f(info['format_version'])} (written by lmscope "
+             f"{_f(info['app_version'])} on {_f(info['created'])})"]
     model = info["model"]
     if model:
         cfg = model["config"]
-        lines.append(f"model: {model['source']} — {cfg.get('n_layer')} layers, d={cfg.get('d_model')}, "
-                     f"{cfg.get('n_head')} heads, vocab {cfg.get('vocab_size')}; "
+        lines.append(f"model: {_f(model['source'])} — {_f(cfg.get('n_layer'))} layers, d={_f(cfg.get('d_model'))}, "
+                     f"{_f(cfg.get('n_head'))} heads, vocab {_f(cfg.get('vocab_size'))}; "
                      f"weights {'included' if model['weights'] else 'not included'}")
     else:
         lines.append("model: none")
     for trace in info["traces"]:
-        lines.append(f"trace {trace['index']}: {trace['label']!r}, {trace['tokens']} tokens, "
+        lines.append(f"trace {trace['index']}: '{_f(trace['label'])}', {trace['tokens']} tokens, "
                      f"{len(trace['tensors'])} tensors")
         if "patterns" in trace:
             lines.append(f"    attention patterns: {PATTERN_WORDS.get(trace['patterns'], trace['patterns'])}")
         for name, t in trace["tensors"].items():
-            lines.append(f"    {name:45s} {str(tuple(t['shape'])):22s} {t['dtype']}")
+            lines.append(f"    {_f(name):45s} {str(tuple(t['shape'])):22s} {_f(t['dtype'])}")
     lines.append(f"training: {info['training_steps']} steps, {info['snapshots']} histogram snapshots")
     lines.append(f"notes: {info['notes_chars']} characters, {info['bookmarks']} bookmarks")
+    return "\n".join(lines)
+
+
+def verify_text(result: dict[str, Any]) -> str:
+    checked = (f"{result['datasets']} datasets read ({result['checksummed']} with checksums), "
+               f"{result['bytes_read']:,} bytes")
+    if result["ok"]:
+        return f"{_f(result['file'])}: sound — {checked}."
+    lines = [f"{_f(result['file'])}: {len(result['problems'])} problem(s) — {checked}."]
+    lines += [f"  - {_f(problem)}" for problem in result["problems"]]
     return "\n".join(lines)
 
 

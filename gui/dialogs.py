@@ -13,8 +13,23 @@ from lmscope.backend.models.config import CHOICES, PRESETS, TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
 
 INT_FIELDS = {"n_layer": (1, 24), "d_model": (8, 1024), "n_head": (1, 32), "n_kv_head": (1, 32),
-              "d_mlp": (8, 4096), "n_ctx": (8, 1024), "n_experts": (1, 64), "top_k": (1, 8), "n_shared": (0, 8)}
-FLOAT_FIELDS = {"capacity_factor": (0.0, 8.0, 0.05), "dropout": (0.0, 0.9, 0.05)}
+              "d_mlp": (8, 4096), "n_ctx": (8, 1024), "n_experts": (1, 64), "top_k": (1, 8), "n_shared": (0, 8),
+              "soft_slots": (1, 64)}
+# (low, high, step, decimals); the MoE coefficients are small numbers (Switch α = 0.01, z-loss 0.001, γ ≈ 0.001).
+FLOAT_FIELDS = {"capacity_factor": (0.0, 8.0, 0.05, 2), "dropout": (0.0, 0.9, 0.05, 2),
+                "aux_loss_coef": (0.0, 1.0, 0.001, 4), "z_loss_coef": (0.0, 1.0, 0.0001, 4),
+                "bias_update_rate": (0.0, 1.0, 0.001, 4)}
+TIPS = {
+    "aux_loss_coef": "Switch load-balancing loss coefficient α per MoE layer (0 = off)",
+    "z_loss_coef": "router z-loss coefficient (ST-MoE)",
+    "bias_update_rate": "auxiliary-loss-free balancing (DeepSeek-V3): a per-expert selection bias moved by ±γ "
+                        "after each step, down when over-loaded, up when under-loaded; 0 = off",
+    "capacity_factor": "expert capacity = ⌈top_k · tokens / n_experts · factor⌉; overflow is dropped; 0 = unlimited",
+    "moe_mode": "topk: sparse routing · dense: every expert, softmax-weighted · soft: Soft MoE slots",
+    "soft_slots": "slots per expert (Soft MoE)",
+    "n_shared": "shared experts every token uses (DeepSeekMoE)",
+}
+INT_FIELDS.update({"kv_lora_rank": (0, 1024), "q_lora_rank": (0, 1024), "rope_head_dim": (0, 256)})  # MLA
 TRAIN_INT = {"steps": (1, 1_000_000), "batch_size": (1, 512), "seq_len": (4, 1024), "snapshot_every": (1, 100_000),
              "seed": (0, 2**31 - 1)}
 
@@ -41,11 +56,13 @@ class TrainDialog(QDialog):
             combo.addItems(list(choices))
             self.fields[name] = combo
             model_form.addRow(name, combo)
-        for name, (lo, hi, step) in FLOAT_FIELDS.items():
-            self.fields[name] = self._dspin(lo, hi, step, 2)
+        for name, (lo, hi, step, decimals) in FLOAT_FIELDS.items():
+            self.fields[name] = self._dspin(lo, hi, step, decimals)
             model_form.addRow(name, self.fields[name])
         self.fields["noisy_gating"] = QCheckBox()
         model_form.addRow("noisy_gating", self.fields["noisy_gating"])
+        for name, tip in TIPS.items():
+            self.fields[name].setToolTip(tip)
 
         train_box = QGroupBox("Training (on the demo corpus)")
         train_form = QFormLayout(train_box)

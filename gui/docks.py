@@ -30,9 +30,14 @@ PANELS: tuple[PanelPlace, ...] = (
     PanelPlace("flashsim", Area.RightDockWidgetArea, tab_with="training"),
     PanelPlace("tokenizer", Area.LeftDockWidgetArea, tab_with="histograms"),
     PanelPlace("attention", Area.TopDockWidgetArea),
+    PanelPlace("projector", Area.TopDockWidgetArea, tab_with="attention"),
+    PanelPlace("variants", Area.TopDockWidgetArea, tab_with="attention"),
+    PanelPlace("moe", Area.TopDockWidgetArea, tab_with="attention"),
+    PanelPlace("lens", Area.LeftDockWidgetArea, tab_with="histograms"),
 )
-# Of the tabs sharing a corner, what a new user wants first: live training, and the histograms of the capture.
-RAISED: tuple[str, ...] = ("training", "histograms")
+# Of the tabs sharing a corner, what a new user wants first: live training, the histograms of the capture, and the
+# attention inspector (the heart of the app) in front of the panels tabbed with it.
+RAISED: tuple[str, ...] = ("training", "histograms", "attention")
 
 PLACES = {place.name: place for place in PANELS}
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+import html
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialog, QMenu, QMenuBar, QTextBrowser, QVBoxLayout, QWidget
 
 
 def help_folder() -> Path:
@@ -24,6 +27,27 @@ def help_html(name: str, language: str = "en") -> str | None:
         if path.is_file():
             return path.read_text(encoding="utf-8")
     return None
+
+
+def shortcuts_html(menu_bar: QMenuBar) -> str:
+    """Every menu action that has a keyboard shortcut, generated from the menus themselves (so never out of date)."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(menu: QMenu, path: str) -> None:
+        for action in menu.actions():
+            if action.menu() is not None:
+                walk(action.menu(), f"{path} → {action.menu().title().replace('&', '')}")
+            elif not action.shortcut().isEmpty():
+                rows.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), path,
+                             action.text().replace("&", "")))
+
+    for top in menu_bar.actions():
+        if top.menu() is not None:
+            walk(top.menu(), top.menu().title().replace("&", ""))
+    body = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(where)}</td><td>{html.escape(text)}</td></tr>"
+                   for key, where, text in rows)
+    return ("<h2>Keyboard shortcuts</h2><table cellpadding='4'><tr><th align='left'>keys</th>"
+            "<th align='left'>menu</th><th align='left'>action</th></tr>" + body + "</table>")
 
 
 class HelpWindow(QDialog):
@@ -45,11 +69,14 @@ class HelpWindow(QDialog):
         html = help_html(name, language)
         if html is None:
             return False
-        self.page = name
-        self.setWindowTitle(f"{title} — what am I looking at?")
+        self.show_html(name, f"{title} — what am I looking at?", html)
+        return True
+
+    def show_html(self, page: str, title: str, html: str) -> None:
+        self.page = page
+        self.setWindowTitle(title)
         self.browser.setHtml(html)
         self.show()
         self.raise_()
         self.activateWindow()
         self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
-        return True

@@ -170,6 +170,7 @@ class MainWindow(FilesMixin, QMainWindow):
         self._action(self.view_menu, "Reset layout", self.reset_layout)
         self.help_menu = help_menu = bar.addMenu("&Help")
         self._action(help_menu, "What am I looking at? (focused panel)", self.help_for_focus, "F1")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts)
         help_menu.addSeparator()
         self._help_separator = help_menu.addSeparator()
         self._action(help_menu, "About lmscope", self.show_about)
@@ -367,6 +368,22 @@ class MainWindow(FilesMixin, QMainWindow):
         action = QAction(f"{title}…", self)
         action.triggered.connect(lambda: self.show_panel_help(name))
         return action
+
+    def panel_menu(self, title: str) -> QMenu:
+        """A menu a panel adds its keyboard actions to (e.g. "&Debug"), before Help; made on first use."""
+        for action in self.menuBar().actions():
+            if action.menu() is not None and action.text() == title:
+                return action.menu()
+        menu = QMenu(title, self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+        return menu
+
+    def show_shortcuts(self) -> None:
+        from lmscope.gui.help import HelpWindow, shortcuts_html
+
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        self.help_window.show_html("shortcuts", "Keyboard shortcuts", shortcuts_html(self.menuBar()))
 
     def show_panel_help(self, name: str) -> bool:
         """The panel's help page in the (one) help window."""

@@ -1,7 +1,7 @@
 """Between the open window and a session file: collect what to save, and apply what was opened."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
 
@@ -32,16 +32,10 @@ def session_from_window(window: "MainWindow") -> Session:
         selection={"layer": doc.selection.layer, "head": doc.selection.head, "position": doc.selection.position},
         # States of panels this version does not have (a teammate's newer lmscope) are carried through untouched.
         panels={**(doc.session.panels if doc.session is not None else {}),
-                **{name: _tree_of(part) for name, part in window.session_parts.items()}},
+                **{name: part.state().to_tree() for name, part in window.session_parts.items()}},
         notes=doc.notes,
         bookmarks=list(doc.bookmarks),
     )
-
-
-def _tree_of(part: Any) -> dict[str, Any]:  # noqa: ANN401 - a SessionPart
-    if not hasattr(part, "state_type"):  # TRANSITION: a binding not yet on a state object
-        return part.session_state()
-    return part.state().to_tree()
 
 
 def apply_session(window: "MainWindow", opened: SessionOpened) -> None:
@@ -57,9 +51,6 @@ def apply_session(window: "MainWindow", opened: SessionOpened) -> None:
         # old notice is cleared first, so a panel may set its own while it applies its state.
         window.panel_notice(name, "")
         try:
-            if not hasattr(part, "state_type"):  # TRANSITION: a binding not yet on a state object
-                part.restore_session_state(tree)
-                continue
             part.apply_state(part.state_type.from_tree(tree))
         except StateError as exc:
             window.panel_notice(name, f"This panel's part of the session was not restored: {exc}")

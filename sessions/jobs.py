@@ -30,13 +30,20 @@ class SessionSaved:
     path: Path
 
 
-def open_session_job(path: str | Path, device: "torch.device | str" = "cpu") -> Iterator[object]:
+def open_session_job(path: str | Path, device: "torch.device | str" = "cpu", force: bool = False
+                     ) -> Iterator[object]:
+    """Open and, when the session carries weights, rebuild its model; ``force`` is "open anyway" (size limits
+    lifted for a file the user trusts)."""
     yield JobProgress(-1.0, f"Opening {Path(path).name}…")
-    session = open_session(path)
+    session = open_session(path, force=force)
     loaded = None
     if session.model is not None and session.model.weights is not None:
         yield JobProgress(0.5, "Rebuilding the model from the session's weights…")
-        loaded = loaded_from_part(session.model, device)
+        try:
+            loaded = loaded_from_part(session.model, device)
+        except BaseException:
+            session.close()
+            raise
     yield SessionOpened(Path(path), session, loaded)
 
 

@@ -15,7 +15,10 @@ import numpy as np
 from lmscope.backend.trace import Trace
 from lmscope.backend.training.history import TrainingHistory
 from lmscope.backend.stats import HistogramStats
-from lmscope.sessions.hdf5 import SessionFormatError, check_dtype, damaged
+from lmscope.sessions.errors import SessionFormatError
+from lmscope.sessions.guard import check_size, child, read_dataset
+from lmscope.sessions.hdf5 import check_dtype, check_numeric, damaged, read_attr
+from lmscope.sessions.limits import Limits
 
 
 @dataclass
@@ -64,33 +67,40 @@ class Session:
 
 
 class LazyTensors(Mapping[str, np.ndarray]):
-    """Hook name → array, read from the file on first access (and then kept)."""
+    """Hook name → array, read from the file on first access (and then kept), its declared size checked first."""
 
-    def __init__(self, group: h5py.Group, names: list[str]) -> None:
+    def __init__(self, group: h5py.Group, names: list[str], limits: Limits | None = None) -> None:
         self._group = group
         self._names = names
+        self._known = frozenset(names)  # membership in O(1): a file listing 250k names must not scan in O(n²)
+        self._limits = limits or Limits.for_this_machine()
         self._cache: dict[str, np.ndarray] = {}
         self.reads = 0  # how many datasets were actually read (tests check laziness with it)
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name in self._cache:
             return self._cache[name]
-        if name not in self._names:
+        if name not in self._known:
             raise KeyError(name)
         with damaged(f"The tensor {name}"):
-            dataset = self._group[name]
-            if not isinstance(dataset, h5py.Dataset):
-                raise SessionFormatError(f"{dataset.name} should be a dataset.")
-            check_dtype(dataset.dtype, dataset.name)
-            array = np.asarray(dataset[()])
+            dataset = self.dataset(name)
+            check_size(dataset, self._limits.tensor_bytes, self._limits)
             # Only float16 data can have been stored smaller than captured; skipping the attribute lookup for
             # everything else keeps loading close to raw h5py speed (bench_sessions).
-            stored = _stored_dtype(dataset) if array.dtype == np.float16 else None
-            if stored is not None:  # panels get what was captured
-                array = array.astype(stored)
+            stored = _stored_dtype(dataset) if dataset.dtype == np.float16 else None
+            array = read_dataset(dataset, stored)  # panels get what was captured, converted block by block
         self.reads += 1
         self._cache[name] = array
         return array
+
+    def dataset(self, name: str) -> h5py.Dataset:
+        """The tensor's dataset, unread: numbers only, reached through a hard link (see sessions/guard.py)."""
+        dataset = child(self._group, name)
+        if not isinstance(dataset, h5py.Dataset):
+            raise SessionFormatError(f"{dataset.name} should be a dataset.")
+        check_dtype(dataset.dtype, dataset.name)
+        check_numeric(dataset)
+        return dataset
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -98,20 +108,20 @@ class LazyTensors(Mapping[str, np.ndarray]):
     def __len__(self) -> int:
         return len(self._names)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._known
+
     def shape_dtype(self, name: str) -> tuple[tuple[int, ...], str]:
         """Shape and dtype as captured, without reading the data."""
         with damaged(f"The tensor {name}"):
-            dataset = self._group[name]
-            if not isinstance(dataset, h5py.Dataset):
-                raise SessionFormatError(f"{dataset.name} should be a dataset.")
+            dataset = self.dataset(name)
             return tuple(dataset.shape), _stored_dtype(dataset) or str(dataset.dtype)
 
 
 def _stored_dtype(dataset: h5py.Dataset) -> str | None:
-    stored = dataset.attrs.get("stored-dtype")
+    stored = read_attr(dataset, "stored-dtype", None, kind=str)
     if stored is None:
         return None
-    stored = stored.decode() if isinstance(stored, bytes) else str(stored)
     if stored not in ("float32", "float64"):
-        raise SessionFormatError(f"{dataset.name} claims an unknown stored dtype {stored!r}.")
+        raise SessionFormatError(f"{dataset.name} claims an unknown stored dtype {stored[:40]!r}.")
     return stored

@@ -20,7 +20,8 @@ import h5py
 import numpy as np
 
 from lmscope.backend.stats import STAT_FIELDS
-from lmscope.sessions.hdf5 import SessionFormatError, put_attr, tag, write_array, write_strings, write_text, write_tree
+from lmscope.sessions.atomic import GuardedFile, check_output_path, remove_stale_temps, temp_path, write_error
+from lmscope.sessions.hdf5 import put_attr, tag, write_array, write_strings, write_text, write_tree
 from lmscope.sessions.session import ModelPart, SavedTrace, Session
 
 FORMAT = "lmscope-session"
@@ -45,17 +46,20 @@ def tensor_compression(name: str, array: np.ndarray) -> str | None:
 
 def save_session(session: Session, path: str | Path, *, include_weights: bool = True,
                  float16: bool = False) -> Path:
-    """Write ``session`` to ``path`` atomically. ``float16`` stores float activations at half size."""
-    path = Path(path)
-    if path.suffix.lower() not in (".h5", ".hdf5", ".lmscope"):
-        raise SessionFormatError(f"Save sessions as .h5 files, not {path.suffix or 'a name with no extension'}.")
-    if not path.parent.is_dir():
-        raise SessionFormatError(f"The folder {path.parent} does not exist.")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write ``session`` to ``path`` atomically. ``float16`` stores float activations at half size.
+
+    Every failure (a folder that does not exist or is read-only, a full disk, a target that is a folder) is one
+    SessionFormatError sentence, and the previous file at ``path`` is left as it was.
+    """
+    path = check_output_path(path)
+    remove_stale_temps(path)
+    tmp = temp_path(path)
+    sink: GuardedFile | None = None
     try:
+        sink = GuardedFile(tmp)
         # libver v110+: every metadata block carries a checksum, so a damaged file fails cleanly instead of
         # sending HDF5 into a loop (seen in the fuzz test with the v1.8 layout); readable by HDF5 ≥ 1.10.
-        with h5py.File(tmp, "w", libver=("v110", "latest")) as f:
+        with h5py.File(sink, "w", libver=("v110", "latest")) as f:
             _write_root(f)
             if session.model is not None:
                 _write_model(f.create_group("model"), session.model, include_weights)
@@ -64,14 +68,28 @@ def save_session(session: Session, path: str | Path, *, include_weights: bool = 
             _write_ui(tag(f.create_group("ui"), "ui-state"), session)
             _write_notes(tag(f.create_group("notes"), "notes"), session)
             f.flush()
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
+        sink.sync()
+        sink.close()
+        if sink.error is not None:
+            raise write_error(sink.error, path) from sink.error
         os.replace(tmp, path)
         _fsync_dir(path.parent)
+    except OSError as exc:
+        _discard(sink, tmp)
+        raise write_error(exc, path) from exc
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _discard(sink, tmp)
         raise
     return path
+
+
+def _discard(sink: GuardedFile | None, tmp: Path) -> None:
+    if sink is not None:
+        sink.close()
+    try:
+        tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -81,6 +99,8 @@ def _fsync_dir(folder: Path) -> None:
         return
     try:
         os.fsync(fd)
+    except OSError:  # some file systems cannot sync a folder; the file itself was synced
+        pass
     finally:
         os.close(fd)
 

@@ -1,12 +1,26 @@
-"""Notes and bookmarks: markdown notes for the session, and bookmarks that restore a selection when clicked."""
+"""Notes and bookmarks: markdown notes for the session, and bookmarks that restore a selection when clicked.
+
+The notes and bookmarks belong to the document (gui/document.py); the panel's own state is only whether it shows
+the notes as written or rendered (:class:`NotesState`).
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter,
     QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
-from PySide6.QtCore import Qt
+
+from lmscope.widgets.state import PanelState
+
+
+@dataclass(frozen=True)
+class NotesState(PanelState):
+    """Whether the notes are shown rendered (the Preview tab) rather than as Markdown to edit."""
+
+    preview: bool = False
 
 
 class NotesPanel(QWidget):
@@ -50,6 +64,12 @@ class NotesPanel(QWidget):
         self.add_button.clicked.connect(self._on_add)
         self.remove_button.clicked.connect(self._on_remove)
         self.bookmarks.itemClicked.connect(self._on_clicked)
+
+    def state(self) -> NotesState:
+        return NotesState(preview=self.tabs.currentIndex() == 1)
+
+    def set_state(self, state: NotesState) -> None:
+        self.tabs.setCurrentIndex(1 if state.preview else 0)
 
     def set_notes(self, text: str) -> None:
         if text != self.editor.toPlainText():

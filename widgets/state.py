@@ -9,7 +9,8 @@ class does not know is ignored and a missing one keeps its default, so old and n
 The tree is what the session writer stores (sessions/hdf5.py): str, int, float, bool, numpy arrays, lists of str and
 nested dicts. Field types map onto it: ``str``/``int``/``float``/``bool`` as themselves, ``tuple[str, ...]`` as a list
 of str, ``tuple[int, ...]`` and ``tuple[float, ...]`` as a numpy array, a nested ``PanelState`` as a dict, and
-``tuple[SomeState, ...]`` as a dict keyed "0", "1", … .
+``tuple[SomeState, ...]`` as a dict keyed "0", "1", … , and ``np.ndarray`` (declared with :func:`array`: a dtype,
+a number of dimensions and a size limit; finite numbers only) as itself — point coordinates, not a Python tuple.
 """
 from __future__ import annotations
 
@@ -58,6 +59,14 @@ def items(default: tuple = (), max_items: int = MAX_ITEMS, lo: float | None = No
     return dataclasses.field(default=default, metadata=meta)
 
 
+def array(dtype: str = "float32", ndim: int = 2, max_items: int = 1 << 28, columns: tuple[int, ...] = ()) -> Any:  # noqa: ANN401
+    """An ``np.ndarray`` field (empty by default) of ``ndim`` dimensions and at most ``max_items`` numbers, stored
+    as ``dtype``; ``columns`` lists the allowed sizes of the last axis (any when empty). Not part of ``==``."""
+    shape = (0,) * ndim
+    return dataclasses.field(default_factory=lambda: np.zeros(shape, dtype=dtype), compare=False,
+                             metadata={"array": (dtype, ndim, max_items, columns)})
+
+
 def field_range(cls: type["PanelState"], name: str) -> tuple[Any, Any]:
     """The [lo, hi] of a ``bounded`` field, so a widget's spin box takes exactly what the state accepts."""
     return next(f for f in dataclasses.fields(cls) if f.name == name).metadata["range"]
@@ -89,6 +98,10 @@ class PanelState:
 
 
 def _label(cls: type) -> str:
+    """What error messages call the state: a class may name itself with ``STATE_LABEL = "…"`` (not a field)."""
+    label = getattr(cls, "STATE_LABEL", None)
+    if isinstance(label, str):
+        return label
     name = cls.__name__.removesuffix("State")
     return f"{name} panel state" if name else "panel state"
 
@@ -116,6 +129,8 @@ def _item_type(tp: Any) -> Any | None:  # noqa: ANN401
 
 
 def _encode(value: Any, tp: Any) -> Any:  # noqa: ANN401
+    if tp is np.ndarray:
+        return np.asarray(value)
     item = _item_type(tp)
     if _is_state(tp):
         return value.to_tree()
@@ -130,12 +145,27 @@ def _encode(value: Any, tp: Any) -> Any:  # noqa: ANN401
 
 def _decode(raw: Any, tp: Any, f: dataclasses.Field, owner: type, depth: int) -> Any:  # noqa: ANN401
     where = f"{_label(owner)}: {f.name}"
+    if tp is np.ndarray:
+        return _decode_array(raw, f.metadata.get("array", ("float64", 1, MAX_ITEMS, ())), where)
     item = _item_type(tp)
     if _is_state(tp):
         return tp.from_tree(raw, depth + 1)
     if item is not None:
         return _decode_items(raw, item, f, where, depth)
     return _scalar(raw, tp, f.metadata, where)
+
+
+def _decode_array(raw: Any, spec: tuple, where: str) -> np.ndarray:  # noqa: ANN401
+    dtype, ndim, max_items, columns = spec
+    if not isinstance(raw, np.ndarray) or raw.dtype.kind not in "biuf":
+        raise StateError(f"The saved {where} should be an array of numbers.")
+    if raw.ndim != ndim or (columns and raw.shape[-1] not in columns):
+        raise StateError(f"The saved {where} has shape {raw.shape}, which this panel cannot use.")
+    if raw.size > max_items:
+        raise StateError(f"The saved {where} has {raw.size:,} numbers; at most {max_items:,} are allowed.")
+    if raw.dtype.kind == "f" and not np.isfinite(raw).all():
+        raise StateError(f"The saved {where} holds values that are not finite numbers.")
+    return np.ascontiguousarray(raw, dtype=dtype)
 
 
 def _decode_items(raw: Any, item: Any, f: dataclasses.Field, where: str, depth: int) -> tuple:  # noqa: ANN401

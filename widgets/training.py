@@ -1,13 +1,24 @@
 """Training panel: loss and learning-rate curves streamed live, with step counter and throughput.
 
-Fed plain arrays by gui/panels/training.py; keeps nothing but what it draws.
+Fed plain arrays by gui/panels/training.py; keeps nothing but what it draws and its one setting, the loss scale
+(:class:`TrainingState`).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from lmscope.widgets.state import PanelState
 from lmscope.widgets.style import CURVE_PENS, make_plot_widget, value_label
+
+
+@dataclass(frozen=True)
+class TrainingState(PanelState):
+    """Whether the loss is drawn on a log scale."""
+
+    log_loss: bool = False
 
 
 class TrainingPanel(QWidget):
@@ -61,6 +72,12 @@ class TrainingPanel(QWidget):
             self.step_label.setText("step —")
             self.loss_label.setText("loss —")
             self.speed_label.setText("— tok/s")
+
+    def state(self) -> TrainingState:
+        return TrainingState(log_loss=self.log_loss.isChecked())
+
+    def set_state(self, state: TrainingState) -> None:
+        self.log_loss.setChecked(state.log_loss)
 
     def set_status(self, step: int, total: int, loss: float, tokens_per_s: float) -> None:
         self.step_label.setText(f"step {step:,} / {total:,}" if total else f"step {step:,}")

@@ -192,7 +192,7 @@ def debug_forward(model: TinyGPT, tokens: torch.Tensor, allowed: torch.Tensor | 
         for head in range(cfg.n_head):
             kv_head = head // group
             for item in _head_stops(index, layer, head, kv_head, q[:, :, head], k[:, :, kv_head],
-                                    v[:, :, kv_head], mask, batch, cfg.d_head):
+                                    v[:, :, kv_head], mask, batch, q.shape[-1]):  # MLA: d_h + d_h^R
                 if isinstance(item, Stop):
                     yield item
                 else:

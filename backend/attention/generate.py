@@ -2,8 +2,9 @@
 
 Generation (greedy, temperature, top-k) is a generator of :class:`GenerationStep` events: the new token, the top 10
 of the distribution it was drawn from, the cache length, and the new query row's attention in every layer and
-head. Ablation replaces chosen heads' z before W_O (zeros, or the head's mean z over the prompt's positions), and
-:func:`compare_next_token` reports what that (or a mask) did to the prediction: top-k before/after and KL.
+head. Ablation replaces chosen heads' z before W_O and chosen layers' MLP (or MoE) output (zeros, or the mean over
+the prompt's positions, or over the positions of a set of reference prompts), and :func:`compare_next_token` reports
+what that (or a mask) did to the prediction: top-k before/after and KL.
 """
 from __future__ import annotations
 
@@ -75,31 +76,58 @@ def compare_next_token(before_logits: np.ndarray, after_logits: np.ndarray, posi
 # --- head ablation -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AblationSpec:
-    """Heads to ablate as (layer, head) pairs, and how: "zero" or "mean" (the head's mean z over positions)."""
+    """Heads to ablate as (layer, head) pairs, layers whose MLP (or MoE) output is ablated, and how: "zero" or
+    "mean" (the component's mean output over positions)."""
 
     heads: tuple[tuple[int, int], ...] = ()
     mode: str = "zero"
+    mlps: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in ("zero", "mean"):
             raise BadInputError(f"Ablation is zero or mean, not {self.mode!r}.")
 
     def to_text(self) -> list[str]:
-        return [f"L{layer}H{head}" for layer, head in self.heads]
+        return [f"L{layer}H{head}" for layer, head in self.heads] + [f"L{layer}MLP" for layer in self.mlps]
+
+
+Reference = Sequence[torch.Tensor] | None  # prompts (1, T_i) whose positions a mean-ablation averages over
 
 
 @torch.no_grad()
-def head_ablations(model: TinyGPT, spec: AblationSpec, tokens: torch.Tensor) -> dict[int, HeadAblation]:
-    """Per layer, the :class:`HeadAblation` for ``spec``; mean-ablation reads the clean z of ``tokens``."""
+def _mean_over(model: TinyGPT, names: list[str], tokens: torch.Tensor, reference: Reference,
+               dims: int) -> dict[str, torch.Tensor]:
+    """Each named activation's mean over the batch and positions of ``tokens`` — or, with ``reference``, over
+    every position of every reference prompt (prompts of any lengths, each position weighted once)."""
+    runs = [tokens] if reference is None else list(reference)
+    if not runs:
+        raise BadInputError("Mean-ablation over a set of prompts needs at least one prompt.")
+    sums: dict[str, torch.Tensor] = {}
+    count = 0
+    for run in runs:
+        rec = Recorder(names)
+        model(run, rec=rec)
+        for name in names:
+            total = rec.tensors[name].sum(dim=tuple(range(dims)))
+            sums[name] = total if name not in sums else sums[name] + total
+        count += int(run.shape[0] * run.shape[1])
+    return {name: total / count for name, total in sums.items()}
+
+
+@torch.no_grad()
+def head_ablations(model: TinyGPT, spec: AblationSpec, tokens: torch.Tensor,
+                   reference: Reference = None) -> dict[int, HeadAblation]:
+    """Per layer, the :class:`HeadAblation` for ``spec``; mean-ablation reads the clean z of ``tokens`` (or of the
+    ``reference`` prompts when given)."""
     cfg = model.cfg
     for layer, head in spec.heads:
         if not (0 <= layer < cfg.n_layer and 0 <= head < cfg.n_head):
             raise BadInputError(f"There is no head L{layer}H{head} in this {cfg.n_layer}×{cfg.n_head} model.")
     means: dict[int, torch.Tensor] = {}
     if spec.mode == "mean" and spec.heads:
-        rec = Recorder([f"blocks.{layer}.attn.hook_z" for layer, _ in spec.heads])
-        model(tokens, rec=rec)
-        means = {layer: rec.tensors[f"blocks.{layer}.attn.hook_z"].mean(dim=(0, 1)) for layer, _ in spec.heads}
+        names = sorted({f"blocks.{layer}.attn.hook_z" for layer, _ in spec.heads})
+        z = _mean_over(model, names, tokens, reference, dims=2)
+        means = {layer: z[f"blocks.{layer}.attn.hook_z"] for layer, _ in spec.heads}
     ablations: dict[int, HeadAblation] = {}
     for layer, head in spec.heads:
         if layer not in ablations:
@@ -111,15 +139,41 @@ def head_ablations(model: TinyGPT, spec: AblationSpec, tokens: torch.Tensor) -> 
     return ablations
 
 
+@torch.no_grad()
+def mlp_ablations(model: TinyGPT, spec: AblationSpec, tokens: torch.Tensor,
+                  reference: Reference = None) -> dict[int, torch.Tensor]:
+    """Per layer in ``spec.mlps``, the (d_model,) vector its MLP output is replaced by: zeros, or the mean
+    ``hook_mlp_out`` over the positions of ``tokens`` (or of the ``reference`` prompts)."""
+    cfg = model.cfg
+    for layer in spec.mlps:
+        if not 0 <= layer < cfg.n_layer:
+            raise BadInputError(f"There is no MLP in layer {layer} of this {cfg.n_layer}-layer model.")
+    if spec.mode == "zero" or not spec.mlps:
+        return {layer: torch.zeros(cfg.d_model, device=model.device) for layer in spec.mlps}
+    names = sorted({f"blocks.{layer}.hook_mlp_out" for layer in spec.mlps})
+    means = _mean_over(model, names, tokens, reference, dims=2)
+    return {layer: means[f"blocks.{layer}.hook_mlp_out"] for layer in spec.mlps}
+
+
 @contextmanager
-def ablated(model: TinyGPT, ablations: dict[int, HeadAblation]) -> Iterator[TinyGPT]:
-    """Run ``model`` with the given heads ablated inside the ``with`` block; restores the previous state."""
+def ablated(model: TinyGPT, ablations: dict[int, HeadAblation],
+            mlps: dict[int, torch.Tensor] | None = None) -> Iterator[TinyGPT]:
+    """Run ``model`` with the given heads (and MLPs: layer -> replacement output) ablated inside the ``with``
+    block; restores the previous state."""
     previous = [block.attn.ablation for block in model.blocks]
+    handles = []
     try:
         for layer, ablation in ablations.items():
             model.blocks[layer].attn.ablation = ablation
+        for layer, replacement in (mlps or {}).items():
+            # A forward hook's return value replaces the module's output: the FFN (dense or MoE) writes the
+            # replacement at every position, before the block's dropout and its hook_mlp_out record.
+            handles.append(model.blocks[layer].ffn.register_forward_hook(
+                lambda _module, _args, out, r=replacement: r.to(out.dtype).expand_as(out)))
         yield model
     finally:
+        for handle in handles:
+            handle.remove()
         for block, old in zip(model.blocks, previous):
             block.attn.ablation = old
 

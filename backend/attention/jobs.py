@@ -75,14 +75,34 @@ def masked_input(loaded: LoadedModel, texts: Sequence[str], spec: MaskSpec, pad_
     strings = [[loaded.tokenizer.tokens[i] if valid else PAD_SHOWN for i, valid in zip(row, ok)]
                for row, ok in zip(batch.tokens, batch.key_valid)]
     device = loaded.model.device
-    allowed = torch.as_tensor(spec.allowed(T, batch.key_valid if len(texts) > 1 else None), device=device)
+    allowed = spec.model_mask(T, batch.key_valid if len(texts) > 1 else None, device)
+    if allowed is None:  # plain causal: the explicit matrix, as every masked run has stored before
+        allowed = torch.as_tensor(spec.allowed(T), device=device)
     meta = {"mask": spec.to_text(), "pad_side": pad_side, "lengths": list(batch.lengths) if len(texts) > 1 else [],
             "batch_texts": list(texts)}
     return MaskedInput(torch.as_tensor(batch.tokens, device=device), allowed, batch.key_valid, strings, meta)
 
 
+def require_tinygpt(loaded: LoadedModel, what: str) -> None:
+    """``what`` runs TinyGPT's own forward pass step by step; say so, in one sentence, for any other model."""
+    description = loaded.description
+    if loaded.kind != "tinygpt":
+        raise BadInputError(f"{what} runs TinyGPT's own forward pass; it is not available for "
+                            f"{description.architecture} yet (the inspector shows every stage it captured).")
+
+
+def require_decoder(loaded: LoadedModel, what: str) -> None:
+    if not loaded.description.causal:
+        raise BadInputError(f"{what} needs a decoder; {loaded.description.architecture} is an encoder, which sees the "
+                            "whole text at once and predicts no next token.")
+
+
 def trace_input(trace: Trace, device: torch.device) -> MaskedInput:
     """The tokens and mask a trace was captured with, to run the same input again (debugger, ablation)."""
+    mask_text = str(trace.meta.get("mask", "") or "")
+    if mask_text and MaskSpec.parse(mask_text).is_content_based:
+        raise BadInputError(f"This capture used a content-based mask ({mask_text}); the debugger and ablation "
+                            "re-run position-based masks only — capture the prompt again without it.")
     B = trace.tokens.shape[0]
     allowed = np.stack([allowed_of(trace, b) for b in range(B)])[:, None]
     strings = [list(trace.token_strings)] + [[] for _ in range(B - 1)]
@@ -98,7 +118,9 @@ def masked_capture_job(loaded: LoadedModel, texts: Sequence[str], spec: MaskSpec
     yield JobProgress(0.1, f"Running with mask {spec.to_text()}…")
     inp = masked_input(loaded, texts, spec, pad_side)
     trace = capture(loaded.model, inp.tokens, token_strings=inp.token_strings[0], text=texts[0],
-                    label=f"mask: {spec.to_text()}", allowed=inp.allowed)
+                    label=f"mask: {spec.to_text()}", allowed=inp.allowed,
+                    # top-k/LSH choose keys inside the forward pass: keep the patterns the model really used
+                    store_patterns=True if spec.is_content_based else None)
     trace.meta.update(inp.meta)
     yield JobProgress(0.6, "Running without the mask for comparison…")
     plain = capture(loaded.model, inp.tokens[:1], names="logits")
@@ -110,6 +132,7 @@ def masked_capture_job(loaded: LoadedModel, texts: Sequence[str], spec: MaskSpec
 def ablation_job(loaded: LoadedModel, inp: MaskedInput, spec: AblationSpec, position: int,
                  label: str) -> Iterator[object]:
     """Re-run the input with ``spec``'s heads ablated; the change at ``position`` and the ablated capture."""
+    require_tinygpt(loaded, "Head ablation")
     model = loaded.model
     yield JobProgress(0.1, "Running the clean model…")
     clean = capture(model, inp.tokens, names="logits", allowed=inp.allowed)
@@ -135,6 +158,8 @@ def debug_job(debugger: Debugger, command: str, target: tuple[int, int] | None =
 
 def generate_job(loaded: LoadedModel, prompt_ids: Sequence[int], settings: GenerateSettings,
                  spec: AblationSpec | None = None) -> Iterator[object]:
+    require_decoder(loaded, "Generation")
+    require_tinygpt(loaded, "Generation with the KV cache")
     tokens = torch.tensor([list(prompt_ids)], dtype=torch.long, device=loaded.model.device)
     ablations = head_ablations(loaded.model, spec, tokens) if spec is not None and spec.heads else {}
     with ablated(loaded.model, ablations):

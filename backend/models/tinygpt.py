@@ -14,7 +14,10 @@ from torch import nn
 
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.models.config import TinyGPTConfig
-from lmscope.backend.models.layers import MLP, Attention, LayerKV, make_norm, rope_angles, sinusoidal_table
+from lmscope.backend.models.layers import (
+    MLP, Allowed, Attention, LayerKV, make_norm, rope_angles, sinusoidal_table,
+)
+from lmscope.backend.models.mla import LatentAttention
 from lmscope.backend.models.moe import MoE
 from lmscope.backend.models.recorder import Recorder
 
@@ -24,7 +27,7 @@ class Block(nn.Module):
         super().__init__()
         self.pre_norm = cfg.norm_placement == "pre"
         self.ln1 = make_norm(cfg)
-        self.attn = Attention(cfg)
+        self.attn = LatentAttention(cfg) if cfg.attention == "mla" else Attention(cfg)
         self.ln2 = make_norm(cfg)
         self.ffn = MoE(cfg) if cfg.ffn == "moe" else MLP(cfg)
         self.ffn_hook = "moe." if cfg.ffn == "moe" else "mlp."
@@ -33,7 +36,7 @@ class Block(nn.Module):
     def forward(
         self,
         x: torch.Tensor,
-        allowed: torch.Tensor | None,
+        allowed: Allowed,
         rope: tuple[torch.Tensor, torch.Tensor] | None,
         rec: Recorder | None,
         prefix: str,
@@ -81,6 +84,11 @@ class KVCache:
     def length(self) -> int:
         return self.layers[0].length if self.layers else 0
 
+    @property
+    def nbytes(self) -> int:
+        """The bytes the cache holds now, every layer (what `kvcache.py`'s closed forms predict)."""
+        return sum(layer.nbytes for layer in self.layers)
+
 
 class TinyGPT(nn.Module):
     def __init__(self, cfg: TinyGPTConfig) -> None:
@@ -104,6 +112,11 @@ class TinyGPT(nn.Module):
             nn.init.zeros_(module.bias)
 
     @property
+    def rope_dim(self) -> int:
+        """How many dimensions of a head RoPE rotates: all of them, or MLA's decoupled d_h^R."""
+        return self.cfg.rope_head_dim if self.cfg.attention == "mla" else self.cfg.d_head
+
+    @property
     def device(self) -> torch.device:
         return self.embed.weight.device
 
@@ -115,15 +128,16 @@ class TinyGPT(nn.Module):
     def forward(
         self,
         tokens: torch.Tensor,
-        allowed: torch.Tensor | None = None,
+        allowed: Allowed = None,
         rec: Recorder | None = None,
         cache: KVCache | None = None,
     ) -> torch.Tensor:
         """Logits (batch, pos, vocab) for token ids (batch, pos).
 
         ``allowed`` is an optional boolean mask broadcastable to (batch, head, query, key), True where a query may
-        attend; None means causal. With a ``cache``, ``tokens`` are the positions after the cached ones: their
-        keys/values are appended to it and only their query rows are computed (decoding).
+        attend; None means causal; a :class:`~lmscope.backend.models.selection.KeySelection` picks keys from each
+        head's scores on top of such a mask. With a ``cache``, ``tokens`` are the positions after the cached ones:
+        their keys/values are appended to it and only their query rows are computed (decoding).
         """
         if tokens.dim() != 2:
             raise BadInputError(f"Token ids must be a (batch, position) array, not shape {tuple(tokens.shape)}.")
@@ -151,7 +165,7 @@ class TinyGPT(nn.Module):
                 rec.record("hook_pos_embed", pos.expand(B, -1, -1))
             x = x + pos
         x = self.drop(x)
-        rope = rope_angles(T, self.cfg.d_head, self.cfg.rope_base, start=start) if self.cfg.pos == "rope" else None
+        rope = rope_angles(T, self.rope_dim, self.cfg.rope_base, start=start) if self.cfg.pos == "rope" else None
         if rope is not None:
             rope = (rope[0].to(x.device), rope[1].to(x.device))
         return x, rope
@@ -173,11 +187,12 @@ class TinyGPT(nn.Module):
         return None
 
     def aux_loss(self) -> torch.Tensor | None:
-        """The MoE balance and z losses of the last forward pass (Switch α = 0.01, ST-MoE 0.001), if any."""
+        """The MoE balance and z losses of the last forward pass, weighted by the config's aux_loss_coef (Switch,
+        default 0.01) and z_loss_coef (ST-MoE, default 0.001), summed over layers; None without a router."""
         terms = [b.ffn.aux for b in self.blocks if isinstance(b.ffn, MoE) and b.ffn.aux]
         if not terms:
             return None
-        return sum(0.01 * t["balance_loss"] + 0.001 * t["z_loss"] for t in terms)
+        return sum(self.cfg.aux_loss_coef * t["balance_loss"] + self.cfg.z_loss_coef * t["z_loss"] for t in terms)
 
     def loss(self, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         logits = self(tokens)

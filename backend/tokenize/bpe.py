@@ -2,29 +2,26 @@
 
 Training is a generator of merges (:func:`train_steps`) that keeps pair counts incrementally; :func:`train_bpe`
 collects it into a :class:`BpeModel` that can replay the corpus at any step, encode new text and list pair counts.
-No Qt here; `lmscope bpe` prints :func:`bpe_summary`.
+The words it learns from come from :mod:`lmscope.backend.tokenize.corpus`. No Qt here; `lmscope bpe` prints
+:func:`bpe_summary`.
 """
 from __future__ import annotations
 
 import bisect
 import heapq
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lmscope.backend.errors import BadInputError
+from lmscope.backend.tokenize.corpus import WordCounts, pretokenize, read_corpus, word_counts_from_text
 
 EOW = "</w>"
 TIE_RULE = ("When pairs tie on count, the pair met first wins: scan the words in the order they first appear in "
             "the corpus, each word left to right.")
-PRETOKENIZE_RULE = ("Words are split at whitespace; each run of CJK characters is one word, each run of other "
-                    "letters, digits and '_' is one word, and every other character (punctuation, emoji) is a word "
-                    "of its own. Combining marks, joiners and emoji skin tones stay with the character before them.")
 
 Pair = tuple[str, str]
-WordCounts = list[tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -58,44 +55,7 @@ class EncodedWord:
     applied: tuple[Merge, ...]
 
 
-# --- corpus ----------------------------------------------------------------------------------------------------
-
-def _char_kind(ch: str) -> str:
-    if ch.isspace():
-        return "space"
-    category = unicodedata.category(ch)
-    if category[0] == "M" or ch in "\u200c\u200d\ufe0e\ufe0f" or "\U0001F3FB" <= ch <= "\U0001F3FF":
-        return "mark"
-    if category[0] == "L" and unicodedata.east_asian_width(ch) == "W":
-        return "cjk"  # Han, kana, hangul: wide letters, written without spaces between words
-    if category[0] in "LN" or ch == "_":
-        return "word"
-    return "symbol"
-
-
-def pretokenize(text: str) -> list[str]:
-    """Split text into the words BPE learns from, following :data:`PRETOKENIZE_RULE`."""
-    words: list[str] = []
-    current, current_kind = "", "space"
-    for ch in text:
-        kind = _char_kind(ch)
-        if kind == "mark" and current:
-            current += ch
-            continue
-        if current and (kind != current_kind or kind == "symbol"):
-            words.append(current)
-            current = ""
-        current_kind = "symbol" if kind == "mark" else kind
-        current = "" if kind == "space" else current + ch
-    if current:
-        words.append(current)
-    return words
-
-
-def word_counts_from_text(text: str) -> WordCounts:
-    """Word types with their counts, in order of first appearance (the order the tie rule scans)."""
-    return list(Counter(pretokenize(text)).items())
-
+# --- word:count lists -------------------------------------------------------------------------------------------------
 
 def parse_word_counts(spec: str) -> WordCounts:
     """Parse ``"low:5, lower:2"`` (commas or new lines between items); a repeated word adds up its counts."""
@@ -114,17 +74,6 @@ def parse_word_counts(spec: str) -> WordCounts:
             raise BadInputError(f"{item!r} has count 0; counts must be at least 1.")
         counts[word] += int(number)
     return list(counts.items())
-
-
-def read_corpus(path: str | Path) -> str:
-    """The text of a UTF-8 corpus file, as one sentence of error if it cannot be read."""
-    path = Path(path)
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
-        raise BadInputError(f"Cannot read the corpus {path}: {error.strerror or error}.") from error
-    except UnicodeDecodeError as error:
-        raise BadInputError(f"The corpus {path} is not UTF-8 text.") from error
 
 
 # --- training --------------------------------------------------------------------------------------------------

@@ -7,23 +7,68 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
-import jieba.finalseg as finalseg
 import jieba.posseg as posseg
 
 from lmscope.backend.errors import BadInputError
+from lmscope.backend.tokenize.hmm import hmm_cut
 
 MODES = ("precise", "full", "search")
+
+
+def jieba_cache_dir() -> Path:
+    """A cache folder only this user can write, for jieba's dictionary cache.
+
+    jieba loads its cache with ``marshal`` from ``/tmp/jieba.cache`` by default — a file any local user can plant,
+    and marshal data can crash the interpreter. Ours is ``$XDG_CACHE_HOME/lmscope/jieba`` (``~/.cache/…``), made
+    with mode 0700 and checked to be a real folder we own that nobody else can write; failing that, a fresh private
+    temporary folder (the dictionary is then rebuilt, ~1 s).
+    """
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "lmscope" / "jieba"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if _private(folder):
+            return folder
+        info = folder.lstat()
+        if stat.S_ISDIR(info.st_mode) and (not hasattr(os, "getuid") or info.st_uid == os.getuid()):
+            folder.chmod(0o700)  # ours but too open (made by an older version, or by hand): close it
+            if _private(folder):
+                return folder
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="lmscope-jieba-"))  # 0700 by construction
+
+
+def _private(path: Path) -> bool:
+    """A real folder (not a symlink), ours, that no one else can write."""
+    info = path.lstat()
+    owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return stat.S_ISDIR(info.st_mode) and owned and not info.st_mode & 0o077
+
+
+def _remove_foreign_cache(folder: Path) -> None:
+    """A cache file in our folder that is not ours, or that others can write, is removed before jieba reads it."""
+    for cache in folder.glob("jieba*.cache"):
+        try:
+            info = cache.lstat()
+            foreign = hasattr(os, "getuid") and info.st_uid != os.getuid()
+            if foreign or not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022:
+                cache.unlink()
+        except OSError:
+            pass
 
 # The block regexes of jieba.Tokenizer.cut: runs of Han/ASCII word characters are segmented with the dictionary;
 # everything else is split on whitespace (kept whole) and otherwise cut character by character.
 _RE_HAN = jieba.re_han_default
 _RE_SKIP = jieba.re_skip_default
 _RE_ENG = jieba.re_eng
-_NOT_VITERBI = "·"  # state letter for characters inside an HMM span that the Viterbi pass never sees
 
 
 @dataclass(frozen=True)
@@ -115,11 +160,15 @@ class Segmenter:
         return self._pos is not None
 
     def load(self) -> None:
-        """Load the dictionary (about 1 s, from jieba's cache in the temp folder); later calls return at once."""
+        """Load the dictionary (about 1 s, from jieba's cache in our private cache folder); later calls return at once."""
         if self._pos is not None:
             return
         # jieba logs "Building prefix dict..." to stderr at DEBUG; that would pollute `lmscope segment --json` runs.
         jieba.setLogLevel(logging.WARNING)
+        folder = jieba_cache_dir()
+        _remove_foreign_cache(folder)
+        self._tokenizer.tmp_dir = str(folder)
+        jieba.dt.tmp_dir = jieba.dt.tmp_dir or str(folder)  # jieba's global tokenizer too, should anyone use it
         self._tokenizer.initialize()
         self._pos = posseg.POSTokenizer(self._tokenizer)
 
@@ -320,45 +369,13 @@ def _words_with_hmm(tok: jieba.Tokenizer, path: list[DagArc]) -> tuple[list[str]
         if len(buf) == 1 or (buf and tok.FREQ.get(buf)):
             words += list(buf)
         elif buf:
-            states, hmm_words = _hmm_cut(buf)
+            states, hmm_words = hmm_cut(buf)
             spans.append(HmmSpan(run[0].start, run[-1].end, buf, states, tuple(hmm_words)))
             words += hmm_words
         run = []
         if arc is not None:
             words.append(arc.word)
     return words, spans
-
-
-def _hmm_cut(buf: str) -> tuple[str, list[str]]:
-    """``jieba.finalseg.cut`` with its Viterbi states shown: B/M/E/S per Han character, '·' for the rest."""
-    states, words = [], []
-    for piece in finalseg.re_han.split(buf):
-        if not piece:
-            continue
-        if not finalseg.re_han.match(piece):
-            states.append(_NOT_VITERBI * len(piece))
-            words += [x for x in finalseg.re_skip.split(piece) if x]
-            continue
-        _, path = finalseg.viterbi(piece, "BMES", finalseg.start_P, finalseg.trans_P, finalseg.emit_P)
-        states.append("".join(path))
-        for word in _words_from_states(piece, path):
-            words += list(word) if word in finalseg.Force_Split_Words else [word]
-    return "".join(states), words
-
-
-def _words_from_states(chars: str, states: list[str]) -> list[str]:
-    """A word ends at each E (begun at the last B) or S; a trailing unfinished word is kept whole, as jieba does."""
-    words, begin, nexti = [], 0, 0
-    for i, state in enumerate(states):
-        if state == "B":
-            begin = i
-        elif state == "E":
-            words.append(chars[begin:i + 1])
-            nexti = i + 1
-        elif state == "S":
-            words.append(chars[i])
-            nexti = i + 1
-    return words + ([chars[nexti:]] if nexti < len(chars) else [])
 
 
 def _check_word(word: str) -> str:

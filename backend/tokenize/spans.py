@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -80,8 +81,11 @@ def bpe_spans(model: BpeModel, text: str, k: int | None = None) -> list[TokenSpa
 
 
 def model_spans(tokenizer: CharTokenizer, text: str) -> list[TokenSpan]:
-    """The model tokenizer's tokens: each covers its string's length, an unknown token one character (exact for
-    the character tokenizer, whose tokens are single characters)."""
+    """The model tokenizer's tokens over the text. A Hugging Face tokenizer reports each token's character offsets
+    (added special tokens such as [CLS] cover nothing and show as zero-width marks; byte-level pieces of one character
+    share it); the character tokenizer's tokens each cover their string's length, an unknown token one character."""
+    if hasattr(tokenizer, "encode_with_offsets"):
+        return _offset_spans(tokenizer, text)
     ids = tokenizer.encode(text)
     unk = tokenizer.unk_id
     spans, offset = [], 0
@@ -93,6 +97,24 @@ def model_spans(tokenizer: CharTokenizer, text: str) -> list[TokenSpan]:
                                token_id == unk, f"{tip} · {_where(offset, offset + length)}", str(token_id)))
         offset += length
     return spans
+
+
+def _offset_spans(tokenizer: Any, text: str) -> list[TokenSpan]:  # noqa: ANN401 - an HFTokenizer
+    unk, specials = tokenizer.unk_id, set(getattr(tokenizer, "special_ids", ()) or ())
+    spans = []
+    for token_id, start, end in tokenizer.encode_with_offsets(text):
+        (token,) = tokenizer.token_strings([token_id])
+        special = token_id in specials and end <= start
+        kind = "special token, added by the tokenizer" if special else f"for {text[start:end]!r}"
+        spans.append(TokenSpan(start, end, token, int(token_id), token_id == unk,
+                               f"id {token_id} · {token!r} ({kind}) · {_where(start, end)}", str(token_id)))
+    return spans
+
+
+def model_description(tokenizer: Any) -> str:  # noqa: ANN401 - a ModelTokenizer
+    """What the model's tokens are, for the comparison row: "characters", "byte-level BPE", "WordPiece"…"""
+    return str(getattr(tokenizer, "kind", "") or "characters") if hasattr(tokenizer, "encode_with_offsets") \
+        else "characters"
 
 
 def byte_spans(text: str) -> list[TokenSpan]:

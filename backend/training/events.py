@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from lmscope.backend.stats import HistogramStats
 
 
@@ -21,3 +23,8 @@ class HistogramSnapshot:
     step: int
     val_loss: float
     stats: dict[str, HistogramStats]  # hook name -> histogram of a fixed probe batch
+    # MoE models: load per expert (fraction of routed slots) of each MoE layer on the same probe batch, and the
+    # auxiliary-loss-free selection bias when the run uses it; both (layers, experts).
+    moe_layers: tuple[int, ...] = ()
+    moe_load: np.ndarray | None = None
+    moe_bias: np.ndarray | None = None

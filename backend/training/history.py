@@ -52,12 +52,41 @@ class TrainingHistory:
             "hooks": np.asarray(self.snapshot_hooks(), dtype=np.str_),
             "label": np.asarray(self.label, dtype=np.str_),
         }
+        arrays.update(self._moe_arrays())
         for i, hook in enumerate(self.snapshot_hooks()):
             per_snap = [s.stats[hook] for s in self.snapshots]
             arrays[f"edges_{i}"] = np.stack([h.edges for h in per_snap])
             arrays[f"counts_{i}"] = np.stack([h.counts for h in per_snap])
             arrays[f"stats_{i}"] = np.array([[getattr(h, f) for f in _STAT_FIELDS] for h in per_snap], np.float64)
         return arrays
+
+    def _moe_arrays(self) -> dict[str, np.ndarray]:
+        """Load (and bias) per snapshot, layer and expert, when every snapshot of the run recorded them."""
+        snaps = self.snapshots
+        if not snaps or any(s.moe_load is None for s in snaps):
+            return {}
+        arrays = {"moe_layers": np.asarray(snaps[0].moe_layers, np.int64),
+                  "snapshot_moe_load": np.stack([s.moe_load for s in snaps]).astype(np.float64)}
+        if all(s.moe_bias is not None for s in snaps):
+            arrays["snapshot_moe_bias"] = np.stack([s.moe_bias for s in snaps]).astype(np.float64)
+        return arrays
+
+    @staticmethod
+    def _moe_from_arrays(a: Mapping[str, np.ndarray], n_snapshots: int) -> list[dict[str, object]]:
+        """Per snapshot, the MoE fields of :class:`HistogramSnapshot` (checked: a history may come from a file)."""
+        if "snapshot_moe_load" not in a:
+            return [{} for _ in range(n_snapshots)]
+        layers = np.asarray(a["moe_layers"])
+        load = np.asarray(a["snapshot_moe_load"], np.float64)
+        bias = np.asarray(a["snapshot_moe_bias"], np.float64) if "snapshot_moe_bias" in a else None
+        if layers.ndim != 1 or layers.dtype.kind not in "iu" or load.ndim != 3 or \
+                load.shape[:2] != (n_snapshots, layers.size) or not np.isfinite(load).all():
+            raise ValueError("the MoE load per snapshot does not match the snapshots and layers")
+        if bias is not None and (bias.shape != load.shape or not np.isfinite(bias).all()):
+            raise ValueError("the MoE bias per snapshot does not match the load")
+        names = tuple(int(x) for x in layers.tolist())
+        return [{"moe_layers": names, "moe_load": load[k], "moe_bias": None if bias is None else bias[k]}
+                for k in range(n_snapshots)]
 
     def save_npz(self, path: str | Path) -> None:
         np.savez_compressed(path, **self.to_arrays())
@@ -74,6 +103,7 @@ class TrainingHistory:
     def from_arrays(cls, a: Mapping[str, np.ndarray]) -> "TrainingHistory":
         hooks = [str(h) for h in a["hooks"]]
         snapshots = []
+        moe = cls._moe_from_arrays(a, len(a["snapshot_steps"]))
         for k, step in enumerate(a["snapshot_steps"].tolist()):
             stats = {}
             for i, hook in enumerate(hooks):
@@ -81,6 +111,6 @@ class TrainingHistory:
                 values["n"] = int(values["n"])
                 stats[hook] = HistogramStats(edges=a[f"edges_{i}"][k], counts=a[f"counts_{i}"][k], **values)
             snapshots.append(HistogramSnapshot(step=int(step), val_loss=float(a["snapshot_val_loss"][k]),
-                                               stats=stats))
+                                               stats=stats, **moe[k]))
         return cls(steps=a["steps"].tolist(), loss=a["loss"].tolist(), lr=a["lr"].tolist(),
                    tokens_per_s=a["tokens_per_s"].tolist(), snapshots=snapshots, label=str(a["label"]))

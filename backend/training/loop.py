@@ -19,7 +19,10 @@ from lmscope.backend.capture import capture
 from lmscope.backend.device import pick_device
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.models.config import TinyGPTConfig
+from lmscope.backend.models.moe import MoE
 from lmscope.backend.models.tinygpt import TinyGPT
+from lmscope.backend.moe.routing import moe_layers, router_hook
+from lmscope.backend.moe.stats import expert_counts
 from lmscope.backend.stats import site_hook_names, trace_histograms
 from lmscope.backend.models.tokenizer import CharTokenizer
 from lmscope.backend.training.events import HistogramSnapshot, TrainProgress
@@ -37,6 +40,9 @@ class TrainSettings:
     grad_clip: float = 1.0
     seed: int = 0
     snapshot_every: int = 25
+    # Early stopping (0 = off): stop once the validation loss has not improved for this many snapshots in a row,
+    # and hand back the weights of the best snapshot.
+    early_stop_patience: int = 0
     bins: int = 64
     device: str | None = None
 
@@ -44,6 +50,8 @@ class TrainSettings:
         for name in ("steps", "batch_size", "seq_len", "snapshot_every", "bins"):
             if int(getattr(self, name)) <= 0:
                 raise BadInputError(f"{name} must be a positive integer, not {getattr(self, name)!r}.")
+        if self.early_stop_patience < 0:
+            raise BadInputError(f"early_stop_patience must be ≥ 0 (0 = off), not {self.early_stop_patience}.")
         if not self.lr > 0:
             raise BadInputError(f"The learning rate must be positive, not {self.lr}.")
 
@@ -54,6 +62,7 @@ class TrainFinished:
     tokenizer: CharTokenizer = field(repr=False)
     steps: int
     final_loss: float
+    best_step: int = -1  # with early stopping: the snapshot whose weights ``model`` holds
 
 
 TrainEvent = TrainProgress | HistogramSnapshot | TrainFinished
@@ -115,7 +124,9 @@ def train(
     val_x, val_y = batches.sample(batches.val_ids, 16)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
                             betas=(0.9, 0.95))
-    yield _snapshot(model, probe, val_x, val_y, 0, settings.bins)
+    first = _snapshot(model, probe, val_x, val_y, 0, settings.bins)
+    yield first
+    best = _Best(settings.early_stop_patience, model, first)
     start = time.perf_counter()
     loss_value = float("nan")
     for step in range(settings.steps):
@@ -132,6 +143,9 @@ def train(
         (loss if aux is None else loss + aux).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
         opt.step()
+        for module in model.modules():
+            if isinstance(module, MoE):
+                module.update_selection_bias()  # DeepSeek-V3's ±γ, after the step, from this batch's load
         loss_value = float(loss.detach())
         if not math.isfinite(loss_value):
             raise BadInputError(f"The loss became {loss_value} at step {step + 1}; lower the learning rate.")
@@ -139,20 +153,65 @@ def train(
         yield TrainProgress(step + 1, settings.steps, loss_value, lr, x.numel() / max(elapsed, 1e-9),
                             time.perf_counter() - start)
         if (step + 1) % settings.snapshot_every == 0 or step + 1 == settings.steps:
-            yield _snapshot(model, probe, val_x, val_y, step + 1, settings.bins)
+            snapshot = _snapshot(model, probe, val_x, val_y, step + 1, settings.bins)
+            yield snapshot
+            if best.stop_after(snapshot, model):
+                break
     model.eval()
-    yield TrainFinished(model=model, tokenizer=tokenizer, steps=settings.steps, final_loss=loss_value)
+    best.restore(model)
+    yield TrainFinished(model=model, tokenizer=tokenizer, steps=step + 1,
+                        final_loss=loss_value, best_step=best.step if best.patience else -1)
+
+
+class _Best:
+    """Early stopping on the validation loss: the best snapshot's weights, and how many snapshots since."""
+
+    def __init__(self, patience: int, model: TinyGPT, first: HistogramSnapshot) -> None:
+        self.patience, self.since = patience, 0
+        self.loss, self.step, self.state = first.val_loss, first.step, self._copy(model) if patience else None
+
+    @staticmethod
+    def _copy(model: TinyGPT) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def stop_after(self, snapshot: HistogramSnapshot, model: TinyGPT) -> bool:
+        if not self.patience:
+            return False
+        if snapshot.val_loss < self.loss:
+            self.loss, self.step, self.state, self.since = snapshot.val_loss, snapshot.step, self._copy(model), 0
+            return False
+        self.since += 1
+        return self.since >= self.patience
+
+    def restore(self, model: TinyGPT) -> None:
+        if self.state is not None:
+            model.load_state_dict(self.state)
 
 
 @torch.no_grad()
 def _snapshot(model: TinyGPT, probe: torch.Tensor, val_x: torch.Tensor, val_y: torch.Tensor, step: int,
               bins: int) -> HistogramSnapshot:
-    trace = capture(model, probe, site_hook_names(model.cfg.n_layer))
+    router = [router_hook(layer, hook) for layer in range(model.cfg.n_layer)
+              for hook in ("hook_router_logits", "hook_topk_indices")]
+    trace = capture(model, probe, site_hook_names(model.cfg.n_layer) + router)
     was_training = model.training
     model.eval()
     logits = model(val_x.to(model.device))
     val_loss = float(torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
                                                        val_y.to(model.device).reshape(-1)))
     model.train(was_training)
-    return HistogramSnapshot(step=step, val_loss=val_loss, stats=trace_histograms(trace.tensors, model.cfg.n_layer,
-                                                                                  bins))
+    stats = trace_histograms(trace.tensors, model.cfg.n_layer, bins)
+    return HistogramSnapshot(step=step, val_loss=val_loss, stats=stats, **_moe_load(model, trace.tensors))
+
+
+def _moe_load(model: TinyGPT, tensors: dict) -> dict[str, object]:
+    """Load per expert of every MoE layer on the probe batch, and the selection bias when balancing uses one."""
+    layers = moe_layers(tensors)
+    if not layers:
+        return {}
+    e = model.cfg.n_experts
+    load = np.stack([expert_counts(idx := tensors[router_hook(layer, "hook_topk_indices")], e) / max(1, idx.size)
+                     for layer in layers])
+    biases = [model.blocks[layer].ffn.selection_bias for layer in layers]
+    bias = None if any(b is None for b in biases) else np.stack([b.detach().cpu().numpy() for b in biases])
+    return {"moe_layers": tuple(layers), "moe_load": load, "moe_bias": bias}

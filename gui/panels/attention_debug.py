@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject
 
 from lmscope.backend.attention.heads import key_valid_of, kv_head_of, row_stats
 from lmscope.backend.attention.jobs import (
-    AblationResult, DebugPaused, GenerationEvent, ablation_job, debug_job, generate_job, trace_input,
+    AblationResult, DebugPaused, GenerationEvent, ablation_job, debug_job, generate_job, require_tinygpt, trace_input,
 )
 from lmscope.backend.attention.debugger import STAGE_LABELS, Breakpoint, Debugger, Pause
 from lmscope.backend.errors import BadInputError
@@ -74,7 +74,12 @@ class DebugTools(QObject):
             self.window.statusBar().showMessage("Load a model and run a prompt first.", 5000)
             return None
         if self.debugger is None:
-            inp = trace_input(trace, loaded.model.device)
+            try:
+                require_tinygpt(loaded, "The step-through debugger")
+                inp = trace_input(trace, loaded.model.device)
+            except BadInputError as exc:
+                self.window.statusBar().showMessage(str(exc), 10000)
+                return None
             self.debugger = Debugger(loaded.model, inp.tokens, inp.allowed, tuple(self.breakpoints),
                                      batch=self.binding.panel.batch, row=self.binding.row(trace))
         self.debugger.breakpoints = tuple(self.breakpoints)
@@ -223,7 +228,11 @@ class DebugTools(QObject):
         if trace is None or loaded is None or not self.ablation.heads:
             self.window.statusBar().showMessage("Add at least one head to ablate (select it, then Add).", 5000)
             return False
-        inp = trace_input(trace, loaded.model.device)
+        try:
+            inp = trace_input(trace, loaded.model.device)
+        except BadInputError as exc:
+            self.window.statusBar().showMessage(str(exc), 10000)
+            return False
         position = self.binding.row(trace)
         spec = self.ablation
         label = f"ablate {' '.join(spec.to_text())} ({spec.mode})"

@@ -5,14 +5,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from lmscope.widgets.notes import NotesPanel
+from lmscope.widgets.notes import NotesPanel, NotesState
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
 
 
-
 class NotesBinding(QObject):
+    """The notes and bookmarks are the document's (saved as such); the session part is only the panel's view."""
+
+    state_type = NotesState
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
         self.doc = window.document
@@ -26,9 +28,16 @@ class NotesBinding(QObject):
         self.doc.bookmarksChanged.connect(self.refresh_bookmarks)
         self.doc.selectionChanged.connect(self.refresh_selection)
         self.doc.tracesChanged.connect(self.refresh_selection)
+        window.register_session_part("notes", self)
         self.refresh_notes()
         self.refresh_bookmarks()
         self.refresh_selection()
+
+    def state(self) -> NotesState:
+        return self.panel.state()
+
+    def apply_state(self, state: NotesState) -> None:
+        self.panel.set_state(state)
 
     def refresh_notes(self) -> None:
         self.panel.set_notes(self.doc.notes)

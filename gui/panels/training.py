@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject
 
-from lmscope.widgets.training import TrainingPanel
+from lmscope.widgets.training import TrainingPanel, TrainingState
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
 
 
-
 class TrainingBinding(QObject):
+    state_type = TrainingState
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
         self.doc = window.document
@@ -22,7 +22,14 @@ class TrainingBinding(QObject):
         self.doc.trainingReset.connect(self.refresh)
         self.doc.trainingAppended.connect(self.refresh)
         self.doc.snapshotAdded.connect(self.refresh)
+        window.register_session_part("training", self)
         self.refresh()
+
+    def state(self) -> TrainingState:
+        return self.panel.state()
+
+    def apply_state(self, state: TrainingState) -> None:
+        self.panel.set_state(state)
 
     def refresh(self) -> None:
         history = self.doc.history

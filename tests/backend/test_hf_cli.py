@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-pytest.importorskip("transformers")
+import transformers  # noqa: F401 - a test dependency (pyproject "test" extra): missing is a failure, not a skip
 
 from lmscope.backend.models.hf_tiny import make_tiny_checkpoint  # noqa: E402
 from lmscope.gui.cli import main  # noqa: E402

@@ -13,8 +13,6 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip("transformers")
-
 from transformers import AutoModel, AutoModelForCausalLM, AutoModelForMaskedLM  # noqa: E402
 
 from lmscope.backend.capture import capture  # noqa: E402
@@ -27,9 +25,27 @@ TEXT = "The model predicts the next token. 我们一起来学习大语言模型�
 TOL = dict(rtol=1e-5, atol=1e-6)
 
 
+_RUNS: dict[str, tuple] = {}
+
+
+def run_family(family: str, tmp_path_factory) -> tuple:
+    """One capture and one peer run per family, shared by every test of this module."""
+    if family not in _RUNS:
+        _RUNS[family] = _run(family, tmp_path_factory)
+    return _RUNS[family]
+
+
 @pytest.fixture(scope="module", params=FAMILIES)
 def family_run(request, tmp_path_factory):
-    family = request.param
+    return run_family(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=("mixtral", "qwen2_moe"))
+def moe_run(request, tmp_path_factory):
+    return run_family(request.param, tmp_path_factory)
+
+
+def _run(family: str, tmp_path_factory) -> tuple:
     folder = make_tiny_checkpoint(tmp_path_factory.mktemp(family), family, seed=3)
     loaded = load_model(folder)
     ids = loaded.tokenizer.encode(TEXT)
@@ -84,10 +100,8 @@ def test_logits_equal_and_capture_changes_nothing(family_run):
     assert hooks_after == hooks_before == 0  # the capture's hooks are gone with its forward pass
 
 
-def test_router_logits_equal_output_router_logits(family_run):
-    family, _, loaded, ids, trace, peer, ref = family_run
-    if family not in ("mixtral", "qwen2_moe"):
-        pytest.skip("dense family")
+def test_router_logits_equal_output_router_logits(moe_run):
+    family, _, loaded, ids, trace, peer, ref = moe_run
     moe_layers = loaded.model.cfg.moe_layers
     assert moe_layers == ((0, 1) if family == "mixtral" else (0, 2))  # Qwen2-MoE's layer 1 is dense (mlp_only)
     assert len(ref.router_logits) == len(moe_layers)
@@ -105,10 +119,8 @@ def test_router_logits_equal_output_router_logits(family_run):
     assert "blocks.1.mlp.hook_pre" in trace if family == "qwen2_moe" else True
 
 
-def test_qwen2_moe_shared_expert_gate(family_run):
-    family, _, loaded, _, trace, peer, _ = family_run
-    if family != "qwen2_moe":
-        pytest.skip("only Qwen2-MoE has a gated shared expert")
+def test_qwen2_moe_shared_expert_gate(tmp_path_factory):
+    family, _, loaded, _, trace, peer, _ = run_family("qwen2_moe", tmp_path_factory)
     gate = peer.model.layers[0].mlp.shared_expert_gate.weight.detach()
     ln2 = peer.model.layers[0].post_attention_layernorm
     x = ln2(t(trace["blocks.0.hook_resid_mid"]))

@@ -131,9 +131,9 @@ def test_unreadable_mask_and_breakpoints_are_left_out_with_a_notice(window, qtbo
 
 UNSHOWABLE_MASKS = (
     ("causal window=99999", "does not fit the Masks tab"),
-    ("causal random=0.5@-1", "does not fit the Masks tab"),
+    ("causal random=0.5@-1", "seed must be ≥ 0"),  # MaskSpec refuses it first (numpy takes no negative seed)
     ("causal global=-4", "does not fit the Masks tab"),
-    ("causal custom=1:2:3", "not query:key position pairs"),
+    ("causal custom=1:2:3", "does not fit the form custom:I:J"),  # MaskSpec.parse refuses a cell of three
     ("causal custom=-1:0", "not query:key position pairs"),
     ("causal dilated=4,0", "needs a dilation"),
     ("causal " + "x" * 5000, "Cannot read the mask"),

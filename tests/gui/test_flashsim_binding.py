@@ -11,7 +11,11 @@ from lmscope.backend.flashsim import (
     FlashFinished, FlashPrepared, FlashSimulator, FlashStepBatch, count_traffic, flashsim_job, make_config,
     random_qkv, row_max_abs_error, standard_traffic,
 )
-from lmscope.gui.panels.flashsim import DEFAULTS, RunLog, head_qkv
+from lmscope.gui.panels.flashsim import DEFAULTS
+from lmscope.gui.panels.flashsim_inputs import head_qkv
+from lmscope.gui.panels.flashsim_run import RunLog
+from lmscope.widgets.flashsim.state import FlashSimState
+from lmscope.widgets.state import StateError
 
 ISSUE_CONFIG = make_config(64, 16, 256)  # N = 64, d = 16, M = 256 elements (1024 bytes of fp32), FA1
 
@@ -48,7 +52,7 @@ def counter(panel, row):
 def test_default_view_is_the_issue_setting_at_step_0(binding, window):
     panel = binding.panel
     assert binding.settings == DEFAULTS and binding.run.config == ISSUE_CONFIG
-    assert panel.settings() == DEFAULTS and panel.m_label.text() == "M = 256 el."
+    assert panel.state() == DEFAULTS and panel.m_label.text() == "M = 256 el."
     assert panel.step_label.text() == "step 0 / 256" and binding.run.position == 0
     traffic, standard = count_traffic(ISSUE_CONFIG), standard_traffic(64, 16)
     assert counter(panel, "whole") == [traffic.reads, traffic.writes, traffic.total]
@@ -66,7 +70,7 @@ def test_step_shows_the_simulator_state_and_the_end_matches_exact_attention(bind
     reference = simulator_after(ISSUE_CONFIG, qkv, 5)
     assert np.array_equal(binding.run.m, reference.m) and np.array_equal(binding.run.l, reference.l)
     assert counter(panel, "so_far")[:2] == [reference.hbm_reads, reference.hbm_writes]
-    _, m_bars = panel.state_bars[0].getData()
+    _, m_bars = panel.row_plots.bars[0].getData()
     assert np.array_equal(m_bars, np.where(np.isfinite(reference.m), reference.m, np.nan), equal_nan=True)
     panel.end_button.click()
     exact = softmax_attention(*qkv, causal=False)
@@ -103,7 +107,7 @@ def test_fa2_toggle_changes_the_counts(binding, qtbot):
     panel.algo_buttons.button(1).click()
     fa2_config = make_config(64, 16, 256, algo="fa2")
     traffic = count_traffic(fa2_config)
-    assert binding.settings["algo"] == "fa2" and binding.run.config == fa2_config
+    assert binding.settings.algo == "fa2" and binding.run.config == fa2_config
     assert counter(panel, "whole") == [traffic.reads, traffic.writes, traffic.total] != fa1
     assert "FA2" in panel.ratio_label.text()
     binding.on_seek(binding.run.total)
@@ -125,7 +129,10 @@ def test_a_setting_that_cannot_run_says_why_and_keeps_the_run(binding):
     binding.panel.sram_spin.setValue(60)  # 15 fp32 elements: not one row of K and one of V
     assert binding.run is run
     assert "cannot hold one row of K" in binding.panel.message_label.text()
-    binding.restore_session_state({**binding.session_state(), "sram_bytes": 1024, "n": 5000})
+    # A session asking for it is refused before any work …
+    with pytest.raises(StateError, match="n is 5000; it should be between 1 and 1024"):
+        FlashSimState.from_tree({**binding.state().to_tree(), "sram_bytes": 1024, "n": 5000})
+    binding.apply(binding.settings.replace(sram_bytes=1024, n=5000))  # … and the binding's own check says why
     assert "lmscope flashsim" in binding.panel.message_label.text() and binding.run is run
 
 
@@ -136,7 +143,7 @@ def test_real_head_from_the_demo_capture(demo_window, qtbot):
     assert index > 0 and panel.source_box.count() == 1 + 4 * 4  # random + every head of the 4-layer demo
     panel.source_box.setCurrentIndex(index)
     n_pos, d_head = trace.n_pos, trace["blocks.1.attn.hook_q"].shape[-1]
-    assert binding.settings["causal"] is True  # the demo model is causal
+    assert binding.settings.causal is True  # the demo model is causal
     assert (binding.run.config.n, binding.run.config.d) == (n_pos, d_head) and not panel.n_spin.isEnabled()
     panel.end_button.click()
     assert binding.run.error.max() <= 1e-12
@@ -144,18 +151,18 @@ def test_real_head_from_the_demo_capture(demo_window, qtbot):
     q, k, v = head_qkv(trace, 1, 2)
     output = FlashSimulator(binding.run.config, q, k, v).run()
     assert np.abs(output - trace["blocks.1.attn.hook_z"][0, :, 2]).max() < 1e-5
-    state = binding.session_state()
-    assert (state["source"], state["layer"], state["head"]) == ("head", 1, 2)
+    state = binding.state()
+    assert (state.source, state.layer, state.head) == ("head", 1, 2)
 
 
 def test_a_restored_head_waits_for_its_capture(binding, window, qtbot):
-    state = {**binding.session_state(), "source": "head", "layer": 1, "head": 2, "causal": True, "step": 5}
-    binding.restore_session_state(state)  # no capture yet: random inputs, and a message saying why
-    assert binding.settings["source"] == "random" and "capture" in binding.panel.message_label.text()
+    state = binding.state().replace(source="head", layer=1, head=2, causal=True, step=5)
+    binding.apply_state(state)  # no capture yet: random inputs, and a message saying why
+    assert binding.settings.source == "random" and "capture" in binding.panel.message_label.text()
     with qtbot.waitSignal(window.demoReady, timeout=120_000):
         window.open_demo()
-    assert binding.settings["source"] == "head:1:2" and binding.run.position == 5
-    assert binding.session_state() == {**state, "n": binding.run.config.n, "d": binding.run.config.d}
+    assert binding.settings.source_key == "head:1:2" and binding.run.position == 5
+    assert binding.state() == state.replace(n=binding.run.config.n, d=binding.run.config.d)
 
 
 def test_session_state_round_trip(binding):
@@ -167,16 +174,17 @@ def test_session_state_round_trip(binding):
     panel.br_spin.setValue(2)
     panel.seed_spin.setValue(5)
     binding.on_seek(17)
-    state = binding.session_state()
+    state = binding.state().to_tree()  # exactly the keys and types session format 1 stores
     assert state == {"algo": "fa2", "n": 64, "d": 16, "sram_bytes": 512, "dtype": "fp16", "br": 2, "bc": 0,
                      "causal": True, "seed": 5, "source": "random", "layer": 0, "head": 0, "step": 17}
     frame = (binding.run.m.copy(), binding.run.l.copy(), binding.run.error.copy())
-    binding.apply(dict(DEFAULTS))
-    assert binding.run.position == 0 and binding.settings["algo"] == "fa1"
+    assert all(type(value) is type(FlashSimState().to_tree()[key]) for key, value in state.items())
+    binding.apply(DEFAULTS)
+    assert binding.run.position == 0 and binding.settings.algo == "fa1"
     # As HDF5 gives values back: numpy scalars and bytes.
-    binding.restore_session_state({key: (value.encode() if isinstance(value, str) else np.asarray(value)[()])
-                                   for key, value in state.items()})
-    assert binding.session_state() == state and panel.settings()["algo"] == "fa2"
+    binding.apply_state(FlashSimState.from_tree({key: (value.encode() if isinstance(value, str)
+                                                       else np.asarray(value)[()]) for key, value in state.items()}))
+    assert binding.state().to_tree() == state and panel.state().algo == "fa2"
     assert binding.run.config == make_config(64, 16, 256, br=2, causal=True, algo="fa2")
     for before, after in zip(frame, (binding.run.m, binding.run.l, binding.run.error)):
         assert np.array_equal(before, after)
@@ -185,7 +193,7 @@ def test_session_state_round_trip(binding):
 
 def test_a_large_run_goes_through_the_worker_and_a_newer_setting_wins(binding, window, qtbot):
     with qtbot.waitSignal(window.runner.jobFinished, timeout=60_000):
-        binding.restore_session_state({**binding.session_state(), "n": 256, "step": 3000})
+        binding.apply_state(binding.state().replace(n=256, step=3000))
         assert window.runner.busy and "background" in binding.panel.message_label.text()
     assert binding.run.config.n == 256 and binding.run.total == count_traffic(binding.run.config).tiles == 4096
     assert binding.run.position == 3000 and binding.panel.message_label.text() == ""
@@ -194,7 +202,7 @@ def test_a_large_run_goes_through_the_worker_and_a_newer_setting_wins(binding, w
     binding.panel.n_spin.setValue(32)  # … and a small one, computed at once, replaces it
     assert binding.run.config.n == 32
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=60_000)
-    assert binding.run.config.n == 32 and binding.settings["n"] == 32  # the cancelled run's leftovers dropped
+    assert binding.run.config.n == 32 and binding.settings.n == 32  # the cancelled run's leftovers dropped
     assert binding.panel.message_label.text() == ""
     binding.panel.n_spin.setValue(1024)
     binding.panel.n_spin.setValue(300)  # a big run while another computes: it waits, then runs
@@ -209,7 +217,7 @@ def test_cancel_from_the_status_bar_keeps_the_previous_run(binding, window, qtbo
         window.cancel_button.click()
     assert finished.args[1] is False and binding.run is run
     assert "cancelled" in binding.panel.message_label.text()
-    assert binding.panel.n_spin.value() == binding.settings["n"] == binding.session_state()["n"] == 64
+    assert binding.panel.n_spin.value() == binding.settings.n == binding.state().n == 64
 
 
 def test_the_job_generator_alone():

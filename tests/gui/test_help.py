@@ -31,3 +31,15 @@ def test_question_mark_and_f1_open_the_panels_page(window, qtbot):
     assert help_window.page == "tokenizer" and "jieba" in help_window.browser.toPlainText()
     titles = [a.text() for a in window.help_menu.actions()]
     assert any(t.startswith("FlashAttention") for t in titles)
+
+
+def test_keyboard_shortcuts_page_is_generated_from_the_menus(window):
+    menu = window.panel_menu("&Debug")
+    assert window.panel_menu("&Debug") is menu  # one menu per title, before Help
+    action = menu.addAction("Step into")
+    action.setShortcut("F11")
+    window.show_shortcuts()
+    text = window.help_window.browser.toPlainText()
+    assert "F11" in text and "Step into" in text and "Ctrl+O" in text and "F1" in text
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles.index("&Debug") == titles.index("&Help") - 1

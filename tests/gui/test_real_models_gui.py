@@ -75,3 +75,32 @@ def test_builtin_models_menu_lists_the_builtins(window):
     window._fill_model_menus()
     texts = [a.text() for a in window.builtin_menu.actions()]
     assert any(t.startswith("demo —") for t in texts) and any(t.startswith("minilm —") for t in texts)
+
+
+def test_tokenizer_explorer_shows_the_models_own_tokens(window, qtbot, folders):
+    from lmscope.backend.tokenize.spans import model_description, model_spans
+
+    load(window, qtbot, folders["bert"])
+    tokenizer = window.document.loaded.tokenizer
+    spans = model_spans(tokenizer, "the model predicts")
+    assert [s.token_id for s in spans] == tokenizer.encode("the model predicts")
+    assert spans[0].token == "[CLS]" and spans[0].start == spans[0].end  # added, covers no text
+    assert "special token" in spans[0].tooltip
+    words = [("the model predicts")[s.start:s.end] for s in spans if s.end > s.start]
+    assert "".join(words).replace("##", "") == "themodelpredicts"
+    assert model_description(tokenizer) == "WordPiece"
+
+
+def test_tinygpt_only_tools_say_why_on_a_real_model(window, qtbot, folders):
+    load(window, qtbot, folders["gpt2"])
+    tools = window.bindings["attention"].tools
+    assert tools.ensure_debugger() is None
+    assert "TinyGPT's own forward pass" in window.statusBar().currentMessage()
+    from lmscope.backend.attention.generate import GenerateSettings
+    from lmscope.backend.attention.jobs import generate_job
+
+    with pytest.raises(Exception, match="not available for GPT2LMHeadModel"):
+        list(generate_job(window.document.loaded, [1, 2, 3], GenerateSettings()))
+    load(window, qtbot, folders["bert"])
+    with pytest.raises(Exception, match="needs a decoder"):
+        list(generate_job(window.document.loaded, [1, 2, 3], GenerateSettings()))

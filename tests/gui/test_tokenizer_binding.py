@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from lmscope.backend.tokenize.bpe import pair_table, parse_word_counts, train_bpe
 from lmscope.backend.jobs import JobProgress
 from lmscope.sessions.hdf5 import read_tree, write_tree
+from lmscope.widgets.tokenizer.state import TokenizerState
 
 LEARNER = "我们一起来学习大语言模型"
 BEFORE = ["我们", "一", "起来", "学习", "大", "语言", "模型"]
@@ -40,12 +41,12 @@ def submit(qtbot, window, text: str) -> None:
     """Type a text and press Return, waiting for jieba's dictionary if this loads it."""
     panel = binding(window).panel
     panel.text_edit.setText(text)
-    if binding(window).jieba_state == "ready":
+    if binding(window).jieba.ready:
         qtbot.keyClick(panel.text_edit, Qt.Key.Key_Return)
         return
     with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done("jieba")):
         qtbot.keyClick(panel.text_edit, Qt.Key.Key_Return)
-        assert binding(window).jieba_state == "loading" and "Loading jieba" in panel.status_label.text()
+        assert binding(window).jieba.status == "loading" and "Loading jieba" in panel.status_label.text()
 
 
 def train(qtbot, window, source: str, merges: int, words: str = "") -> None:
@@ -80,15 +81,15 @@ def test_learner_scenario(window, qtbot):
     panel.show_tab("bpe")
 
     train(qtbot, window, "demo", 120)
-    assert len(b.bpe.merges) == 120 and panel.bpe.step_value == 0
+    assert len(b.bpe.model.merges) == 120 and panel.bpe.step_value == 0
     for _ in range(50):
         panel.bpe.step_button.click()
-    assert b.step == panel.bpe.step_value == 50
-    last, upcoming = b.bpe.merges[49], b.bpe.merges[50]
+    assert b.bpe.step == panel.bpe.step_value == 50
+    last, upcoming = b.bpe.model.merges[49], b.bpe.model.merges[50]
     assert f"step 50 / 120: {last.left} + {last.right}" in panel.bpe.step_label.text()
     assert panel.bpe.merge_model.marked_row == 49
     # The pair table at step 50 is headed by the pair merge 50 joins: replay and training agree.
-    assert pair_table(b.bpe, 50)[0] == ((upcoming.left, upcoming.right), upcoming.count)
+    assert pair_table(b.bpe.model, 50)[0] == ((upcoming.left, upcoming.right), upcoming.count)
     assert panel.bpe.pair_model.index(0, 1).data() == f"{upcoming.count:,}"
     assert "changed by this step" in panel.bpe.corpus_label.text()
     panel.bpe.encode_edit.setText("lowest")
@@ -108,7 +109,7 @@ def test_a_busy_worker_makes_requests_wait_then_run(window, qtbot):
     assert window.start_job("Endless", _endless)
     panel.text_edit.setText(LEARNER)
     qtbot.keyClick(panel.text_edit, Qt.Key.Key_Return)
-    assert b.jieba_state == "loading" and "Waiting for “Endless”" in panel.status_label.text()
+    assert b.jieba.status == "loading" and "Waiting for “Endless”" in panel.status_label.text()
     with qtbot.waitSignal(window.runner.jobFinished, timeout=30_000, check_params_cb=job_done("jieba")):
         window.runner.cancel()
     assert words(panel) == BEFORE and panel.status_label.text() == ""
@@ -125,7 +126,7 @@ def test_a_user_dictionary_loads_in_the_worker(window, qtbot, tmp_path):
     assert words(panel) == AFTER and panel.jieba.user_model.rowCount() == 1
     with qtbot.waitSignal(window.runner.jobFailed, timeout=30_000):
         panel.jieba.loadDictionaryRequested.emit(str(bad))
-    assert "not UTF-8" in panel.status_label.text() and b.jieba_state == "ready"
+    assert "not UTF-8" in panel.status_label.text() and b.jieba.ready
     assert panel.jieba.add_button.isEnabled() and words(panel) == AFTER
 
 
@@ -148,7 +149,7 @@ def test_session_state_round_trip(window, qtbot, tmp_path, make_window):
     toy = "low:5, lower:2, newest:6, widest:3"
     train(qtbot, window, "words", 20, toy)
     panel.bpe.slider.setValue(7)
-    state = b.session_state()
+    state = b.state().to_tree()  # what the session writer stores
     assert _plain(state)
     assert state["jieba"]["user_words"] == ["大语言模型"] and state["jieba"]["user_freqs"].tolist() == [50]
     assert state["bpe"]["merge_left"][:3] == ["e", "es", "est"] and state["bpe"]["step"] == 7
@@ -159,14 +160,14 @@ def test_session_state_round_trip(window, qtbot, tmp_path, make_window):
 
     other = make_window("other")
     restored = binding(other)
-    restored.restore_session_state(stored)
-    qtbot.waitUntil(lambda: restored.jieba_state == "ready" and restored.bpe is not None
+    restored.apply_state(TokenizerState.from_tree(stored))
+    qtbot.waitUntil(lambda: restored.jieba.ready and restored.bpe.model is not None
                     and not other.runner.busy, timeout=60_000)
     assert words(restored.panel) == AFTER and restored.panel.jieba.pos
     assert restored.panel.jieba.words_view.rows[0].spans[-1].note == "nz"
-    assert restored.bpe.merges == train_bpe(parse_word_counts(toy), 20).merges
-    assert restored.panel.bpe.step_value == restored.step == 7
-    again = restored.session_state()
+    assert restored.bpe.model.merges == train_bpe(parse_word_counts(toy), 20).merges
+    assert restored.panel.bpe.step_value == restored.bpe.step == 7
+    again = restored.state().to_tree()
     for part in ("jieba", "bpe"):
         for key, value in state[part].items():
             assert np.array_equal(again[part][key], value) if isinstance(value, np.ndarray) else \
@@ -179,7 +180,7 @@ def test_token_selection_is_shared_with_the_document(demo_window, qtbot):
     b, panel = binding(demo_window), binding(demo_window).panel
     doc = demo_window.document
     # once the demo is in, the panel loads jieba in the worker and opens on the default text, segmented
-    assert b.jieba_state == "ready" and b.segmented is not None and b.segmented.request.text == panel.text
+    assert b.jieba.ready and b.jieba.segmented is not None and b.jieba.segmented.request.text == panel.text
     assert panel.text == doc.current_trace.trace.text and b.linked()
     demo_window.docks["dock.tokenizer"].raise_()
     panel.show_tab("compare")

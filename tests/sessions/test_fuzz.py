@@ -1,137 +1,76 @@
-"""Mutated session files: every variant either opens (and reads fully) or fails with SessionFormatError.
+"""The mutation fuzzer (tests/sessions/fuzz_mutations.py), run in a child process that times every variant and
+measures its own peak memory: links and external storage, declared shapes, compression bombs, data types,
+strings, absurd attributes and config fields, hostile panel state for every registered panel, deletions,
+truncations, bit flips and foreign files.
 
-Variants: truncations, bit flips, deleted groups/datasets/attributes, foreign HDF5 files, and pickled or opaque
-object data planted where tensors, strings and attributes should be. 240 variants run by default; the `slow`
-marker runs 2,000 more bit flips and truncations.
+Default run: 304 variants (16 per category; ~25 s alone on one core, ~50 s on a busy two-core machine).
+`slow`: 3,040 more with ten other seeds.
 """
 from __future__ import annotations
 
-import pickle
-import random
-import shutil
+import collections
+import os
+import json
+import subprocess
+import sys
 from pathlib import Path
 
-import h5py
-import numpy as np
 import pytest
 
-from lmscope.sessions import SessionFormatError, describe, open_session
-
-GOLDEN = Path(__file__).parent.parent / "data" / "session_v1.h5"
-
-
-def read_everything(path: Path) -> None:
-    session = open_session(path)
-    try:
-        describe(session)
-        for saved in session.traces:
-            for name in saved.trace.tensors:
-                np.asarray(saved.trace.tensors[name]).sum()
-        if session.model is not None and session.model.weights is not None:
-            for name in session.model.weights:
-                np.asarray(session.model.weights[name]).sum()
-    finally:
-        session.close()
+FUZZER = Path(__file__).with_name("fuzz_mutations.py")
+# CPU seconds: on a shared two-core machine a variant of 0.5 s of work took 6 s of wall time. The child's watchdog
+# ends it after 30 s of wall time (a hang in a system call uses no CPU), which fails the test.
+SECONDS_PER_VARIANT = 5.0
+WALL_SECONDS_PER_VARIANT = 30.0
+PEAK_RSS = 1 << 30
 
 
-def check(path: Path) -> None:
-    try:
-        read_everything(path)
-    except SessionFormatError as exc:
-        message = str(exc)
-        assert message and "\n" not in message, message
+def run_fuzzer(tmp_path: Path, count: int, seed: int) -> list[dict]:
+    out = tmp_path / "report.json"
+    work = tmp_path / "work"
+    work.mkdir()
+    done = subprocess.run([sys.executable, str(FUZZER), "--count", str(count), "--seed", str(seed),
+                           "--workdir", str(work), "--out", str(out)], capture_output=True, text=True,
+                          timeout=60 + count * 2,
+                          # Size limits scale with free memory; plan for a 2 GiB machine so the 1 GiB RSS bound
+                          # means the same on an idle 24 GiB CI machine as on a busy laptop.
+                          env={**os.environ, "LMSCOPE_MEMORY_BYTES": str(2 << 30)})
+    assert done.returncode == 0, f"the fuzzer's child died (a hang or a crash):\n{done.stderr[-4000:]}"
+    report = json.loads(out.read_text())
+    assert report["peak_rss"] < PEAK_RSS, f"peak RSS {report['peak_rss'] / 2**20:.0f} MiB"
+    return report["results"]
 
 
-def _nodes(path: Path) -> list[str]:
-    names: list[str] = []
-    with h5py.File(path, "r") as f:
-        f.visit(names.append)
-    return sorted(names)
+def check(results: list[dict], minimum: int) -> None:
+    assert len(results) >= minimum
+    by_category = collections.Counter(r["category"] for r in results)
+    from fuzz_mutations import MUTATORS  # noqa: PLC0415 - the fuzzer's own list, loaded from its file
+
+    assert set(by_category) == set(MUTATORS) and min(by_category.values()) >= minimum // len(MUTATORS) - 1
+    errors = [f"{r['id']}: {r['error']}" for r in results if "error" in r]
+    assert not errors, "\n\n".join(errors[:5])
+    slow = [f"{r['id']}: {r['cpu_seconds']:.1f} s CPU, {r['seconds']:.1f} s" for r in results
+            if r["cpu_seconds"] > SECONDS_PER_VARIANT or r["seconds"] > WALL_SECONDS_PER_VARIANT]
+    assert not slow, slow
+    not_refused = [f"{r['id']}: {r['outcome']}" for r in results if r["must_refuse"]
+                   and not r["outcome"].startswith("refused:")]
+    assert not not_refused, not_refused[:5]
+    unclear = [r["outcome"] for r in results if r["outcome"].startswith("refused:") and not r["one_sentence"]]
+    assert not unclear, unclear[:5]
+    refused = sum(r["outcome"].startswith("refused:") for r in results)
+    assert refused > len(results) // 2  # most variants are hostile; a fuzzer that refuses nothing tests nothing
 
 
-NODES = _nodes(GOLDEN)
-SIZE = GOLDEN.stat().st_size
+@pytest.fixture(autouse=True)
+def _fuzzer_importable(monkeypatch):
+    monkeypatch.syspath_prepend(str(FUZZER.parent))
 
 
-@pytest.mark.parametrize("cut", sorted(random.Random(1).sample(range(1, SIZE), 60)) + [0, 8, 512, SIZE - 1])
-def test_truncated(tmp_path, cut):
-    path = tmp_path / "t.h5"
-    path.write_bytes(GOLDEN.read_bytes()[:cut])
-    check(path)
-
-
-def _flip(tmp_path: Path, seed: int, flips: int) -> Path:
-    rng = random.Random(seed)
-    data = bytearray(GOLDEN.read_bytes())
-    for _ in range(flips):
-        data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
-    path = tmp_path / "f.h5"
-    path.write_bytes(bytes(data))
-    return path
-
-
-@pytest.mark.parametrize("seed", range(100))
-def test_bit_flips(tmp_path, seed):
-    check(_flip(tmp_path, seed, flips=1 + seed % 8))
-
-
-@pytest.mark.parametrize("node", NODES)
-def test_deleted_node(tmp_path, node):
-    path = tmp_path / "d.h5"
-    shutil.copy(GOLDEN, path)
-    with h5py.File(path, "a") as f:
-        del f[node]
-    check(path)
-
-
-@pytest.mark.parametrize("attr", ["format", "format_version", "encoding-type", "encoding-version"])
-def test_deleted_root_attribute(tmp_path, attr):
-    path = tmp_path / "a.h5"
-    shutil.copy(GOLDEN, path)
-    with h5py.File(path, "a") as f:
-        del f.attrs[attr]
-    if attr in ("format", "format_version"):
-        with pytest.raises(SessionFormatError):
-            read_everything(path)
-    else:
-        check(path)
-
-
-PICKLE = np.void(pickle.dumps({"__reduce__": "os.system"}))
-
-
-@pytest.mark.parametrize("node", [n for n in NODES if n.count("/") >= 1][:40])
-def test_pickled_object_planted(tmp_path, node):
-    path = tmp_path / "p.h5"
-    shutil.copy(GOLDEN, path)
-    with h5py.File(path, "a") as f:
-        parent = f[node].parent
-        name = node.rsplit("/", 1)[-1]
-        del f[node]
-        parent.create_dataset(name, data=PICKLE)
-        f.attrs["created"] = np.void(pickle.dumps(object))  # opaque attribute too
-    check(path)
-
-
-@pytest.mark.parametrize("layout", ["empty", "arrays", "groups", "format-only", "wrong-type-version"])
-def test_foreign_hdf5(tmp_path, layout):
-    path = tmp_path / "foreign.h5"
-    with h5py.File(path, "w") as f:
-        if layout == "arrays":
-            f["x"] = np.arange(10)
-        elif layout == "groups":
-            f.create_group("model").create_group("weights")
-        elif layout == "format-only":
-            f.attrs["format"] = "lmscope-session"
-            f.attrs["format_version"] = 1
-        elif layout == "wrong-type-version":
-            f.attrs["format"] = "lmscope-session"
-            f.attrs["format_version"] = "one"
-    with pytest.raises(SessionFormatError):
-        read_everything(path)
+def test_mutation_fuzzer(tmp_path):
+    check(run_fuzzer(tmp_path, count=304, seed=0), minimum=304)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(100, 2100))
-def test_bit_flips_many(tmp_path, seed):
-    check(_flip(tmp_path, seed, flips=1 + seed % 32))
+@pytest.mark.parametrize("seed", range(1, 11))
+def test_mutation_fuzzer_many(tmp_path, seed):
+    check(run_fuzzer(tmp_path, count=304, seed=seed), minimum=304)

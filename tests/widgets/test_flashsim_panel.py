@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 
 from lmscope.widgets.flashsim.panel import CURRENT, FlashCurves, FlashFrame, FlashSetup, FlashSimPanel, block_of
+from lmscope.widgets.flashsim.state import FlashSimState
 
 N, BR, BC = 8, 2, 2  # 4 × 4 tiles
 
@@ -79,14 +80,34 @@ def test_step_buttons_report_intent(panel, qtbot):
     assert panel.step_label.text() == "step 5 / 16"
 
 
+class FakeClock:
+    """Stands in for the panel's QElapsedTimer, so which steps a tick asks for does not depend on machine load."""
+
+    def __init__(self) -> None:
+        self.ms = 0
+
+    def start(self) -> None:
+        self.ms = 0
+
+    def elapsed(self) -> int:
+        return self.ms
+
+
 def test_play_ticks_steps_and_pause_stops(panel, qtbot):
     panel.speed_box.setCurrentIndex(panel.speed_box.findData(30))
+    real_clock, panel._clock = panel._clock, FakeClock()
     with qtbot.waitSignal(panel.playingChanged) as signal:
         panel.play_button.click()
     assert signal.args == [True] and panel.playing and panel.pause_button.isEnabled()
+    panel._clock.ms = 40  # 1.2 steps are due at 30 steps a second
     with qtbot.waitSignal(panel.stepRequested, timeout=2000) as signal:
         pass
     assert signal.args == [1]
+    panel._clock.ms = 110  # a late tick catches up: 3.3 due, 1 asked for already
+    with qtbot.waitSignal(panel.stepRequested, timeout=2000) as signal:
+        pass
+    assert signal.args == [2]
+    panel._clock = real_clock
     with qtbot.waitSignal(panel.playingChanged) as signal:
         panel.pause_button.click()
     assert signal.args == [False] and not panel.playing
@@ -119,7 +140,7 @@ def test_current_tile_is_outlined_and_painted(panel, qtbot):
     outline = view.outlines[0].rect()
     sx, sy = view._origin["S"]
     assert (outline.x() - sx, outline.y() - sy, outline.width(), outline.height()) == pytest.approx((2, 4, 2, 2))
-    assert panel.state_regions[0].getRegion() == (4, 6)  # the m/ℓ/error bars highlight Q block 2's rows
+    assert panel.row_plots.regions[0].getRegion() == (4, 6)  # the m/ℓ/error bars highlight Q block 2's rows
     image = view.grab().toImage()
 
     def color_at(i: int, j: int) -> QColor:
@@ -171,25 +192,25 @@ def test_counters_and_sram(panel):
 
 def test_state_bars_leave_gaps_for_unvisited_rows(panel):
     panel.set_frame(make_frame(panel._setup, 1))  # tile (0, 0): rows 0–1 have m, the rest −∞
-    _, m = panel.state_bars[0].getData()
+    _, m = panel.row_plots.bars[0].getData()
     assert np.all(m[:2] == 1.5) and np.all(np.isnan(m[2:]))
-    _, error = panel.state_bars[2].getData()
+    _, error = panel.row_plots.bars[2].getData()
     assert np.all(np.isfinite(error))
 
 
 def test_settings_round_trip_and_report(panel, qtbot):
-    settings = {"algo": "fa2", "n": 128, "d": 32, "sram_bytes": 4096, "dtype": "fp16", "br": 8, "bc": 0,
-                "causal": True, "seed": 3, "source": "random"}
+    settings = FlashSimState(algo="fa2", n=128, d=32, sram_bytes=4096, dtype="fp16", br=8, bc=0, causal=True,
+                             seed=3, source="random")
     with qtbot.assertNotEmitted(panel.settingsChanged):
-        panel.set_settings(settings)
-    assert panel.settings() == settings
+        panel.set_state(settings)
+    assert panel.state() == settings
     with qtbot.waitSignal(panel.settingsChanged) as signal:
         panel.algo_buttons.button(0).click()
-    assert signal.args[0] == {**settings, "algo": "fa1"}
+    assert signal.args[0] == settings.replace(algo="fa1")
     panel.set_sources([("random", "random Q, K, V"), ("head:0:1", "layer 0 · head 1")])
-    panel.set_settings({**settings, "source": "head:0:1"}, shape_locked=True)
+    panel.set_state(settings.replace(source="head", layer=0, head=1), shape_locked=True)
     assert not panel.n_spin.isEnabled() and not panel.seed_spin.isEnabled()
-    assert panel.settings()["source"] == "head:0:1"
+    assert panel.state().source_key == "head:0:1"
 
 
 def test_curves_mark_the_current_setting(panel):
@@ -198,6 +219,6 @@ def test_curves_mark_the_current_setting(panel):
                          vs_n={"standard": (x, x**2), "fa1": (x, x**2 / 2), "fa2": (x, x**2 / 3)},
                          current_m=(64.0, 1e6 / 64), current_n=(64.0, 64.0**2 / 2))
     panel.set_curves(curves)
-    mx, my = panel.curve_markers["m"].xData, panel.curve_markers["m"].yData  # data, not log-mapped
+    mx, my = panel.curves.markers["m"].xData, panel.curves.markers["m"].yData  # data, not log-mapped
     assert mx[0] == 64.0 and my[0] == pytest.approx(15625.0)
-    assert panel.curve_plots["m"].getPlotItem().ctrl.logXCheck.isChecked()
+    assert panel.curves.plots["m"].getPlotItem().ctrl.logXCheck.isChecked()

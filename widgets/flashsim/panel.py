@@ -1,17 +1,15 @@
 """FlashAttention tile simulator panel: HBM and SRAM side by side, the running softmax state, traffic counters.
 
-The panel draws plain data (:class:`FlashSetup` once per run, :class:`FlashFrame` per step, :class:`FlashCurves`)
-and reports intent through signals: new settings, step by a delta, seek to a step. Playback is a QTimer here on
-the GUI thread; it only asks for steps, the binding (gui/panels/flashsim.py) owns the run and answers.
+The panel draws plain data (:class:`FlashSetup` once per run, :class:`FlashFrame` per step, :class:`FlashCurves`),
+shows and edits its settings as a :class:`FlashSimState` (``state()`` / ``set_state``), and reports intent through
+signals: new settings, step by a delta, seek to a step. Playback is a QTimer here on the GUI thread; it only asks
+for steps, the binding (gui/panels/flashsim.py) owns the run and answers.
 """
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
     QSlider, QSpinBox, QSplitter, QTabWidget, QToolButton, QVBoxLayout, QWidget,
@@ -21,18 +19,20 @@ from lmscope.widgets.flashsim.views import (  # noqa: F401 - re-exported for the
     BACKGROUND, COLORS, CURRENT, CURVE_COLORS, CURVE_NAMES, ERROR_FLOOR, MAX_PIXELS, SPEEDS, TICK_MS, FlashCurves,
     FlashFrame, FlashSetup, HbmView, SramView, block_of,
 )
-from lmscope.widgets.style import make_plot_widget, value_label
+from lmscope.widgets.flashsim.plots import RowStatePlots, TrafficCurves
+from lmscope.widgets.flashsim.state import MAX_D, MAX_N, MAX_SEED, MAX_SRAM_BYTES, FlashSimState
+from lmscope.widgets.style import value_label
 
 
 class FlashSimPanel(QWidget):
     """Settings, playback, the HBM/SRAM picture, counters, and the softmax state and traffic curves in tabs."""
 
-    settingsChanged = Signal(dict)  # every setting, as plain values (see settings())
+    settingsChanged = Signal(object)  # a FlashSimState: every setting the controls show (see state())
     stepRequested = Signal(int)  # move by this many steps (negative = back)
     seekRequested = Signal(int)  # go to this step
     playingChanged = Signal(bool)
 
-    def __init__(self, max_n: int = 1024, parent: QWidget | None = None) -> None:
+    def __init__(self, max_n: int = MAX_N, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._setup: FlashSetup | None = None
         self._frame_step = 0
@@ -87,13 +87,13 @@ class FlashSimPanel(QWidget):
         self.source_box = QComboBox()
         self.source_box.addItem("random Q, K, V", "random")
         self.source_box.currentIndexChanged.connect(self._emit_settings)
-        self.seed_spin = self._spin(0, 2**31 - 1, 0)
+        self.seed_spin = self._spin(0, MAX_SEED, 0)
         self.causal_box = QCheckBox("causal")
         self.causal_box.toggled.connect(self._emit_settings)
         self.n_spin = self._spin(1, max_n, 64)
         self.n_spin.setToolTip(f"The panel steps through at most N = {max_n}; `lmscope flashsim` takes any N.")
-        self.d_spin = self._spin(1, 512, 16)
-        self.sram_spin = self._spin(1, 64 * 1024 * 1024, 1024)
+        self.d_spin = self._spin(1, MAX_D, 16)
+        self.sram_spin = self._spin(1, MAX_SRAM_BYTES, 1024)
         self.sram_spin.setSuffix(" B")
         self.dtype_box = QComboBox()
         self.dtype_box.addItems(["fp16", "fp32", "fp64"])
@@ -184,8 +184,10 @@ class FlashSimPanel(QWidget):
         memory.addWidget(sram)
         memory.setSizes([600, 400])
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._build_state_plots(), "m, ℓ and error per row")
-        self.tabs.addTab(self._build_curves(), "HBM traffic vs M and N")
+        self.row_plots = RowStatePlots()
+        self.curves = TrafficCurves()
+        self.tabs.addTab(self.row_plots, "m, ℓ and error per row")
+        self.tabs.addTab(self.curves, "HBM traffic vs M and N")
         self._splitter = QSplitter(Qt.Orientation.Vertical)
         self._splitter.addWidget(memory)
         self._splitter.addWidget(self._build_counters())
@@ -219,66 +221,6 @@ class FlashSimPanel(QWidget):
         grid.addWidget(self.peak_label, 5, 3, 1, 2, Qt.AlignmentFlag.AlignRight)
         return box
 
-    def _build_state_plots(self) -> QWidget:
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        self.state_plots, self.state_bars, self.state_regions = [], [], []
-        for key, title, color in (("m", "m", COLORS["Q"]), ("l", "ℓ", COLORS["K"]),
-                                  ("err", "|O − exact|", COLORS["O"])):
-            plot = make_plot_widget(left=title, bottom="Q row" if key == "err" else "")
-            plot.setMenuEnabled(False)
-            # No grid: it is drawn by the axes across the plot, so every redraw of the bars would repaint them.
-            plot.showGrid(x=False, y=False)
-            fill = pg.mkBrush(QColor(color).red(), QColor(color).green(), QColor(color).blue(), 150)
-            # Axis-aligned bars gain nothing from antialiasing, and filling them antialiased costs ~1 ms each.
-            bars = pg.PlotDataItem(stepMode="center", pen=pg.mkPen(color, width=1), fillLevel=0, brush=fill,
-                                   antialias=False)
-            region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(240, 228, 66, 45),
-                                         pen=pg.mkPen(CURRENT, width=1))
-            plot.addItem(region)
-            plot.addItem(bars)
-            if key == "err":
-                plot.setLogMode(y=True)
-                bars.setFillLevel(np.log10(ERROR_FLOOR))  # fill levels are in the log axis' own units
-                plot.addItem(pg.InfiniteLine(pos=-12, angle=0, pen=pg.mkPen("#ffffff", style=Qt.PenStyle.DashLine),
-                                             label="1e-12", labelOpts={"position": 0.97, "color": "#ffffff"}))
-            if key != "err":  # the three share one row axis, labelled once at the bottom
-                plot.getPlotItem().getAxis("bottom").setStyle(showValues=False)
-                plot.getPlotItem().getAxis("bottom").setHeight(4)
-            if self.state_plots:
-                plot.setXLink(self.state_plots[0])
-            self.state_plots.append(plot)
-            self.state_bars.append(bars)
-            self.state_regions.append(region)
-            column.addWidget(plot, 1)
-        return box
-
-    def _build_curves(self) -> QWidget:
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.curve_plots: dict[str, pg.PlotWidget] = {}
-        self.curve_items: dict[tuple[str, str], pg.PlotDataItem] = {}
-        self.curve_markers: dict[str, pg.PlotDataItem] = {}
-        for axis, bottom in (("m", "SRAM M (elements)"), ("n", "sequence length N")):
-            plot = make_plot_widget(left="HBM accesses (elements)", bottom=bottom)
-            plot.setLogMode(x=True, y=True)
-            plot.setMenuEnabled(False)
-
-            legend = plot.addLegend(offset=(-6, 6), labelTextSize="8pt")
-            for algo in CURVE_NAMES:
-                item = plot.plot(pen=pg.mkPen(CURVE_COLORS[algo], width=2), name=CURVE_NAMES[algo])
-                self.curve_items[(axis, algo)] = item
-            self.curve_markers[axis] = plot.plot(pen=None, symbol="o", symbolSize=11, symbolBrush=CURRENT,
-                                                 symbolPen=pg.mkPen("#000000"), name="this setting")
-            if axis == "n":
-                legend.setVisible(False)  # one legend serves both plots
-            self.curve_plots[axis] = plot
-            row.addWidget(plot, 1)
-        return box
-
     def sizeHint(self):  # noqa: N802 - Qt API
         hint = super().sizeHint()
         hint.setWidth(max(hint.width(), 760))
@@ -296,32 +238,38 @@ class FlashSimPanel(QWidget):
         self.source_box.setCurrentIndex(max(0, self.source_box.findData(current)))
         self.source_box.blockSignals(False)
 
-    def settings(self) -> dict[str, Any]:
-        """What the controls show, as plain values (0 for Br/Bc means the paper's block size)."""
-        return {"algo": self.algo_buttons.checkedButton().property("algo"), "n": self.n_spin.value(),
-                "d": self.d_spin.value(), "sram_bytes": self.sram_spin.value(),
-                "dtype": self.dtype_box.currentText(), "br": self.br_spin.value(), "bc": self.bc_spin.value(),
-                "causal": self.causal_box.isChecked(), "seed": self.seed_spin.value(),
-                "source": str(self.source_box.currentData())}
+    def state(self) -> FlashSimState:
+        """What the controls show, and the step on screen (Br/Bc = 0 means the paper's block size)."""
+        shown = FlashSimState(
+            algo=str(self.algo_buttons.checkedButton().property("algo")), n=self.n_spin.value(),
+            d=self.d_spin.value(), sram_bytes=self.sram_spin.value(), dtype=self.dtype_box.currentText(),
+            br=self.br_spin.value(), bc=self.bc_spin.value(), causal=self.causal_box.isChecked(),
+            seed=self.seed_spin.value(), step=self._frame_step)
+        return shown.with_source_key(str(self.source_box.currentData()))
 
-    def set_settings(self, settings: dict[str, Any], shape_locked: bool = False) -> None:
-        """Show these settings without reporting them back; N and d are locked when a real head sets them."""
+    def set_state(self, state: FlashSimState, shape_locked: bool = False) -> None:
+        """Show these settings without reporting them back; N and d are locked when a real head sets them. The
+        step is shown by the next :meth:`set_frame`."""
         widgets = [self.algo_buttons, self.n_spin, self.d_spin, self.sram_spin, self.dtype_box, self.br_spin,
                    self.bc_spin, self.causal_box, self.seed_spin, self.source_box]
         for widget in widgets:
             widget.blockSignals(True)
-        self.algo_buttons.button(0 if settings["algo"] == "fa1" else 1).setChecked(True)
-        for spin, key in ((self.n_spin, "n"), (self.d_spin, "d"), (self.sram_spin, "sram_bytes"),
-                          (self.br_spin, "br"), (self.bc_spin, "bc"), (self.seed_spin, "seed")):
-            spin.setValue(int(settings[key]))
-        self.dtype_box.setCurrentText(settings["dtype"])
-        self.causal_box.setChecked(bool(settings["causal"]))
-        self.source_box.setCurrentIndex(max(0, self.source_box.findData(settings["source"])))
+        self.algo_buttons.button(0 if state.algo == "fa1" else 1).setChecked(True)
+        for spin, value in ((self.n_spin, state.n), (self.d_spin, state.d), (self.sram_spin, state.sram_bytes),
+                            (self.br_spin, state.br), (self.bc_spin, state.bc), (self.seed_spin, state.seed)):
+            spin.setValue(value)
+        self.dtype_box.setCurrentText(state.dtype)
+        self.causal_box.setChecked(state.causal)
+        self.source_box.setCurrentIndex(max(0, self.source_box.findData(state.source_key)))
         for widget in widgets:
             widget.blockSignals(False)
         self.n_spin.setEnabled(not shape_locked)
         self.d_spin.setEnabled(not shape_locked)
-        self.seed_spin.setEnabled(settings["source"] == "random")
+        self.seed_spin.setEnabled(state.random)
+
+    @property
+    def message(self) -> str:
+        return self.message_label.text()
 
     def set_message(self, text: str, error: bool = False) -> None:
         self.message_label.setText(text)
@@ -354,12 +302,7 @@ class FlashSimPanel(QWidget):
         if setup.algo == "fa1":  # docs/flashattention.md: FA1 moves less once M ≳ 3d² + 4d
             verdict += f"; it wins once M ≳ 3d² + 4d = {3 * setup.d ** 2 + 4 * setup.d:,}"
         self.ratio_label.setText(f"standard / {name} = {ratio:.2f}×: {verdict}")
-        # Fixed ranges for the whole run: autoscaling each step would redraw the axes and make bars jump.
-        m_low, m_high = setup.m_range
-        for plot, (low, high) in zip(self.state_plots, ((min(0.0, m_low), max(0.0, m_high)), (0.0, setup.l_max),
-                                                        (np.log10(ERROR_FLOOR), np.log10(setup.error_max)))):
-            plot.setXRange(0, setup.n, padding=0.01)
-            plot.setYRange(low, high if high > low else low + 1, padding=0.05)
+        self.row_plots.set_setup(setup)
 
     def _set_counter(self, key: str, reads: int, writes: int) -> None:
         size = self._setup.dtype_bytes if self._setup else 1
@@ -368,16 +311,7 @@ class FlashSimPanel(QWidget):
         self.counter_labels[key][4].setText(_bytes(size * (reads + writes)))
 
     def set_curves(self, curves: FlashCurves) -> None:
-        for axis, data, current in (("m", curves.vs_m, curves.current_m), ("n", curves.vs_n, curves.current_n)):
-            for algo, (x, y) in data.items():
-                self.curve_items[(axis, algo)].setData(np.asarray(x, float), np.asarray(y, float))
-            self.curve_markers[axis].setData([current[0]], [current[1]])
-            # Our own ticks: on an axis under two decades pyqtgraph labels 2·10⁴ … 9·10⁴ and they overlap.
-            ys = np.concatenate([np.asarray(y, float) for _, y in data.values()])
-            xs = np.concatenate([np.asarray(x, float) for x, _ in data.values()])
-            plot_item = self.curve_plots[axis].getPlotItem()
-            plot_item.getAxis("left").setTicks(_log_ticks(float(ys.min()), float(ys.max())))
-            plot_item.getAxis("bottom").setTicks(_log_ticks(float(xs.min()), float(xs.max())))
+        self.curves.set_curves(curves)
 
     def set_frame(self, frame: FlashFrame) -> None:
         """Draw the state after ``frame.step`` tiles; playback stops by itself at the last step."""
@@ -387,16 +321,7 @@ class FlashSimPanel(QWidget):
         self._frame_step = frame.step
         self.hbm_view.set_step(frame.step, frame.tile)
         self.sram_view.set_frame(frame, setup.m)
-        edges = np.arange(setup.n + 1, dtype=float)
-        m = np.where(np.isfinite(frame.m), frame.m, np.nan)  # −∞ (not yet visited) leaves a gap
-        error = np.maximum(frame.error, ERROR_FLOOR)
-        for bars, values in zip(self.state_bars, (m, frame.l, error)):
-            bars.setData(edges, values)
-        rows = (frame.tile[0] * setup.br, min((frame.tile[0] + 1) * setup.br, setup.n)) if frame.tile else None
-        for region in self.state_regions:
-            region.setVisible(rows is not None)
-            if rows is not None:
-                region.setRegion(rows)
+        self.row_plots.set_frame(frame, setup)
         self._set_counter("so_far", frame.hbm_reads, frame.hbm_writes)
         self.error_label.setText(f"max |O − exact| = {float(frame.error.max()):.2e}")
         self.peak_label.setText(f"peak SRAM {frame.peak_sram:,} = {frame.peak_sram / setup.m:.2f} × M")
@@ -463,7 +388,7 @@ class FlashSimPanel(QWidget):
         self.seekRequested.emit(value)
 
     def _emit_settings(self, *_: Any) -> None:
-        self.settingsChanged.emit(self.settings())
+        self.settingsChanged.emit(self.state())
 
 
 def _bytes(count: int) -> str:
@@ -472,10 +397,3 @@ def _bytes(count: int) -> str:
             return f"{count / size:.2f} {unit}"
     return f"{count} B"
 
-
-def _log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
-    """Ticks for a log axis, in log₁₀ units: each decade, plus 2· and 5· when the range spans few decades."""
-    first, last = int(np.floor(np.log10(max(lo, 1e-300)))), int(np.ceil(np.log10(max(hi, 1e-300))))
-    major = [(float(k), f"1e{k}") for k in range(first, last + 1)]
-    minor = [(float(np.log10(f)) + k, f"{f}e{k}") for k in range(first, last + 1) for f in (2, 5)]
-    return [major, minor if last - first <= 2 else []]

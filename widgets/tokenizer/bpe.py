@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from lmscope.widgets.style import PALETTE, cjk_font
 from lmscope.widgets.tokenizer.jieba import scrolled
 from lmscope.widgets.tokenizer.spans import SpanRow, SpanRowsView
+from lmscope.widgets.tokenizer.state import MAX_MERGES, BpeState
 from lmscope.widgets.tokenizer.tables import RowsModel, make_table
 
 SOURCES = [("demo", "demo corpus"), ("file", "text file"), ("words", "word list")]
@@ -77,7 +78,7 @@ class BpeTab(QWidget):
             self.source_stack.addWidget(widget)
         self.source_box.currentIndexChanged.connect(self.source_stack.setCurrentIndex)
         self.merges_spin = QSpinBox()
-        self.merges_spin.setRange(0, 100_000)
+        self.merges_spin.setRange(0, MAX_MERGES)
         self.merges_spin.setValue(200)
         self.train_button = QPushButton("Train")
         self.train_button.clicked.connect(self._on_train)
@@ -184,6 +185,20 @@ class BpeTab(QWidget):
     @property
     def n_merges(self) -> int:
         return self.slider.maximum()
+
+    @property
+    def encode_text(self) -> str:
+        """The text in the encoder box."""
+        return self.encode_edit.text()
+
+    def state(self) -> BpeState:
+        """The training form and the replay step; what was trained, and on what, is the binding's to add."""
+        return BpeState(source=str(self.source_box.currentData()), words=self.words_edit.text(),
+                        path=self.path_edit.text(), merges_asked=self.merges_spin.value(), step=self.step_value)
+
+    def set_state(self, state: BpeState) -> None:
+        """Show the training form (the step follows once the merges are in, with :meth:`set_step`)."""
+        self.set_source(state.source, state.words, state.path, state.merges_asked)
 
     def set_source(self, kind: str, words: str, path: str, merges: int) -> None:
         self.source_box.setCurrentIndex(max(0, self.source_box.findData(kind)))

@@ -7,7 +7,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from lmscope.widgets.tokenizer.jieba import scrolled
-from lmscope.widgets.tokenizer.spans import SpanRow, SpanRowsView
+from lmscope.widgets.tokenizer.spans import Span, SpanRow, SpanRowsView
 from lmscope.widgets.tokenizer.tables import RowsModel, make_table
 
 # (row name, tokens, characters per token, unknown tokens, unknown rate, vocabulary size); None shows as —
@@ -65,6 +65,10 @@ class CompareTab(QWidget):
         if current in self._ids:
             self.copy_box.setCurrentText(current)
         self.copy_button.setEnabled(bool(self._ids))
+
+    def span(self, row: int, index: int) -> Span:
+        """The span ``spanClicked(row, index)`` reported."""
+        return self.view.rows[row].spans[index]
 
     def set_highlight(self, start: int, end: int) -> None:
         self.view.set_highlight(start, end)

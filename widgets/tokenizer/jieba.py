@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (
 
 from lmscope.widgets.style import PALETTE
 from lmscope.widgets.tokenizer.dag import Arc, DagView, HmmMark
-from lmscope.widgets.tokenizer.spans import SpanRow, SpanRowsView
+from lmscope.widgets.tokenizer.spans import Span, SpanRow, SpanRowsView
+from lmscope.widgets.tokenizer.state import JiebaState
 from lmscope.widgets.tokenizer.tables import RowsModel, make_table
 
 MODES = [
@@ -42,6 +43,7 @@ class JiebaTab(QWidget):
     addWordRequested = Signal(str, int, str)  # word, frequency (AUTO_FREQ: suggested), POS tag ("" for none)
     removeWordRequested = Signal(str)
     loadDictionaryRequested = Signal(str)  # path of a jieba user dictionary
+    spanClicked = Signal(int, int)  # row, span index in the strip of words (see span())
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +80,7 @@ class JiebaTab(QWidget):
 
     def _build_views(self) -> None:
         self.words_view = SpanRowsView()
+        self.words_view.spanClicked.connect(self.spanClicked)
         words_area = scrolled(self.words_view)
         self.words_view.heightChanged.connect(self._fit_words_area)
         self.legend_label = QLabel("")
@@ -171,6 +174,22 @@ class JiebaTab(QWidget):
     @property
     def pos(self) -> bool:
         return self.pos_box.isChecked() and self.mode == "precise"
+
+    def state(self) -> JiebaState:
+        """The options as the boxes show them (``pos`` as ticked, whatever the mode) and the user words listed."""
+        rows = [self.user_model.row_values(i) for i in range(self.user_model.rowCount())]
+        return JiebaState(mode=self.mode, hmm=self.hmm, pos=self.pos_box.isChecked(),
+                          user_words=tuple(str(r[0]) for r in rows), user_freqs=tuple(int(r[1]) for r in rows),
+                          user_tags=tuple(str(r[2]) for r in rows))
+
+    def set_state(self, state: JiebaState) -> None:
+        """Show these options and user words without reporting them (restoring a session)."""
+        self.set_options(state.mode, state.hmm, state.pos)
+        self.set_user_words(list(zip(state.user_words, state.user_freqs, state.user_tags)))
+
+    def span(self, row: int, index: int) -> Span:
+        """The span ``spanClicked(row, index)`` reported."""
+        return self.words_view.rows[row].spans[index]
 
     def set_options(self, mode: str, hmm: bool, pos: bool) -> None:
         for widget in (self.mode_box, self.hmm_box, self.pos_box):

@@ -1,0 +1,1 @@
+"""The Prediction dock: logit lens grid, target rank across layers, attribution table, patching heatmaps."""
