@@ -8,7 +8,7 @@ from typing import Any
 from bench.common import print_table
 
 BENCHES = ("bench_foundation", "bench_sessions", "bench_flashsim", "bench_bpe", "bench_flashsim_panel", "bench_attention",
-           "bench_hf", "bench_projector", "bench_moe", "bench_lens")
+           "bench_hf", "bench_projector", "bench_moe", "bench_lens", "bench_long")
 
 
 def main(names: list[str]) -> int:

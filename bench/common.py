@@ -18,6 +18,24 @@ def best_of(repeats: int, job: Callable[[], Any]) -> float:
     return best
 
 
+def runs(repeats: int, job: Callable[[], Any], warm_up: bool = True) -> list[float]:
+    """Wall seconds of each of ``repeats`` runs (after one unmeasured warm-up run when ``warm_up``)."""
+    if warm_up:
+        job()
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        job()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def spread(values: list[float], scale: float = 1.0, digits: int = 0) -> str:
+    """"min / median / max" of ``values`` × ``scale``, for a table cell."""
+    cells = (min(values), float(np.median(values)), max(values))
+    return " / ".join(f"{v * scale:.{digits}f}" for v in cells)
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     columns = ("name", "value", "unit", "target", "note")
     cells = [[str(row.get(c, "")) for c in columns] for row in rows]

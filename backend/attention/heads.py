@@ -14,7 +14,8 @@ import torch
 
 from lmscope.backend.attention.expr import row_entropy
 from lmscope.backend.attention.patterns import (
-    LayerMask, allowed_of, attention_scale, head_attention, head_blocks, hook, key_valid_of, kv_head_of, layer_tensor, qk_names,
+    LayerMask, allowed_of, attention_scale, head_attention, head_blocks, holds, hook, key_valid_of, kv_head_of,
+    layer_tensor, qk_names, sliding_window,
 )
 from lmscope.backend.capture import Trace
 from lmscope.backend.errors import BadInputError
@@ -144,7 +145,7 @@ def head_view(trace: Trace, layer: int, head: int, batch: int = 0, size: int = T
     edges = thumbnail_edges(T, size)
     if allowed is None:
         allowed = allowed_of(trace, batch, layer)
-    if hook(layer, "pattern") in trace or qk_names(trace, layer) is None:
+    if holds(trace, hook(layer, "pattern")) or qk_names(trace, layer) is None:
         p = head_attention(trace, layer, head, batch).pattern
         mask = allowed.allowed if isinstance(allowed, LayerMask) else allowed
         summary = head_summary(p[None, None], mask)
@@ -198,11 +199,15 @@ def model_view_job(trace: Trace, batch: int = 0, size: int = THUMBNAIL,
     total = n_layer * n_head
     done = len([h for h in skip if 0 <= h[0] < n_layer and 0 <= h[1] < n_head])
     yield JobProgress(done / total if total else 1.0, f"Model view: {done} of {total} heads")
+    masks: dict[int, LayerMask] = {}
     for layer in range(n_layer):
         todo = [h for h in range(n_head) if (layer, h) not in skip]
         if not todo:
             continue
-        allowed = LayerMask.of(allowed_of(trace, batch, layer))
+        window = sliding_window(trace, layer)
+        if window not in masks:  # the same for every layer unless the model slides a window in some
+            masks[window] = LayerMask.of(allowed_of(trace, batch, layer))
+        allowed = masks[window]
         for head in todo:
             thumb, summary = head_view(trace, layer, head, batch, size, allowed)
             done += 1

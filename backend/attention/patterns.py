@@ -6,9 +6,10 @@ all of them together ≤ 64 MiB, e.g. ≤ 240 tokens on GPT-2 small, ≤ 720 on 
 (``--store-patterns``), or when the mask chose keys from the scores (top-k, LSH: no fixed matrix to recompute them
 with). Otherwise a head's scores and pattern are recomputed here, exactly as the model did:
 
-- scores = q·kᵀ for the query head and the KV head it reads (GQA/MQA: head h reads h // (heads / KV heads)), scaled as
-  the model scaled them: TinyGPT divides by √(query width); a Hugging Face model multiplies by its attention module's
-  own ``scaling`` (recorded per layer at capture: GPT-2 may scale by 1/(layer + 1) too, or not at all);
+- scores = q·kᵀ for the query head and the KV head it reads (GQA/MQA: head h reads h // (heads / KV heads)),
+  scaled as the model scaled them: TinyGPT divides by √(query width); a Hugging Face model multiplies by its
+  attention module's own ``scaling`` (recorded per layer at capture: GPT-2 may scale by 1/(layer + 1) too, or not
+  at all);
 - masked with the mask the trace was captured with (``meta["mask"]``, the inspector's mask text read by
   :class:`MaskSpec`), its padding (``meta["lengths"]``/``pad_side``), and the model's own sliding window per layer
   when it built its own mask (Qwen2, Mixtral);
@@ -42,8 +43,8 @@ from lmscope.backend.trace import Trace
 
 PATTERN_HOOKS = ("hook_attn_scores", "hook_pattern")
 # Patterns are stored by default while every score and pattern of the capture together take at most this much
-# (float32): 144 heads (GPT-2 small) × 2 × T² × 4 B ≤ 64 MiB is T ≤ 241; 16 heads (the demo) T ≤ 724. Past it they are
-# recomputed: at 2,048 tokens GPT-2 small's would be 4.6 GiB, its q and k 151 MiB.
+# (float32): 144 heads (GPT-2 small) × 2 × T² × 4 B ≤ 64 MiB is T ≤ 241; 16 heads (the demo) T ≤ 724. Past it they
+# are recomputed: at 2,048 tokens GPT-2 small's would be 4.6 GiB, its q and k 151 MiB.
 STORE_PATTERNS_BYTES = 64 * 2**20
 CACHE_BYTES = 256 * 2**20  # recomputed heads kept: two heads at 4,096 tokens (scores + pattern), 4,096 at 128
 CACHE_HEADS = 64
@@ -68,16 +69,34 @@ def store_patterns_by_default(n_layer: int, n_head: int, n_pos: int, batch: int 
 
 
 # --- what a trace holds -------------------------------------------------------------------------------------------
+_NAME_SETS: "weakref.WeakKeyDictionary[Any, frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def holds(trace: Trace, name: str) -> bool:
+    """Whether ``trace`` holds the tensor ``name``, reading none: ``name in trace`` is Mapping's ``in``, which
+    reads the tensor (a lazily stored one from the file) just to see that it is there."""
+    tensors = trace.tensors
+    if isinstance(tensors, dict):
+        return name in tensors
+    try:
+        names = _NAME_SETS.get(tensors)
+        if names is None:
+            names = _NAME_SETS.setdefault(tensors, frozenset(tensors))
+    except TypeError:  # a mapping that cannot be weakly referenced: list its names each time
+        names = frozenset(tensors)
+    return name in names
+
+
 def qk_names(trace: Mapping[str, Any], layer: int) -> tuple[str, str] | None:
     """The q and k a layer's scores are made of (rotated when the model rotates them), or None if not captured."""
-    q = hook(layer, "rot_q") if hook(layer, "rot_q") in trace else hook(layer, "q")
-    k = hook(layer, "rot_k") if hook(layer, "rot_k") in trace else hook(layer, "k")
-    return (q, k) if q in trace and k in trace else None
+    q = hook(layer, "rot_q") if holds(trace, hook(layer, "rot_q")) else hook(layer, "q")
+    k = hook(layer, "rot_k") if holds(trace, hook(layer, "rot_k")) else hook(layer, "k")
+    return (q, k) if holds(trace, q) and holds(trace, k) else None
 
 
 def has_attention(trace: Trace) -> bool:
     """True when every layer's pattern can be shown: stored, or recomputable from q and k."""
-    return trace.n_layer > 0 and all(hook(layer, "pattern") in trace or qk_names(trace, layer) is not None
+    return trace.n_layer > 0 and all(holds(trace, hook(layer, "pattern")) or qk_names(trace, layer) is not None
                                      for layer in range(trace.n_layer))
 
 
@@ -85,7 +104,7 @@ def pattern_source(trace: Trace) -> str:
     """``stored`` (every layer's pattern is in the trace), ``recomputed`` (from q and k), ``mixed`` or ``none``."""
     if trace.n_layer <= 0:
         return "none"
-    stored = [hook(layer, "pattern") in trace for layer in range(trace.n_layer)]
+    stored = [holds(trace, hook(layer, "pattern")) for layer in range(trace.n_layer)]
     if all(stored):
         return "stored"
     if not has_attention(trace):
@@ -149,18 +168,18 @@ def head_qk(trace: Trace, layer: int, head: int, batch: int = 0) -> tuple[np.nda
 
 
 # --- the computation ----------------------------------------------------------------------------------------------
-def _scale(scores: torch.Tensor, how: tuple[str, float]) -> torch.Tensor:
+def _scale_(scores: torch.Tensor, how: tuple[str, float]) -> torch.Tensor:
+    """Scale in place with the model's own operation (× its factor, or ÷ √d), for the model's rounding."""
     op, value = how
-    return scores * value if op == "multiply" else scores / value  # the model's own operation, for its rounding
+    return scores.mul_(value) if op == "multiply" else scores.div_(value)
 
 
-def _softmax(masked: torch.Tensor, allowed: torch.Tensor, empty_rows: str) -> torch.Tensor:
+def _softmax(masked: torch.Tensor, empty: np.ndarray, empty_rows: str) -> torch.Tensor:
     """Row softmax in float32; rows with no allowed key are zeros (TinyGPT) or uniform (HF's additive mask)."""
     pattern = torch.softmax(masked, dim=-1)
-    empty = ~allowed.any(-1)
-    if bool(empty.any()):
+    if empty.any():
         fill = 1.0 / masked.shape[-1] if empty_rows == "uniform" else 0.0
-        pattern[empty] = fill
+        pattern[torch.from_numpy(np.flatnonzero(empty))] = fill
     return pattern
 
 
@@ -180,17 +199,17 @@ class HeadAttention:
 def compute_head(trace: Trace, layer: int, head: int, batch: int = 0) -> HeadAttention:
     """Recompute one head's scores and pattern from the trace's q and k (see the module's notes)."""
     q, k = head_qk(trace, layer, head, batch)
-    allowed = torch.from_numpy(allowed_of(trace, batch, layer))
-    with torch.no_grad():
-        scores = _scale(torch.from_numpy(q) @ torch.from_numpy(k).T, attention_scale(trace, layer, q.shape[-1]))
-        masked = scores.masked_fill(~allowed, float("-inf"))
-        pattern = _softmax(masked, allowed, trace.meta.get("empty_rows", "zero"))
+    allowed = allowed_of(trace, batch, layer)
+    with torch.no_grad():  # one N×N for the scores and one for the pattern; every other step in place
+        masked = _scale_(torch.from_numpy(q) @ torch.from_numpy(k).T, attention_scale(trace, layer, q.shape[-1]))
+        masked.masked_fill_(torch.from_numpy(~allowed), float("-inf"))
+        pattern = _softmax(masked, ~allowed.any(-1), trace.meta.get("empty_rows", "zero"))
     return HeadAttention(masked.numpy(), pattern.numpy(), "recomputed")
 
 
 def _stored(trace: Trace, layer: int, head: int, batch: int) -> HeadAttention:
     pattern = np.ascontiguousarray(trace[hook(layer, "pattern")][batch, head], dtype=np.float32)
-    if hook(layer, "attn_scores") in trace:
+    if holds(trace, hook(layer, "attn_scores")):
         scores = np.ascontiguousarray(trace[hook(layer, "attn_scores")][batch, head], dtype=np.float32)
     elif qk_names(trace, layer) is not None:
         scores = compute_head(trace, layer, head, batch).scores
@@ -236,7 +255,7 @@ CACHE = _HeadCache(CACHE_BYTES, CACHE_HEADS)
 
 def head_attention(trace: Trace, layer: int, head: int, batch: int = 0) -> HeadAttention:
     """One head's scores and pattern: stored ones as they are, else recomputed (and cached)."""
-    if hook(layer, "pattern") in trace:
+    if holds(trace, hook(layer, "pattern")):
         return _stored(trace, layer, head, batch)  # LazyTensors keeps what it read; no second cache
     key = (layer, head, batch)
     cached = CACHE.get(trace, key)
@@ -266,7 +285,7 @@ def layer_tensor(trace: Trace, layer: int, name: str) -> np.ndarray:
     """A whole layer's ``attn_scores`` or ``pattern`` as a capture would have stored it: (batch, head, query, key)."""
     if name not in ("attn_scores", "pattern"):
         raise BadInputError(f"Only attn_scores and pattern are recomputed, not {name!r}.")
-    if hook(layer, name) in trace:
+    if holds(trace, hook(layer, name)):
         return np.asarray(trace[hook(layer, name)])
     names = qk_names(trace, layer)
     if names is None:
@@ -291,7 +310,8 @@ class TensorsWithAttention(Mapping[str, np.ndarray]):
         pending: dict[int, list[str]] = {}
         for layer in range(trace.n_layer):
             if qk_names(trace, layer) is not None:
-                pending[layer] = [hook(layer, n) for n in ("attn_scores", "pattern") if hook(layer, n) not in trace]
+                pending[layer] = [hook(layer, n) for n in ("attn_scores", "pattern")
+                                  if not holds(trace, hook(layer, n))]
         for name in trace.tensors:
             layer = _layer_of(name)
             if layer in pending and pending[layer] and name == hook(layer, "z"):

@@ -21,7 +21,7 @@ from lmscope.backend.attention.heads import (
     SUMMARY_METRICS, HeadShown, HeadThumbnail, allowed_of, batch_token_strings, head_job, head_shown, hook,
     kv_groups, kv_head_of, model_view_job, row_stats, thumbnail_edges,
 )
-from lmscope.backend.attention.patterns import has_attention, is_cached, sliding_window
+from lmscope.backend.attention.patterns import has_attention, holds, is_cached, sliding_window
 from lmscope.backend.attention.jobs import MaskEffect, masked_capture_job
 from lmscope.backend.capture import Trace
 from lmscope.backend.attention.debugger import CONDITIONS, STAGE_LABELS, VARIABLES
@@ -199,18 +199,20 @@ class AttentionBinding(QObject):
             return
         self._pause_model_view()
         job = self.window.start_job(f"Computing layer {layer}, head {head}",
-                                    lambda: head_job(trace, layer, head, stage, batch), self.on_head_events,
-                                    kind="attention-head", supersede=True)
+                                    lambda: head_job(trace, layer, head, stage, batch),
+                                    partial(self.on_head_events, id(trace)), kind="attention-head", supersede=True)
         for signal in (job.finished, job.failed, job.cancelled):
             signal.connect(self._resume_model_view)
         self._head_job, self._pending_key = job, key
 
-    def on_head_events(self, events: list[Any]) -> None:
+    def on_head_events(self, trace_id: int, events: list[Any]) -> None:
         trace = self.trace
+        if trace is None or id(trace) != trace_id:
+            return  # computed for a capture that is no longer shown
         for event in events:
-            if isinstance(event, HeadShown) and trace is not None:
-                if (event.layer, event.head, event.batch) == (*self.head(trace), self.panel.batch):
-                    self.show_head(trace, event)
+            if isinstance(event, HeadShown) and (event.layer, event.head, event.batch) == (*self.head(trace),
+                                                                                          self.panel.batch):
+                self.show_head(trace, event)
 
     def show_head(self, trace: Trace, shown: HeadShown) -> None:
         self.shown = shown
@@ -231,8 +233,8 @@ class AttentionBinding(QObject):
         """The chosen stage, or the pattern when the trace was saved without that stage's tensors (the golden
         format 1 file keeps patterns only)."""
         stage = self.panel.stage
-        return stage if all(hook(layer, name) in trace for name in STAGE_TENSORS[stage]) or (
-            stage == "masked" and all(hook(layer, n) in trace for n in ("q", "k"))) else "pattern"
+        return stage if all(holds(trace, hook(layer, name)) for name in STAGE_TENSORS[stage]) or (
+            stage == "masked" and all(holds(trace, hook(layer, n)) for n in ("q", "k"))) else "pattern"
 
     def masked(self, trace: Trace, layer: int | None = None) -> np.ndarray:
         """(query, key) True where the trace's mask hid the key; cached, as a head switch must stay fast."""
@@ -272,7 +274,8 @@ class AttentionBinding(QObject):
         if shown.stage == "z":
             z = trace[hook(layer, "z")][batch, :, head]
             self.panel.show_row(np.linalg.norm(z, axis=-1), "‖z‖",
-                                f"‖z‖ at query {row} “{display_token(tokens[row])}”: {np.linalg.norm(z[row]):.4g} "
+                                f"‖z‖ at query {row} “{display_token(tokens[row])}”: "
+                                f"{np.linalg.norm(z[row]):.4g} "
                                 "(z = pattern·V, one row per position)")
             return
         pattern = shown.pattern

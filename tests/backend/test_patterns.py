@@ -155,7 +155,7 @@ def test_stage_matrix_reads_through_the_accessor():
 
 
 def test_captures_keep_patterns_only_while_cheap():
-    # scores + patterns of 2 layers × 4 heads: 2·8·T²·4 B ≤ 64 MiB while T ≤ 1,024; the demo's 16 heads T ≤ 724
+    # scores + patterns of 2 layers × 4 heads: 2·8·T²·4 B ≤ 64 MiB while T ≤ 1,024; the demo's 16 heads: T ≤ 724
     assert P.store_patterns_by_default(2, 4, 1024) and not P.store_patterns_by_default(2, 4, 1025)
     assert P.store_patterns_by_default(4, 4, 724) and not P.store_patterns_by_default(4, 4, 725)
     assert P.store_patterns_by_default(12, 12, 241) and not P.store_patterns_by_default(12, 12, 242)  # GPT-2 small

@@ -43,6 +43,19 @@ def test_info_says_where_patterns_come_from(sessions, capsys):
     assert "attention patterns: recomputed from the stored q and k when shown" in capsys.readouterr().out
 
 
+def test_asking_where_patterns_are_reads_no_tensor(sessions):
+    """Mapping's ``in`` reads a lazily stored tensor to see it is there; the accessor asks the names instead."""
+    for kind in ("stored", "recomputed"):
+        session = open_session(sessions[kind])
+        try:
+            trace = session.traces[0].trace
+            assert P.has_attention(trace) and P.pattern_source(trace) == kind
+            assert P.qk_names(trace, 3) == (P.hook(3, "q"), P.hook(3, "k"))
+            assert trace.tensors.reads == 0
+        finally:
+            session.close()
+
+
 def test_export_writes_recomputed_patterns(sessions, tmp_path):
     for kind in ("stored", "recomputed"):
         assert cli_main(["export", str(sessions[kind]), "blocks.2.attn.hook_pattern", "blocks.2.attn.hook_attn_scores",
