@@ -31,6 +31,7 @@ from lmscope.backend.errors import ConfigError
 CHUNK_WORDS = 100_000  # corpus words windowed at a time: ~6 pairs a word, so ~24 MB of pair indices
 TABLE_MIN, TABLE_PER_WORD = 10_000_000, 100  # noise-table slots: 40 MB; a word at P = 1e-7 still has one
 REPORT_SECONDS = 0.25  # progress events at most 4 a second (the GUI draws ≤ 30 Hz anyway)
+CURVE_POINTS = 50  # the finished loss curve: the mean loss over each 1/50 of training, whatever the machine's speed
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ class Word2VecSnapshot:
 @dataclass(frozen=True)
 class Word2VecFinished:
     vectors: WordVectors = field(repr=False)
-    losses: np.ndarray = field(repr=False)  # the loss of every progress event, in order
+    # The mean loss over each 1/CURVE_POINTS of the training words, in order (fewer for very few batches): the same
+    # on a fast and a slow machine, unlike the progress events, which come at most every REPORT_SECONDS.
+    losses: np.ndarray = field(repr=False)
     seconds: float
     words_per_s: float
 
@@ -231,6 +234,7 @@ def train_word2vec(corpus: Corpus, settings: Word2VecSettings) -> Iterator[objec
     total = settings.epochs * n_words
     step, losses = 0, []
     loss_sum, loss_pairs = torch.zeros((), dtype=torch.float64, device=device), 0
+    curve_sum, curve_pairs, next_mark = torch.zeros((), dtype=torch.float64, device=device), 0, 1
     start = last_report = time.perf_counter()
     alpha = settings.alpha
     for epoch in range(settings.epochs):
@@ -254,20 +258,24 @@ def train_word2vec(corpus: Corpus, settings: Word2VecSettings) -> Iterator[objec
             for j, batch in enumerate(batches):
                 progress = (done_before + (b - a) * j / len(batches)) / total
                 alpha = settings.alpha - (settings.alpha - settings.min_alpha) * progress
-                if settings.sg:
-                    loss_sum += tables.skipgram_step(*batch, alpha)
-                else:
-                    loss_sum += tables.cbow_step(*batch, alpha)
+                batch_loss = tables.skipgram_step(*batch, alpha) if settings.sg else tables.cbow_step(*batch, alpha)
+                loss_sum += batch_loss
+                curve_sum += batch_loss
                 loss_pairs += len(batch[0])
+                curve_pairs += len(batch[0])
                 step += 1
                 if settings.snapshot_every and step % settings.snapshot_every == 0:
                     yield Word2VecSnapshot(step, tables.vectors())
                 last = epoch == settings.epochs - 1 and b == n_words and j == len(batches) - 1
+                reached = (done_before + (b - a) * (j + 1) / len(batches)) * CURVE_POINTS / total
+                if reached >= next_mark or last:
+                    losses.append(float(curve_sum) / max(1, curve_pairs))
+                    curve_sum.zero_()
+                    curve_pairs, next_mark = 0, math.floor(reached) + 1
                 now = time.perf_counter()
                 if now - last_report >= REPORT_SECONDS or last:
                     done = done_before + round((b - a) * (j + 1) / len(batches))
                     loss = float(loss_sum) / max(1, loss_pairs)
-                    losses.append(loss)
                     yield Word2VecProgress(epoch, step, done, total, loss, done / (now - start), alpha)
                     loss_sum.zero_()
                     loss_pairs, last_report = 0, now
