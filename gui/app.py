@@ -40,7 +40,7 @@ def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types impo
 
 
 def run_gui(device: str | None = None, model: str | None = None, screenshot_dir: str | None = None,
-            session: str | None = None) -> int:
+            session: str | None = None, force: bool = False) -> int:
     configure_qt(offscreen=screenshot_dir is not None and "QT_QPA_PLATFORM" not in os.environ)
     from lmscope.gui.preflight import problems
 
@@ -70,9 +70,9 @@ def run_gui(device: str | None = None, model: str | None = None, screenshot_dir:
     if screenshot_dir is not None:
         from lmscope.gui.screenshot import shoot_when_ready
 
-        shoot_when_ready(app, window, Path(screenshot_dir), session, model, SCREENSHOT_TIMEOUT_MS)
+        shoot_when_ready(app, window, Path(screenshot_dir), session, model, SCREENSHOT_TIMEOUT_MS, force=force)
     elif session:
-        window.open_session(session)
+        window.open_session(session, force=force)
     elif model:
         window.open_model_folder(model)
     else:

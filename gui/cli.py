@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_gui(device=args.device, model=args.model,
                            screenshot_dir=getattr(args, "open_screenshot", None) or args.screenshot,
-                           session=getattr(args, "file", None))
+                           session=getattr(args, "file", None), force=getattr(args, "open_force", False))
         compute, as_text = COMMANDS[args.command]
         result = compute(args)
         if getattr(args, "json", False):

@@ -100,6 +100,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     op.add_argument("file")
     op.add_argument("--screenshot", metavar="DIR", dest="open_screenshot",
                     help="open offscreen, write the window and each dock as PNG to DIR, exit (2 if refused)")
+    op.add_argument("--force", action="store_true", dest="open_force",
+                    help="lift the size limits for a file you trust (it may need a lot of memory)")
 
 
 MAX_STEPS = 10_000_000  # ~1 day of the tiny preset on a laptop CPU; 1e12 was accepted and would never end

@@ -330,6 +330,10 @@ class MainWindow(FilesMixin, QMainWindow):
                           QMessageBox.StandardButton.Close, self)
         if failure.details:
             box.setDetailedText(failure.details)
+        remedy = failure.remedy()
+        if remedy is not None:
+            label, action = remedy
+            box.addButton(label, QMessageBox.ButtonRole.AcceptRole).clicked.connect(action)
         box.setModal(False)
         box.show()
         self.error_dialog = box

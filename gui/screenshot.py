@@ -37,7 +37,7 @@ def write_screenshots(window: QMainWindow, folder: Path) -> list[Path]:
 
 
 def shoot_when_ready(app: QApplication, window: QMainWindow, folder: Path, session: str | None = None,
-                     model: str | None = None, timeout_ms: int = 120_000) -> None:
+                     model: str | None = None, timeout_ms: int = 120_000, force: bool = False) -> None:
     """``lmscope --screenshot DIR`` and ``lmscope open FILE --screenshot DIR``: once the demo (or the session) is in
     and the worker is idle, write the pictures and exit 0. A refused session exits 2 with its one sentence, and so
     does a session some panel could not show (its notice line names the problem; the pictures are still written)."""
@@ -76,6 +76,6 @@ def shoot_when_ready(app: QApplication, window: QMainWindow, folder: Path, sessi
         window.demoReady.connect(lambda: QTimer.singleShot(500, shoot))
         window.open_model_folder(model) if model else window.open_demo()
         return
-    job = window.open_session(session)
+    job = window.open_session(session, force=force)
     job.failed.connect(lambda failure: finish(exit_code, failure.message))
     job.finished.connect(lambda completed: QTimer.singleShot(500, shoot))

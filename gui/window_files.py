@@ -16,9 +16,11 @@ from lmscope.backend.jobs import attach_model_job
 from lmscope.backend.tensor_export import TensorsExported, export_job
 from lmscope.gui.session_io import apply_session, session_from_window
 from lmscope.gui.worker import Job
+from lmscope.sessions.errors import SessionTooLargeError
 from lmscope.sessions.jobs import SessionOpened, SessionSaved, open_session_job, save_session_job
 
 MAX_RECENT = 8
+OPEN_ANYWAY = "Open anyway"
 SESSION_FILTER = "lmscope sessions (*.h5 *.hdf5);;All files (*)"
 TENSOR_FILTER = "NumPy array (*.npy);;CSV table (*.csv);;safetensors (*.safetensors)"
 
@@ -29,9 +31,14 @@ class FilesMixin:
         self.setWindowTitle(f"{path.name if path else 'untitled'}[*] — lmscope")
         self.setWindowModified(self.document.dirty)
 
-    def open_session(self, path: str | Path) -> Job:
-        return self.start_job(f"Opening {Path(path).name}", lambda: open_session_job(path, self.device),
-                              self._on_session_events, kind="open-session", supersede=True)
+    def open_session(self, path: str | Path, force: bool = False) -> Job:
+        """Open in the worker. A file over this machine's size limits fails with one sentence and an "Open anyway"
+        button (``force``: the limits lifted, for a file the user trusts; links and data types stay refused)."""
+        job = self.start_job(f"Opening {Path(path).name}", lambda: open_session_job(path, self.device, force=force),
+                             self._on_session_events, kind="open-session", supersede=True)
+        if not force:
+            job.offer(SessionTooLargeError, OPEN_ANYWAY, lambda: self.open_session(path, force=True))
+        return job
 
     def save_session(self, path: str | Path, include_weights: bool | None = None) -> Job:
         """Save in the worker. Weights go in by default for TinyGPT; a Hugging Face model's stay in its folder."""

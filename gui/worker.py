@@ -46,6 +46,16 @@ class JobFailure:
     message: str  # one sentence for the status bar
     details: str  # the traceback, for the details dialog (empty for our own BadInputError-style errors)
     job: "Job | None" = None
+    error_type: type[BaseException] | None = None  # what was raised (the type only: no frames kept alive)
+
+    def remedy(self) -> "tuple[str, Callable[[], object]] | None":
+        """The (button label, action) the job's starter offered for this kind of failure, if any."""
+        if self.job is None or self.error_type is None:
+            return None
+        for error_type, label, action in self.job.remedies:
+            if issubclass(self.error_type, error_type):
+                return label, action
+        return None
 
 
 def describe_exception(exc: BaseException) -> tuple[str, str]:
@@ -78,6 +88,13 @@ class Job(QObject):
         self._factory = factory
         self._runner = runner
         self._thread: _JobThread | None = None
+        self.remedies: list[tuple[type[BaseException], str, Callable[[], object]]] = []
+
+    def offer(self, error_type: type[BaseException], label: str, action: Callable[[], object]) -> "Job":
+        """When the job fails with ``error_type``, the failure dialog offers a button ``label`` that runs ``action``
+        (e.g. "Open anyway" for a session over this machine's size limits)."""
+        self.remedies.append((error_type, label, action))
+        return self
 
     @property
     def active(self) -> bool:
@@ -104,6 +121,7 @@ class _JobThread(QThread):
         self._events = events
         self.cancel_requested = False
         self.failure: tuple[str, str] | None = None
+        self.error_type: type[BaseException] | None = None
         self.completed = False
 
     def run(self) -> None:
@@ -117,7 +135,7 @@ class _JobThread(QThread):
             else:
                 self.completed = True
         except BaseException as exc:  # noqa: BLE001 - any bug in a job must reach the user, not kill the app
-            self.failure = describe_exception(exc)
+            self.failure, self.error_type = describe_exception(exc), type(exc)
         finally:
             if generator is not None and hasattr(generator, "close"):
                 try:
@@ -283,7 +301,7 @@ class JobRunner(QObject):
             if thread.failure is not None:
                 job.state = FAILED
                 message, details = thread.failure
-                self._fail(job, JobFailure(job.title, message, details, job))
+                self._fail(job, JobFailure(job.title, message, details, job, thread.error_type))
             else:
                 completed = thread.completed and not cancelled
                 job.state = DONE if completed else CANCELLED

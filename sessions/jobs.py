@@ -40,7 +40,7 @@ def open_session_job(path: str | Path, device: "torch.device | str" = "cpu", for
     if session.model is not None and session.model.weights is not None:
         yield JobProgress(0.5, "Rebuilding the model from the session's weights…")
         try:
-            loaded = loaded_from_part(session.model, device)
+            loaded = loaded_from_part(session.model, device, force=force)
         except BaseException:
             session.close()
             raise

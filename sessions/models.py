@@ -34,27 +34,27 @@ def part_from_loaded(loaded: "LoadedModel", include_weights: bool = True) -> Mod
                      source=loaded.source, weights=weights)
 
 
-def loaded_from_part(part: ModelPart, device: "torch.device | str" = "cpu") -> "LoadedModel":
+def loaded_from_part(part: ModelPart, device: "torch.device | str" = "cpu", force: bool = False) -> "LoadedModel":
     """Rebuild the model from a session that carries its weights (SessionFormatError when it cannot).
 
     Everything is checked before the model is built: the config's ranges and parameter count, its memory against
-    what is free, the vocabulary, and every weight's name and declared shape against a model built on torch's
-    "meta" device (shapes only, no memory).
+    what is free (unless ``force``: "open anyway"), the vocabulary, and every weight's name and declared shape
+    against a model built on torch's "meta" device (shapes only, no memory).
     """
     if part.weights is None:
         raise SessionFormatError("This session carries no model weights; attach the model with Model → Attach.")
     try:
         with memory_guard("Rebuilding the session's model"):
-            return _rebuild(part, device)
+            return _rebuild(part, device, force)
     except (ConfigError, ModelLoadError) as exc:
         raise SessionFormatError(f"The session's model cannot be rebuilt: {exc}") from exc
     except RuntimeError as exc:  # torch's CPU allocator reports exhaustion as a RuntimeError
         raise SessionFormatError(f"The session's model cannot be rebuilt ({type(exc).__name__}).") from exc
 
 
-def _rebuild(part: ModelPart, device: "torch.device | str") -> "LoadedModel":
+def _rebuild(part: ModelPart, device: "torch.device | str", force: bool) -> "LoadedModel":
     config = TinyGPTConfig.from_dict(part.config)
-    limits = Limits.for_this_machine()
+    limits = Limits.for_this_machine(force=force)
     needed = config.parameter_count() * 4
     if limits.too_big(needed, limits.file_bytes):
         raise SessionTooLargeError(f"The session's model needs {human(needed)} to rebuild; this machine has "
