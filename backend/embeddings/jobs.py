@@ -14,6 +14,7 @@ import numpy as np
 from lmscope.backend.demo import demo_corpus
 from lmscope.backend.embeddings.corpus import Corpus, corpus_from_text, read_corpus
 from lmscope.backend.embeddings.formats import read_tsv, read_vectors, write_tsv, write_word2vec
+from lmscope.backend.embeddings.pos import pos_column
 from lmscope.backend.embeddings.projection import Projection, ProjectionUpdate, pca, pca_job, tsne_job, umap_job
 from lmscope.backend.embeddings.sources import EmbeddingSource, PointSet, WordVectorSource
 from lmscope.backend.embeddings.vectors import row_norms, analogy_rows, nearest, WordVectors
@@ -32,6 +33,7 @@ class CorpusReady:
     sentences: int
     labels: tuple[str, ...] = field(repr=False)  # the vocabulary, most frequent first
     counts: np.ndarray = field(repr=False)
+    pos: np.ndarray | None = field(default=None, repr=False)  # POS class from jieba per word; None for no Chinese
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ def word2vec_job(settings: Word2VecSettings, corpus_path: str | None = None,
     settings.check()
     yield JobProgress(-1.0, f"Reading {Path(corpus_path).name if corpus_path else 'the demo corpus'}…")
     corpus, name = load_corpus(corpus_path, settings.min_count, segmenter)
-    yield CorpusReady(name, len(corpus.ids), len(corpus.words), corpus.n_sentences, corpus.words, corpus.counts)
+    yield CorpusReady(name, len(corpus.ids), len(corpus.words), corpus.n_sentences, corpus.words, corpus.counts,
+                      pos_column(corpus.words, segmenter))
     label = f"word2vec {settings.architecture} on {name}"
     for event in train_word2vec(corpus, settings):
         if isinstance(event, Word2VecProgress):

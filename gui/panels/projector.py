@@ -17,6 +17,7 @@ from lmscope.backend.embeddings.jobs import (
     CorpusReady, NeighborsFound, PointsReady, analogy_job, export_job, import_job, neighbors_job, source_job,
     word2vec_live_job,
 )
+from lmscope.backend.embeddings.pos import POS_COLUMN
 from lmscope.backend.embeddings.projection import Projection, ProjectionUpdate
 from lmscope.backend.embeddings.sources import ContextualSource, PointSet, embedding_matrix_source, script_of, token_counts
 from lmscope.backend.embeddings.word2vec import Word2VecFinished, Word2VecProgress, Word2VecSettings
@@ -219,6 +220,8 @@ class ProjectorBinding(QObject):
             corpus = self._corpus  # the first picture of a word2vec run: its words, by script and frequency
             columns = {"script": np.array([script_of(w) for w in corpus.labels]),
                        "frequency": corpus.counts.astype(np.float64)}
+            if corpus.pos is not None:
+                columns[POS_COLUMN] = corpus.pos
             self.panel.set_points(f"word2vec on {corpus.name} (training…)", corpus.labels, update.coords, columns)
         else:
             self.panel.move_points(update.coords)
