@@ -22,7 +22,8 @@ from lmscope.backend.embeddings.projection import Projection, ProjectionUpdate
 from lmscope.backend.embeddings.sources import ContextualSource, PointSet, embedding_matrix_source, script_of, token_counts
 from lmscope.backend.embeddings.word2vec import Word2VecFinished, Word2VecProgress, Word2VecSettings
 from lmscope.backend.tokenize.segment import Segmenter
-from lmscope.widgets.projector.panel import ProjectorPanel, opengl_available
+from lmscope.widgets.projector.panel import ProjectorPanel
+from lmscope.widgets.projector.scatter3d import opengl_available
 from lmscope.widgets.projector.state import ProjectorState, Word2VecForm
 
 if TYPE_CHECKING:
@@ -203,8 +204,7 @@ class ProjectorBinding(QObject):
                                                f"({event.words_per_s:,.0f} words/s).", self.losses)
 
     def _note(self, n_components: int) -> str:
-        return NO_GL if n_components == 3 and not opengl_available() else (
-            "3-D is shown as its first two components here." if n_components == 3 else "")
+        return NO_GL if n_components == 3 and not opengl_available() else ""
 
     def _show_projection(self, projection: Projection) -> None:
         points = self.points
