@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lmscope.widgets.projector.evaluation import AnalogyEvaluationBox
 from lmscope.widgets.projector.scatter import ScatterView
 from lmscope.widgets.projector.scatter3d import opengl_available
 from lmscope.widgets.projector.state import METHODS, ProjectorState, Word2VecForm
@@ -221,6 +222,8 @@ class ProjectorPanel(QWidget):
         self.analogy_button.clicked.connect(self._ask_analogy)
         grid.addWidget(self.analogy_button)
         lay.addWidget(box)
+        self.evaluation = AnalogyEvaluationBox()
+        lay.addWidget(self.evaluation)
         self.search_edit.returnPressed.connect(self.run_search)
         self.regex_box.toggled.connect(lambda _: self.run_search())
         self.isolate_box.toggled.connect(lambda _: self._show_points(keep_view=True))
