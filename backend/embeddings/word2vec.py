@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,7 +147,8 @@ def skipgram_pairs(words: np.ndarray, sentence: np.ndarray, reach: np.ndarray,
 
 def cbow_contexts(words: np.ndarray, sentence: np.ndarray, reach: np.ndarray, window: int,
                   pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(centres, contexts (n, 2·window) padded with ``pad``, context counts) for centres with any context."""
+    """(centres, contexts (n, 2·window), context counts) for centres with any context; each row's context words
+    come first, in window order, and ``pad`` fills the rest."""
     n = len(words)
     ctx = np.full((n, 2 * window), pad, dtype=np.int64)
     for d in range(1, window + 1):
@@ -158,6 +159,7 @@ def cbow_contexts(words: np.ndarray, sentence: np.ndarray, reach: np.ndarray, wi
         right = same & (reach[:-d] >= d)  # centre i sees i + d
         ctx[d:, 2 * d - 2][left] = words[:-d][left]
         ctx[:-d, 2 * d - 1][right] = words[d:][right]
+    ctx = np.take_along_axis(ctx, np.argsort(ctx == pad, axis=1, kind="stable"), axis=1)  # words first
     count = (ctx != pad).sum(1)
     has = count > 0
     return words[has], ctx[has], count[has]
@@ -221,14 +223,16 @@ class _Tables:
         self.w_in.index_add_(0, centre, grad)
         return loss
 
-    def cbow_step(self, centre: torch.Tensor, ctx: torch.Tensor, count: torch.Tensor, alpha: float) -> torch.Tensor:
-        hidden = torch.nn.functional.embedding_bag(ctx, self.w_in, mode="sum")  # padding rows are zero
+    def cbow_step(self, centre: torch.Tensor, ctx: torch.Tensor, count: torch.Tensor, filled: Sequence[int],
+                  alpha: float) -> torch.Tensor:
+        """``filled[j]``: how many of the rows (sorted by context count, most first) have a word in slot j."""
+        hidden = torch.nn.functional.embedding_bag(ctx, self.w_in, mode="sum")  # the padding row is zero
         hidden *= (1.0 / count.to(torch.float32))[:, None]
         grad, _, loss = self._step(hidden, centre, alpha)
         # word2vec.c and gensim (cbow_mean=1) add the whole error to every context word, not error / count.
-        for j in range(ctx.shape[1]):
-            self.w_in.index_add_(0, ctx[:, j], grad)
-        self.w_in[self.vocab] = 0
+        for j, rows in enumerate(filled):
+            if rows:
+                self.w_in.index_add_(0, ctx[:rows, j], grad[:rows])
         return loss
 
     def vectors(self) -> np.ndarray:
@@ -267,9 +271,15 @@ def train_word2vec(corpus: Corpus, settings: Word2VecSettings) -> Iterator[objec
                            for i in range(0, len(centre), settings.batch)]
             else:
                 centre, ctx, count = cbow_contexts(words, sentence, reach, settings.window, len(corpus.words))
+                # Inside each batch (never across: which centres share a batch is the schedule), centres with more
+                # context words first, so context slot j is filled in a prefix of the batch's rows.
+                width = ctx.shape[1]
+                order = np.argsort((np.arange(len(centre)) // settings.batch) * (width + 1) - count, kind="stable")
+                centre, ctx, count = centre[order], ctx[order], count[order]
                 batches = [(torch.from_numpy(centre[i:i + settings.batch]).to(device),
                             torch.from_numpy(ctx[i:i + settings.batch]).to(device),
-                            torch.from_numpy(count[i:i + settings.batch]).to(device))
+                            torch.from_numpy(count[i:i + settings.batch]).to(device),
+                            np.count_nonzero(count[i:i + settings.batch, None] > np.arange(width), axis=0).tolist())
                            for i in range(0, len(centre), settings.batch)]
             done_before = epoch * n_words + a
             for j, batch in enumerate(batches):
