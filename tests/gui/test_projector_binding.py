@@ -81,8 +81,8 @@ def test_analogy_evaluation_on_a_file_agrees_with_gensim_section_by_section(demo
     idle(demo_window, qtbot)
     points = binding.points
     han = [w for w in points.labels if "\u4e00" <= w <= "\u9fff"][:12]
-    lines = [": first"] + [" ".join(han[i:i + 4]) for i in range(0, 8)] + [": second", "不在 词表 里 啊"] + \
-        [" ".join(han[i + 1:i + 5]) for i in range(0, 6)]
+    lines = [": first"] + [" ".join(han[i:i + 4]) for i in range(8)] + [": second", "不在 词表 里 啊"] + \
+        [" ".join(han[i + 1:i + 5]) for i in range(6)]
     path = tmp_path / "questions.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     binding.on_evaluate(str(path))
