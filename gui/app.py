@@ -54,6 +54,12 @@ def run_gui(device: str | None = None, model: str | None = None, screenshot_dir:
     torch_device = pick_device(device)
     # Leave one core to the GUI thread so the window stays responsive while a job computes.
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+    from PySide6.QtCore import QCoreApplication, Qt
+
+    # The projector's 3-D view is a QOpenGLWidget in a dock: floating or re-docking it gives it a new OpenGL
+    # context, which must share the shader programs pyqtgraph compiled in the first (else glUseProgram fails).
+    if QApplication.instance() is None:  # (Qt reads it when the application is made)
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("lmscope")
     app.setOrganizationName("lmscope")

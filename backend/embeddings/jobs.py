@@ -14,9 +14,11 @@ import numpy as np
 from lmscope.backend.demo import demo_corpus
 from lmscope.backend.embeddings.corpus import Corpus, corpus_from_text, read_corpus
 from lmscope.backend.embeddings.formats import read_tsv, read_vectors, write_tsv, write_word2vec
+from lmscope.backend.embeddings.pos import pos_column
 from lmscope.backend.embeddings.projection import Projection, ProjectionUpdate, pca, pca_job, tsne_job, umap_job
 from lmscope.backend.embeddings.sources import EmbeddingSource, PointSet, WordVectorSource
-from lmscope.backend.embeddings.vectors import row_norms, analogy_rows, nearest, WordVectors
+from lmscope.backend.embeddings.vectors import (AnalogyEvaluation, WordVectors, analogy_rows, iter_evaluate_analogies,
+                                                nearest, row_norms)
 from lmscope.backend.embeddings.word2vec import (Word2VecFinished, Word2VecProgress, Word2VecSettings,
                                                  Word2VecSnapshot, train_word2vec)
 from lmscope.backend.errors import BadInputError
@@ -32,6 +34,7 @@ class CorpusReady:
     sentences: int
     labels: tuple[str, ...] = field(repr=False)  # the vocabulary, most frequent first
     counts: np.ndarray = field(repr=False)
+    pos: np.ndarray | None = field(default=None, repr=False)  # POS class from jieba per word; None for no Chinese
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ def word2vec_job(settings: Word2VecSettings, corpus_path: str | None = None,
     settings.check()
     yield JobProgress(-1.0, f"Reading {Path(corpus_path).name if corpus_path else 'the demo corpus'}…")
     corpus, name = load_corpus(corpus_path, settings.min_count, segmenter)
-    yield CorpusReady(name, len(corpus.ids), len(corpus.words), corpus.n_sentences, corpus.words, corpus.counts)
+    yield CorpusReady(name, len(corpus.ids), len(corpus.words), corpus.n_sentences, corpus.words, corpus.counts,
+                      pos_column(corpus.words, segmenter))
     label = f"word2vec {settings.architecture} on {name}"
     for event in train_word2vec(corpus, settings):
         if isinstance(event, Word2VecProgress):
@@ -109,6 +113,24 @@ def analogy_job(points: PointSet, a: str, b: str, c: str, k: int = 10) -> Iterat
     wv = WordVectors(points.labels, points.vectors)
     rows, sims = analogy_rows(wv, wv.row(a), wv.row(b), wv.row(c), k, norms=row_norms(wv.vectors))
     yield NeighborsFound(-1, rows, 1.0 - sims, "cosine", f"{a} − {b} + {c}")
+
+
+@dataclass(frozen=True)
+class AnalogiesEvaluated:
+    file: str
+    evaluation: AnalogyEvaluation
+
+
+def evaluate_job(points: PointSet, path: str, restrict_vocab: int = 300_000) -> Iterator[object]:
+    """Accuracy per section of the points' vectors on a ``questions-words.txt`` file (gensim's rules)."""
+    name = Path(path).name
+    yield JobProgress(-1.0, f"Evaluating analogies on {name}…")
+    wv = WordVectors(points.labels, points.vectors)
+    for event in iter_evaluate_analogies(wv, path, restrict_vocab):
+        if isinstance(event, AnalogyEvaluation):
+            yield AnalogiesEvaluated(name, event)
+        else:
+            yield JobProgress(-1.0, f"Evaluating analogies on {name}: {event:,} questions")
 
 
 def project_job(points: PointSet, settings: dict) -> Iterator[object]:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from lmscope.backend.embeddings.pos import POS_COLUMN, pos_column
 from lmscope.backend.embeddings.vectors import WordVectors
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.trace import Trace
@@ -80,6 +81,15 @@ def _script_column(labels: Sequence[str]) -> np.ndarray:
     return np.array([script_of(label) for label in labels])
 
 
+def text_columns(labels: Sequence[str]) -> dict[str, np.ndarray]:
+    """The columns every labelled point set has: script, and POS from jieba when any label is Chinese."""
+    columns = {"script": _script_column(labels)}
+    pos = pos_column(labels)
+    if pos is not None:
+        columns[POS_COLUMN] = pos
+    return columns
+
+
 @dataclass
 class MatrixSource:
     """Rows of an embedding matrix, labelled by their tokens (``counts``: corpus frequency of each token, if known)."""
@@ -95,7 +105,7 @@ class MatrixSource:
         if matrix.ndim != 2 or len(matrix) != len(self.tokens):
             raise BadInputError(f"An embedding matrix of shape {matrix.shape} does not match {len(self.tokens)} "
                                 "tokens.")
-        columns = {"script": _script_column(self.tokens), "token id": np.arange(len(matrix), dtype=np.float64)}
+        columns = {**text_columns(self.tokens), "token id": np.arange(len(matrix), dtype=np.float64)}
         if self.counts is not None:
             columns["frequency"] = np.asarray(self.counts, dtype=np.float64)
         return PointSet(self.kind, self.title, tuple(self.tokens), matrix, columns)
@@ -140,7 +150,7 @@ class WordVectorSource:
 
     def points(self) -> PointSet:
         wv = self.vectors
-        columns = {"script": _script_column(wv.words), "rank": np.arange(len(wv), dtype=np.float64)}
+        columns = {**text_columns(wv.words), "rank": np.arange(len(wv), dtype=np.float64)}
         if wv.counts is not None:
             columns["frequency"] = np.asarray(wv.counts, dtype=np.float64)
         return PointSet(self.kind, self.title, wv.words, wv.vectors, columns)
@@ -189,7 +199,7 @@ class ContextualSource:
         if len(dims) != 1:
             raise BadInputError("The pooled captures come from models of different widths.")
         columns = {"layer": np.asarray(layer_col, np.float64), "position": np.asarray(position, np.float64),
-                   "capture": np.asarray(trace_col, np.float64), "script": _script_column(labels)}
+                   "capture": np.asarray(trace_col, np.float64), **text_columns(labels)}
         where = "layers 0–%d (trajectories)" % n_layer if self.layer is None else f"layer {self.layer}"
         title = f"residual stream at {where} · {len(self.traces)} capture{'s' if len(self.traces) > 1 else ''}"
         return PointSet(self.kind, title, tuple(labels), np.stack(vectors).astype(np.float32), columns,

@@ -8,7 +8,7 @@ per-section counts can be checked against ``KeyedVectors.evaluate_word_analogies
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,7 +178,18 @@ def _eval_lines(path: Path):  # noqa: ANN202 - a generator of (line number, text
 
 def evaluate_analogies(wv: WordVectors, path: str | Path, restrict_vocab: int = 300_000,
                        case_insensitive: bool = True) -> AnalogyEvaluation:
-    """Accuracy per section on a ``questions-words.txt`` file, with gensim's ``evaluate_word_analogies`` rules.
+    """Accuracy per section on a ``questions-words.txt`` file (see :func:`iter_evaluate_analogies`)."""
+    for event in iter_evaluate_analogies(wv, path, restrict_vocab, case_insensitive):
+        if isinstance(event, AnalogyEvaluation):
+            return event
+    raise AssertionError("iter_evaluate_analogies ends with its evaluation")  # pragma: no cover
+
+
+def iter_evaluate_analogies(wv: WordVectors, path: str | Path, restrict_vocab: int = 300_000,
+                            case_insensitive: bool = True, every: int = 500) -> Iterator[int | AnalogyEvaluation]:
+    """Accuracy per section on a ``questions-words.txt`` file, with gensim's ``evaluate_word_analogies`` rules;
+    yields the number of questions read every ``every`` questions (a job's chance to report and to be cancelled),
+    then the :class:`AnalogyEvaluation`.
 
     For "A B C D" the prediction is the nearest of B − A + C among the first ``restrict_vocab`` words, inputs
     excluded; words are compared upper-cased when ``case_insensitive`` (the first, most frequent spelling of a word
@@ -204,6 +215,8 @@ def evaluate_analogies(wv: WordVectors, path: str | Path, restrict_vocab: int = 
         if len(parts) != 4:
             continue
         questions += 1
+        if questions % every == 0:
+            yield questions
         a, b, c, expected = parts
         if not all(w in ok_vocab for w in parts):
             skipped += 1
@@ -217,4 +230,4 @@ def evaluate_analogies(wv: WordVectors, path: str | Path, restrict_vocab: int = 
         sections[-1][1 if predicted == expected else 2] += 1
     results = tuple(SectionResult(name, ok, bad) for name, ok, bad in sections)
     total = SectionResult("Total accuracy", sum(s.correct for s in results), sum(s.incorrect for s in results))
-    return AnalogyEvaluation(results, total, skipped, questions)
+    yield AnalogyEvaluation(results, total, skipped, questions)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,7 +147,8 @@ def skipgram_pairs(words: np.ndarray, sentence: np.ndarray, reach: np.ndarray,
 
 def cbow_contexts(words: np.ndarray, sentence: np.ndarray, reach: np.ndarray, window: int,
                   pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(centres, contexts (n, 2·window) padded with ``pad``, context counts) for centres with any context."""
+    """(centres, contexts (n, 2·window), context counts) for centres with any context; each row's context words
+    come first, in window order, and ``pad`` fills the rest."""
     n = len(words)
     ctx = np.full((n, 2 * window), pad, dtype=np.int64)
     for d in range(1, window + 1):
@@ -158,60 +159,80 @@ def cbow_contexts(words: np.ndarray, sentence: np.ndarray, reach: np.ndarray, wi
         right = same & (reach[:-d] >= d)  # centre i sees i + d
         ctx[d:, 2 * d - 2][left] = words[:-d][left]
         ctx[:-d, 2 * d - 1][right] = words[d:][right]
+    ctx = np.take_along_axis(ctx, np.argsort(ctx == pad, axis=1, kind="stable"), axis=1)  # words first
     count = (ctx != pad).sum(1)
     has = count > 0
     return words[has], ctx[has], count[has]
 
 
 class _Tables:
-    """The two embedding tables and one negative-sampling step on them (gradients written out by hand)."""
+    """The two embedding tables and one negative-sampling step on them (gradients written out by hand).
+
+    Speed (bench_projector, one thread): the (batch, 1 + K, dim) temporaries are the cost, so they live in buffers
+    allocated once — a fresh 2–5 MB tensor per step is handed back to the system and page-faulted in again, which
+    halved the speed — and the weighted sums Σₖ g·v' are ``embedding_bag`` over the output table (no temporary).
+    """
 
     def __init__(self, vocab: int, dim: int, noise: np.ndarray, negative: int, generator: torch.Generator,
                  device: torch.device) -> None:
-        self.vocab, self.negative, self.device, self.generator = vocab, negative, device, generator
+        self.vocab, self.dim, self.negative, self.device, self.generator = vocab, dim, negative, device, generator
         # One extra input row stays zero: CBOW's padding for windows cut by a sentence end.
         w_in = (torch.rand(vocab + 1, dim, generator=generator, dtype=torch.float32) - 0.5) / dim
         w_in[vocab] = 0
         self.w_in = w_in.to(device)
         self.w_out = torch.zeros(vocab, dim, device=device)
         self.table = torch.from_numpy(noise).to(device)
+        self.sign = torch.full((1 + negative,), -1.0, device=device)  # label 1 for the target, 0 for a negative
+        self.sign[0] = 1.0
+        self._buffers: dict[str, torch.Tensor] = {}
+
+    def _buffer(self, name: str, *shape: int) -> torch.Tensor:
+        size = math.prod(shape)
+        buf = self._buffers.get(name)
+        if buf is None or buf.numel() < size:
+            buf = self._buffers[name] = torch.empty(size, dtype=torch.float32, device=self.device)
+        return buf[:size].view(*shape)
 
     def negatives(self, n: int) -> torch.Tensor:
         slots = torch.randint(0, len(self.table), (n, self.negative), generator=self.generator).to(self.device)
         return self.table.index_select(0, slots.reshape(-1)).view(n, self.negative).long()
 
-    def _score(self, hidden: torch.Tensor, target: torch.Tensor,
-               alpha: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Scores of the target and its negatives against ``hidden``; returns (g, targets, out rows, loss sum)."""
-        neg = self.negatives(len(target))
+    def _step(self, hidden: torch.Tensor, target: torch.Tensor,
+              alpha: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Scores the target and its negatives against ``hidden`` and updates the output table; returns
+        (grad for the input side Σₖ g·v'ₖ, taken before the update; targets; loss sum)."""
+        n, k1, dim = len(target), 1 + self.negative, self.dim
+        neg = self.negatives(n)
         targets = torch.cat([target[:, None], neg], 1)
-        out = self.w_out.index_select(0, targets.reshape(-1)).view(*targets.shape, -1)  # (B, 1 + K, D)
-        score = (out * hidden[:, None, :]).sum(2)  # tiny batched GEMMs (bmm) are ~3× slower here
-        g = torch.sigmoid(score).neg_()
-        g[:, 0] += 1
-        g *= alpha  # word2vec's g = (label − σ(f))·α
-        g[:, 1:].masked_fill_(neg == target[:, None], 0.0)
-        loss = -(torch.nn.functional.logsigmoid(score[:, 0]).sum()
-                 + (torch.nn.functional.logsigmoid(-score[:, 1:]) * (neg != target[:, None])).sum())
-        return g, targets, out, loss
+        flat = targets.reshape(-1)
+        out = torch.index_select(self.w_out, 0, flat, out=self._buffer("rows", n * k1, dim)).view(n, k1, dim)
+        products = self._buffer("products", n, k1, dim)
+        signed = torch.mul(out, hidden[:, None, :], out=products).sum(2).mul_(self.sign)  # ±f: + target, − noise
+        keep = torch.ones(n, k1, device=self.device)
+        keep[:, 1:] = neg != target[:, None]  # a negative equal to the target is skipped
+        loss = -(torch.nn.functional.logsigmoid(signed) * keep).sum()  # −log σ(f) − Σ log σ(−f')
+        g = torch.sigmoid(signed.neg_()).mul_(keep).mul_(self.sign * alpha)  # (label − σ(f))·α
+        grad = torch.nn.functional.embedding_bag(targets, self.w_out, mode="sum", per_sample_weights=g)
+        torch.mul(g[:, :, None], hidden[:, None, :], out=products)
+        self.w_out.index_add_(0, flat, products.view(-1, dim))
+        return grad, targets, loss
 
     def skipgram_step(self, centre: torch.Tensor, context: torch.Tensor, alpha: float) -> torch.Tensor:
-        hidden = self.w_in.index_select(0, centre)
-        g, targets, out, loss = self._score(hidden, context, alpha)
-        grad_in = (g[:, :, None] * out).sum(1)
-        self.w_out.index_add_(0, targets.reshape(-1), (g[:, :, None] * hidden[:, None, :]).reshape(-1, hidden.shape[1]))
-        self.w_in.index_add_(0, centre, grad_in)
+        hidden = torch.index_select(self.w_in, 0, centre, out=self._buffer("hidden", len(centre), self.dim))
+        grad, _, loss = self._step(hidden, context, alpha)
+        self.w_in.index_add_(0, centre, grad)
         return loss
 
-    def cbow_step(self, centre: torch.Tensor, ctx: torch.Tensor, count: torch.Tensor, alpha: float) -> torch.Tensor:
-        inv = (1.0 / count.to(torch.float32))[:, None]
-        hidden = self.w_in.index_select(0, ctx.reshape(-1)).view(*ctx.shape, -1).sum(1) * inv
-        g, targets, out, loss = self._score(hidden, centre, alpha)
+    def cbow_step(self, centre: torch.Tensor, ctx: torch.Tensor, count: torch.Tensor, filled: Sequence[int],
+                  alpha: float) -> torch.Tensor:
+        """``filled[j]``: how many of the rows (sorted by context count, most first) have a word in slot j."""
+        hidden = torch.nn.functional.embedding_bag(ctx, self.w_in, mode="sum")  # the padding row is zero
+        hidden *= (1.0 / count.to(torch.float32))[:, None]
+        grad, _, loss = self._step(hidden, centre, alpha)
         # word2vec.c and gensim (cbow_mean=1) add the whole error to every context word, not error / count.
-        grad = (g[:, :, None] * out).sum(1)
-        self.w_out.index_add_(0, targets.reshape(-1), (g[:, :, None] * hidden[:, None, :]).reshape(-1, hidden.shape[1]))
-        self.w_in.index_add_(0, ctx.reshape(-1), grad[:, None, :].expand(-1, ctx.shape[1], -1).reshape(-1, grad.shape[1]))
-        self.w_in[self.vocab] = 0
+        for j, rows in enumerate(filled):
+            if rows:
+                self.w_in.index_add_(0, ctx[:rows, j], grad[:rows])
         return loss
 
     def vectors(self) -> np.ndarray:
@@ -250,9 +271,15 @@ def train_word2vec(corpus: Corpus, settings: Word2VecSettings) -> Iterator[objec
                            for i in range(0, len(centre), settings.batch)]
             else:
                 centre, ctx, count = cbow_contexts(words, sentence, reach, settings.window, len(corpus.words))
+                # Inside each batch (never across: which centres share a batch is the schedule), centres with more
+                # context words first, so context slot j is filled in a prefix of the batch's rows.
+                width = ctx.shape[1]
+                order = np.argsort((np.arange(len(centre)) // settings.batch) * (width + 1) - count, kind="stable")
+                centre, ctx, count = centre[order], ctx[order], count[order]
                 batches = [(torch.from_numpy(centre[i:i + settings.batch]).to(device),
                             torch.from_numpy(ctx[i:i + settings.batch]).to(device),
-                            torch.from_numpy(count[i:i + settings.batch]).to(device))
+                            torch.from_numpy(count[i:i + settings.batch]).to(device),
+                            np.count_nonzero(count[i:i + settings.batch, None] > np.arange(width), axis=0).tolist())
                            for i in range(0, len(centre), settings.batch)]
             done_before = epoch * n_words + a
             for j, batch in enumerate(batches):

@@ -7,6 +7,7 @@ It opens on the loaded model's embedding matrix in PCA, so the first view (and t
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,14 +15,16 @@ from PySide6.QtCore import QObject
 
 from lmscope.backend.demo import demo_corpus
 from lmscope.backend.embeddings.jobs import (
-    CorpusReady, NeighborsFound, PointsReady, analogy_job, export_job, import_job, neighbors_job, source_job,
-    word2vec_live_job,
+    AnalogiesEvaluated, CorpusReady, NeighborsFound, PointsReady, analogy_job, evaluate_job, export_job, import_job,
+    neighbors_job, source_job, word2vec_live_job,
 )
+from lmscope.backend.embeddings.pos import POS_COLUMN
 from lmscope.backend.embeddings.projection import Projection, ProjectionUpdate
 from lmscope.backend.embeddings.sources import ContextualSource, PointSet, embedding_matrix_source, script_of, token_counts
 from lmscope.backend.embeddings.word2vec import Word2VecFinished, Word2VecProgress, Word2VecSettings
 from lmscope.backend.tokenize.segment import Segmenter
-from lmscope.widgets.projector.panel import ProjectorPanel, opengl_available
+from lmscope.widgets.projector.panel import ProjectorPanel
+from lmscope.widgets.projector.scatter3d import opengl_available
 from lmscope.widgets.projector.state import ProjectorState, Word2VecForm
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ class ProjectorBinding(QObject):
         self.panel.cancelRequested.connect(self.on_cancel)
         self.panel.importRequested.connect(self.on_import)
         self.panel.exportRequested.connect(self.on_export)
+        self.panel.evaluation.evaluateRequested.connect(self.on_evaluate)
         self.doc.modelChanged.connect(self.on_model_changed)
         self.doc.tracesChanged.connect(self.on_traces_changed)
         window.register_session_part("projector", self)
@@ -179,6 +183,14 @@ class ProjectorBinding(QObject):
             self._start("neighbours", "Projector: analogy", lambda: analogy_job(points, a, b, c,
                                                                               self.panel.k_box.value()))
 
+    def on_evaluate(self, path: str) -> None:
+        if self.points is None:
+            return
+        points, box = self.points, self.panel.evaluation
+        box.set_running(Path(path).name)
+        job = self._start("evaluate", f"Projector: analogies on {Path(path).name}", lambda: evaluate_job(points, path))
+        job.failed.connect(lambda failure: box.set_failed(failure.message))
+
     # --- events --------------------------------------------------------------------------------------------
     def on_events(self, events: list[Any]) -> None:
         for event in events:
@@ -191,6 +203,10 @@ class ProjectorBinding(QObject):
             elif isinstance(event, NeighborsFound):
                 self.panel.set_neighbours(event.rows, event.distances,
                                           f"{event.title} ≈ (cosine, original space):" if event.title else "")
+            elif isinstance(event, AnalogiesEvaluated):
+                e = event.evaluation
+                self.panel.evaluation.set_results(event.file, [(r.section, r.correct, r.incorrect) for r in e.sections],
+                                                  e.skipped_oov, e.questions)
             elif isinstance(event, CorpusReady):
                 self._corpus = event
             elif isinstance(event, Word2VecProgress):
@@ -202,8 +218,7 @@ class ProjectorBinding(QObject):
                                                f"({event.words_per_s:,.0f} words/s).", self.losses)
 
     def _note(self, n_components: int) -> str:
-        return NO_GL if n_components == 3 and not opengl_available() else (
-            "3-D is shown as its first two components here." if n_components == 3 else "")
+        return NO_GL if n_components == 3 and not opengl_available() else ""
 
     def _show_projection(self, projection: Projection) -> None:
         points = self.points
@@ -219,6 +234,8 @@ class ProjectorBinding(QObject):
             corpus = self._corpus  # the first picture of a word2vec run: its words, by script and frequency
             columns = {"script": np.array([script_of(w) for w in corpus.labels]),
                        "frequency": corpus.counts.astype(np.float64)}
+            if corpus.pos is not None:
+                columns[POS_COLUMN] = corpus.pos
             self.panel.set_points(f"word2vec on {corpus.name} (training…)", corpus.labels, update.coords, columns)
         else:
             self.panel.move_points(update.coords)

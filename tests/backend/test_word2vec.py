@@ -84,6 +84,7 @@ def test_windows_match_a_plain_loop():
     c, ctx, count = cbow_contexts(words, sentence, reach, 4, pad=999)
     got = sorted((int(a), int(b)) for a, row in zip(c, ctx) for b in row if b != 999)
     assert got == expected and (count == (ctx != 999).sum(1)).all()
+    assert all((row[:n] != 999).all() and (row[n:] == 999).all() for row, n in zip(ctx, count))  # words first
 
 
 def test_chinese_lines_are_segmented_by_jieba_and_others_on_whitespace():

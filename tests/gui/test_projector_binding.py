@@ -71,3 +71,31 @@ def test_session_reopens_with_the_same_picture(demo_window, qtbot, tmp_path, mak
     assert restored.panel.selected == 5
     saved = ProjectorState.from_tree(binding.state().to_tree())
     assert saved.source == "model" and saved.vectors.size == 0  # the model rebuilds its own vectors
+
+
+def test_analogy_evaluation_on_a_file_agrees_with_gensim_section_by_section(demo_window, qtbot, tmp_path):
+    from gensim.models import KeyedVectors
+
+    binding = demo_window.bindings["projector"]
+    panel = binding.panel
+    idle(demo_window, qtbot)
+    points = binding.points
+    han = [w for w in points.labels if "\u4e00" <= w <= "\u9fff"][:12]
+    lines = [": first"] + [" ".join(han[i:i + 4]) for i in range(8)] + [": second", "不在 词表 里 啊"] + \
+        [" ".join(han[i + 1:i + 5]) for i in range(6)]
+    path = tmp_path / "questions.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    binding.on_evaluate(str(path))
+    qtbot.waitUntil(lambda: panel.evaluation.table.rowCount() > 0, timeout=60_000)
+    kv = KeyedVectors(points.vectors.shape[1])
+    kv.add_vectors(list(points.labels), points.vectors)
+    _, sections = kv.evaluate_word_analogies(str(path))
+    theirs = [(s["section"], f"{len(s['correct'])} / {len(s['correct']) + len(s['incorrect'])}")
+              for s in sections if s["section"] != "Total accuracy" and s["correct"] + s["incorrect"]]
+    assert [(name, counts) for name, counts, _ in panel.evaluation.section_rows()] == theirs
+    assert "questions right" in panel.evaluation.summary.text()
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe not text")
+    binding.on_evaluate(str(bad))
+    qtbot.waitUntil(lambda: "UTF-8" in panel.evaluation.summary.text(), timeout=60_000)
+    assert "\n" not in panel.evaluation.summary.text()

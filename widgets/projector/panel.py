@@ -6,7 +6,6 @@ over labels only: one regex over all labels joined by newlines finds a million l
 """
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 
@@ -15,10 +14,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
+from lmscope.widgets.projector.evaluation import AnalogyEvaluationBox
 from lmscope.widgets.projector.scatter import ScatterView
+from lmscope.widgets.projector.scatter3d import opengl_available
 from lmscope.widgets.projector.state import METHODS, ProjectorState, Word2VecForm
 from lmscope.widgets.style import PALETTE, make_plot_widget
 
@@ -27,17 +29,6 @@ CATEGORY_COLOURS = ["#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#D55
 METHOD_NAMES = {"pca": "PCA (exact)", "tsne": "t-SNE (openTSNE)", "umap": "UMAP (umap-learn)"}
 SOURCE_NAMES = {"model": "Model embedding matrix", "word2vec": "word2vec (train below)",
                 "contextual": "Residual stream of the captures", "file": "File (word2vec / TSV)"}
-
-
-def opengl_available() -> bool:
-    """3-D needs a real OpenGL context; offscreen Qt renders pyqtgraph.opengl blank (DESIGN.md)."""
-    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
-        return False
-    try:
-        import pyqtgraph.opengl  # noqa: F401
-    except Exception:  # noqa: BLE001 - no PyOpenGL or no GL driver: both mean 2-D
-        return False
-    return True
 
 
 def search_labels(labels: Sequence[str], pattern: str, regex: bool, joined: str | None = None,
@@ -105,6 +96,9 @@ class ProjectorPanel(QWidget):
         self._matches = np.zeros(0, np.int64)
         self._neighbour_rows: list[int] = []
         self.scatter = ScatterView()
+        self.scatter3d = None  # a Scatter3DView, made the first time 3-D points are shown where OpenGL works
+        self.views = QStackedWidget()
+        self.views.addWidget(self.scatter)
         self.loss_plot = make_plot_widget("loss", "progress event")
         self.loss_plot.setMaximumHeight(140)
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen(PALETTE[0], width=2))
@@ -125,7 +119,7 @@ class ProjectorPanel(QWidget):
         top.addWidget(QLabel("Colour by"))
         top.addWidget(self.colour_box)
         lay.addLayout(top)
-        lay.addWidget(self.scatter, 1)
+        lay.addWidget(self.views, 1)
         lay.addWidget(self.legend)
         lay.addWidget(self.note)
         lay.addWidget(self.loss_plot)
@@ -228,6 +222,8 @@ class ProjectorPanel(QWidget):
         self.analogy_button.clicked.connect(self._ask_analogy)
         grid.addWidget(self.analogy_button)
         lay.addWidget(box)
+        self.evaluation = AnalogyEvaluationBox()
+        lay.addWidget(self.evaluation)
         self.search_edit.returnPressed.connect(self.run_search)
         self.regex_box.toggled.connect(lambda _: self.run_search())
         self.isolate_box.toggled.connect(lambda _: self._show_points(keep_view=True))
@@ -323,14 +319,29 @@ class ProjectorPanel(QWidget):
                                      for name, p in zip(legend, palette)))
         self._show_points(keep_view=True)
 
+    def shows_3d(self) -> bool:
+        """Whether the points have three coordinates and OpenGL can draw them (else the 2-D scatter shows two)."""
+        return self.coords.ndim == 2 and self.coords.shape[1] >= 3 and opengl_available()
+
+    def active_view(self):  # noqa: ANN201 - ScatterView or Scatter3DView: the same methods
+        return self.scatter3d if self.shows_3d() and self.scatter3d is not None else self.scatter
+
     def _show_points(self, keep_view: bool) -> None:
         index, _, palette = self._colour
+        if self.shows_3d() and self.scatter3d is None:
+            from lmscope.widgets.projector.scatter3d import Scatter3DView
+
+            self.scatter3d = Scatter3DView()
+            self.scatter3d.pointClicked.connect(self.select)
+            self.views.addWidget(self.scatter3d)
+        view = self.active_view()
+        self.views.setCurrentWidget(view)
         rows = self._isolated_rows()
         if rows is None:
-            self.scatter.set_points(self.coords, self.labels, index, palette, self.groups, keep_view=keep_view)
+            view.set_points(self.coords, self.labels, index, palette, self.groups, keep_view=keep_view)
         else:
-            self.scatter.set_points(self.coords[rows], [self.labels[i] for i in rows], index[rows], palette,
-                                    keep_view=False)
+            view.set_points(self.coords[rows], [self.labels[i] for i in rows], index[rows], palette,
+                            keep_view=False)
         self._refresh_highlight()
 
     def _isolated_rows(self) -> np.ndarray | None:
@@ -340,9 +351,9 @@ class ProjectorPanel(QWidget):
 
     def _refresh_highlight(self) -> None:
         if self._isolated_rows() is not None:
-            self.scatter.set_highlight(0, range(1, 1 + len(self._neighbour_rows)))
+            self.active_view().set_highlight(0, range(1, 1 + len(self._neighbour_rows)))
         else:
-            self.scatter.set_highlight(self.selected, self._neighbour_rows, self._matches[:MAX_MATCHES])
+            self.active_view().set_highlight(self.selected, self._neighbour_rows, self._matches[:MAX_MATCHES])
 
     # --- search, selection, neighbours ---------------------------------------------------------------------
     def run_search(self) -> None:
@@ -360,7 +371,8 @@ class ProjectorPanel(QWidget):
         if len(self._matches):
             exact = [i for i in self._matches[:MAX_MATCHES].tolist() if self.labels[i] == pattern]
             self.select(exact[0] if exact else int(self._matches[0]))
-            self.scatter.zoom_to([self.selected])
+            if self._isolated_rows() is None:
+                self.active_view().zoom_to([self.selected])
         else:
             self._refresh_highlight()
 
