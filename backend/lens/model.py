@@ -150,6 +150,10 @@ class LensModel(ABC):
     def encode(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text))
 
+    def encode_token(self, text: str) -> list[int]:
+        """A target or distractor as typed: a tokenizer that adds special tokens to prompts adds none here."""
+        return self.encode(text)
+
     def token_strings(self, ids: Sequence[int]) -> list[str]:
         return list(self.tokenizer.token_strings([int(i) for i in ids]))
 
@@ -368,12 +372,16 @@ class TinyGPTLens(LensModel):
             yield
 
 
-def lens_model(loaded: Any) -> LensModel:  # noqa: ANN401 - a LoadedModel (TinyGPT or, later, Hugging Face)
-    """The lens's view of a loaded model."""
+def lens_model(loaded: Any) -> LensModel:  # noqa: ANN401 - a LoadedModel (TinyGPT or Hugging Face)
+    """The lens's view of a loaded model: TinyGPT, or a Hugging Face decoder (backend/lens/hf.py)."""
     if isinstance(loaded.model, TinyGPT):
         return TinyGPTLens(loaded.model, loaded.tokenizer)
-    raise BadInputError(f"The lens does not know how to run a {type(loaded.model).__name__} yet; "
-                        "open a TinyGPT model (such as the demo).")
+    if getattr(getattr(loaded.model, "cfg", None), "kind", None) == "hf":
+        from lmscope.backend.lens.hf import HFLens  # transformers is the optional `hf` extra
+
+        return HFLens(loaded.model, loaded.tokenizer)
+    raise BadInputError(f"The lens does not know how to run a {type(loaded.model).__name__}; open a TinyGPT "
+                        "model (such as the demo) or a Hugging Face decoder.")
 
 
 def check_prompt(lm: LensModel, ids: Sequence[int], what: str = "prompt") -> None:
@@ -394,12 +402,12 @@ def parse_token(lm: LensModel, text: str, what: str = "token") -> int:
         if token >= vocab:
             raise BadInputError(f"The {what} {text} is not a token id of this model (its vocabulary has {vocab:,}).")
         return token
-    ids = lm.encode(text)
+    ids = lm.encode_token(text)
     if len(ids) != 1:
         raise BadInputError(f"The {what} {text!r} is {len(ids)} tokens for this model's tokenizer; give exactly "
                             "one token, or #ID.")
     unk = getattr(lm.tokenizer, "unk_id", None)
-    unk_text = getattr(lm.tokenizer, "unk", None)
+    unk_text = getattr(lm.tokenizer, "unk", None) or getattr(lm.tokenizer, "special_tokens", {}).get("unk_token")
     if unk is not None and ids[0] == unk and text != unk_text:
         raise BadInputError(f"The {what} {text!r} is not in this model's vocabulary (it becomes the unknown token).")
     return int(ids[0])
