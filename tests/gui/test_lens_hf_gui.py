@@ -121,7 +121,7 @@ def test_hostile_saved_results_are_one_sentence_in_the_panel(window, qtbot, tmp_
                 "mlp_out": np.zeros((2, 2), np.float32), "heads": np.zeros((2, 4), np.float32)}
     attribution = {"labels": ["L0 H0"], "kinds": ["rm -rf"], "layers": np.array([0]), "indices": np.array([0]),
                    "ablatable": np.array([1]), "values": np.zeros((1, 3))}
-    cases = [({**good, "patching": patching}, "do not fit together"),
+    cases = [({**good, "patching": patching}, "does not fit together"),
              ({**good, "attribution": attribution}, "of kind 'rm -rf'"),
              ({**good, "attribution": {**attribution, "kinds": ["head"], "values": np.full((1, 3), np.inf)}},
               "not finite")]

@@ -92,7 +92,7 @@ class PatchingState(PanelState):
     """The last finished patching run: both prompts' tokens, the normalised effects of every sweep (layer ×
     position, and layer × head) and both logit differences. An unfinished run (cancelled) is not saved."""
 
-    STATE_LABEL = "Prediction panel's patching maps"
+    STATE_LABEL = "Prediction panel's patching grid"
 
     clean_tokens: tuple[str, ...] = items((), MAX_SAVED_TOKENS, max_chars=MAX_TOKEN_TEXT)
     corrupt_tokens: tuple[str, ...] = items((), MAX_SAVED_TOKENS, max_chars=MAX_TOKEN_TEXT)
@@ -109,13 +109,13 @@ class PatchingState(PanelState):
         maps = (self.resid_pre, self.attn_out, self.mlp_out, self.heads)
         if not n:
             if self.corrupt_tokens or any(m.size for m in maps):
-                raise StateError(f"The saved {self.STATE_LABEL} have effects but no prompt.")
+                raise StateError(f"The saved {self.STATE_LABEL} has effects but no prompt.")
             return
         layers = self.resid_pre.shape[0]
         if (len(self.corrupt_tokens) != n or not 1 <= layers <= MAX_LAYERS
                 or any(m.shape != (layers, n) for m in maps[:3]) or self.heads.shape[0] != layers
                 or not 1 <= self.heads.shape[1] <= MAX_INDEX):
-            raise StateError(f"The saved {self.STATE_LABEL} do not fit together: the prompts have "
+            raise StateError(f"The saved {self.STATE_LABEL} does not fit together: the prompts have "
                              f"{n:,} and {len(self.corrupt_tokens):,} tokens and the maps are "
                              f"{' '.join('×'.join(map(str, m.shape)) for m in maps)}.")
 
