@@ -325,3 +325,21 @@ def test_encoders_are_refused_in_one_sentence(tmp_path, head):
         lens_model(loaded)
     message = str(info.value)
     assert "encoder" in message and "\n" not in message and message.count(". ") == 0
+
+
+@pytest.mark.parametrize("family", ["gpt2", "mixtral"])
+def test_half_precision_models_are_attributed(family, tmp_path):
+    """bfloat16 rounds every residual addition: the parts sum to the stream within its rounding, not float32's."""
+    folder = checkpoint(tmp_path / family, family)
+    lm = lens_model(load_model(folder, dtype="bfloat16"))
+    peer = AutoModelForCausalLM.from_pretrained(folder, attn_implementation="eager", dtype=torch.bfloat16).eval()
+    ids = lm.encode(TEXT)
+    with torch.no_grad():
+        logits = peer(torch.tensor([ids])).logits[0, -1].double()
+    target, distractor = int(logits.argmax()), int(logits.argmin())
+    a = direct_attribution(lm, ids, target, distractor)
+    expected = float(logits[target] - logits[distractor])
+    assert a.logit_diff == pytest.approx(expected, abs=1e-6)  # the same bfloat16 pass
+    assert a.total == pytest.approx(expected, rel=0.03)
+    result = logit_lens(lm, ids, top_k=1)
+    assert result.top_ids[-1, -1, 0] == target
