@@ -174,13 +174,25 @@ def test_patching_a_run_into_itself_and_the_clean_stream_everywhere(case):
     same = {h: (lambda _x, v=cache[h]: v.clone()) for h in hooks}
     logits, _ = lm.run(clean_tokens, edits=same)
     torch.testing.assert_close(logits[0], case.logits(case.clean), atol=1e-5, rtol=1e-5)
-    # The clean residual entering block 0 (every position) in the corrupted run is the clean run.
-    logits, _ = lm.run(corrupt_tokens, edits={"blocks.0.hook_resid_pre": same["blocks.0.hook_resid_pre"]})
-    torch.testing.assert_close(logits[0], case.logits(case.clean), atol=1e-5, rtol=1e-5)
-    # … and so is the clean residual entering the last block, at every position, from the corrupted one.
-    name = f"blocks.{L - 1}.hook_resid_pre"
-    logits = lm.run_from(L - 1, cache[name], corrupt_tokens)
-    torch.testing.assert_close(logits[0], case.logits(case.clean), atol=1e-5, rtol=1e-5)
+    # The clean residual entering any block (every position) in the corrupted run is the clean run, whether the
+    # pass edits it in a full forward or starts at that block.
+    for layer in range(L):
+        name = f"blocks.{layer}.hook_resid_pre"
+        logits, _ = lm.run(corrupt_tokens, edits={name: same[name]})
+        torch.testing.assert_close(logits[0], case.logits(case.clean), atol=1e-5, rtol=1e-5)
+        logits = lm.run_from(layer, cache[name], corrupt_tokens, position=T - 1)
+        torch.testing.assert_close(logits[0], case.logits(case.clean)[-1], atol=1e-5, rtol=1e-5)
+    # The prompts agree before the changed position, so in a causal model the clean stream from the changed
+    # position on, entering any block, is enough; from one position later it is not.
+    c = case.changed
+    for layer in range(L):
+        name = f"blocks.{layer}.hook_resid_pre"
+        tail = lambda x, v=cache[name], start=c: torch.cat([x[:, :start], v[:, start:]], 1)  # noqa: E731
+        logits, _ = lm.run(corrupt_tokens, edits={name: tail})
+        torch.testing.assert_close(logits[0], case.logits(case.clean), atol=1e-5, rtol=1e-5)
+    later = lambda x, v=cache["blocks.0.hook_resid_pre"]: torch.cat([x[:, :c + 1], v[:, c + 1:]], 1)  # noqa: E731
+    logits, _ = lm.run(corrupt_tokens, edits={"blocks.0.hook_resid_pre": later})
+    assert not torch.allclose(logits[0, -1], case.logits(case.clean)[-1], atol=1e-3)
     setup = prepare(lm, case.clean, case.corrupt, case.target, case.distractor, -1, hooks)
     assert abs(setup.clean_diff - setup.corrupt_diff) > 0.1
     patches = [Patch("blocks.0.hook_resid_pre"), Patch(f"blocks.{L - 1}.hook_resid_pre"),
