@@ -1,6 +1,8 @@
 """Activation patching speed: every sweep (resid_pre, attn_out, mlp_out per layer × position; each head) of a
 12-layer model on 20 positions, batched as the app runs it, next to the naive loop people write first — one full
 hooked forward pass per patch (what TransformerLens tutorials and the peer in tests/backend/test_lens_gpt2.py do).
+The "HF GPT-2" shape is transformers' own GPT2LMHeadModel (a seeded folder from hf_tiny, opened by lmscope's loader)
+through the Hugging Face lens adapter (backend/lens/hf.py): the same sweeps, hooks on transformers' modules.
 
 The naive loop is timed on every NAIVE_SAMPLE-th patch and its total projected from the mean time per patch (the
 whole loop takes many minutes on GPT-2 small's shape on 2 cores); its effects on those patches are checked against
@@ -18,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lmscope.backend.lens import TinyGPTLens, patching_job
+from lmscope.backend.lens import LensModel, TinyGPTLens, patching_job
 from lmscope.backend.lens.patching import SWEEPS, PatchingComputed, prepare, sweep_patches
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.models.tinygpt import TinyGPT
@@ -32,6 +34,9 @@ SHAPES = {
                                       d_mlp=3072),
     "12 layers, d=256": TinyGPTConfig(vocab_size=1000, n_ctx=64, d_model=256, n_layer=12, n_head=8, n_kv_head=8,
                                       d_mlp=1024),
+    # The same shape as a Hugging Face GPT-2 (built by transformers, run through backend/lens/hf.py).
+    "HF GPT-2, 12 layers, d=256": TinyGPTConfig(vocab_size=1000, n_ctx=64, d_model=256, n_layer=12, n_head=8,
+                                                n_kv_head=8, d_mlp=1024),
 }
 
 
@@ -48,8 +53,21 @@ class IdTokenizer:
         return [chr(0x4E00 + i) for i in ids]
 
 
-def _model(cfg: TinyGPTConfig) -> TinyGPTLens:
+def _model(name: str, cfg: TinyGPTConfig) -> LensModel:
     torch.manual_seed(0)
+    if name.startswith("HF "):
+        import tempfile
+
+        from lmscope.backend.lens.hf import HFLens
+        from lmscope.backend.models.checkpoint import load_model
+        from lmscope.backend.models.hf_tiny import make_tiny_checkpoint
+
+        with tempfile.TemporaryDirectory(prefix="bench-lens-") as folder:
+            # The tokenizer trained beside it has ~320 tokens; the embedding is padded to the shape's vocabulary.
+            path = make_tiny_checkpoint(folder, "gpt2", extra_vocab=cfg.vocab_size - 320, n_layer=cfg.n_layer,
+                                        n_embd=cfg.d_model, n_head=cfg.n_head, n_positions=cfg.n_ctx)
+            loaded = load_model(path)
+        return HFLens(loaded.model, IdTokenizer(loaded.model.cfg.vocab_size))
     return TinyGPTLens(TinyGPT(cfg).eval(), IdTokenizer(cfg.vocab_size))
 
 
@@ -63,20 +81,20 @@ def _prompts(cfg: TinyGPTConfig) -> tuple[str, str]:
     return "".join(chr(0x4E00 + i) for i in clean), "".join(chr(0x4E00 + i) for i in corrupt)
 
 
-def batched(lm: TinyGPTLens, clean: str, corrupt: str) -> dict[str, np.ndarray]:
+def batched(lm: LensModel, clean: str, corrupt: str) -> dict[str, np.ndarray]:
     events = list(patching_job(lm, clean, corrupt, 1, 2))
     result = [e for e in events if isinstance(e, PatchingComputed)][-1].result
     return {kind: getattr(result, kind) for kind in SWEEPS}
 
 
-def all_patches(lm: TinyGPTLens) -> list[tuple[str, int, Any]]:
+def all_patches(lm: LensModel) -> list[tuple[str, int, Any]]:
     """(sweep, index in the sweep's flattened array, patch) for every patch, in the batched result's order."""
     return [(kind, i, p) for kind in SWEEPS
             for i, p in enumerate(sweep_patches(kind, lm.n_layer, T, lm.n_head))]
 
 
 @torch.no_grad()
-def naive(lm: TinyGPTLens, clean: str, corrupt: str, sample: list[tuple[str, int, Any]]) -> np.ndarray:
+def naive(lm: LensModel, clean: str, corrupt: str, sample: list[tuple[str, int, Any]]) -> np.ndarray:
     """One full forward pass (all positions, all logits) per patch of ``sample``, with one plain hook edit."""
     clean_ids, corrupt_ids = lm.encode(clean), lm.encode(corrupt)
     setup = prepare(lm, clean_ids, corrupt_ids, 1, 2, -1, sorted({p.hook for _, _, p in sample}))
@@ -125,7 +143,7 @@ def run(shapes: tuple[str, ...] = tuple(SHAPES)) -> list[dict[str, Any]]:
     rows = []
     for name in shapes:
         cfg = SHAPES[name]
-        lm = _model(cfg)
+        lm = _model(name, cfg)
         clean, corrupt = _prompts(cfg)
         patches = all_patches(lm)
         sample = patches[::NAIVE_SAMPLE]

@@ -2,7 +2,9 @@
 
 The lens follows the current capture's prompt; attribution and patching run when asked. Every computation is a
 backend generator job (backend/lens/) in the worker, one kind each, a newer request superseding a running one.
-Clicking a head in the attribution table selects it in the document, so the attention inspector shows it.
+Clicking a head in the attribution table selects it in the document and raises the attention inspector, which
+shows it. Works for TinyGPT and Hugging Face decoders alike (backend/lens/hf.py); an encoder is refused in the
+panel's notice line. The last attribution table and finished patching maps are part of the panel's session state.
 """
 from __future__ import annotations
 
@@ -109,7 +111,12 @@ class LensBinding(QObject):
             self.run_lens()
 
     def on_head(self, layer: int, head: int) -> None:
+        """A head clicked in the attribution table: select it and bring the attention inspector forward."""
         self.doc.set_selection(layer=layer, head=head)
+        dock = self.window.docks.get("dock.attention")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
 
     # --- jobs ----------------------------------------------------------------------------------------------
     def _token(self, text: str, what: str) -> int:

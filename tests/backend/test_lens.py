@@ -205,11 +205,15 @@ def test_refusals(demo):
         logit_lens(demo, [1, 2], top_k=0)
 
 
-def test_a_hugging_face_model_is_refused_in_one_sentence_until_it_has_a_lens_adapter(tmp_path):
+def test_hugging_face_decoders_get_their_adapter_and_other_models_are_refused(tmp_path):
+    from types import SimpleNamespace
+
+    from lmscope.backend.lens.hf import HFLens
     from lmscope.backend.models.checkpoint import load_model
     from lmscope.backend.models.hf_tiny import make_tiny_checkpoint
 
     loaded = load_model(make_tiny_checkpoint(tmp_path / "gpt2", "gpt2"))
-    with pytest.raises(BadInputError, match="does not know how to run a HFModel") as err:
-        lens_model(loaded)
+    assert isinstance(lens_model(loaded), HFLens)  # checked against transformers in test_lens_hf.py
+    with pytest.raises(BadInputError, match="does not know how to run a Linear") as err:
+        lens_model(SimpleNamespace(model=torch.nn.Linear(2, 2), tokenizer=None))
     assert "\n" not in str(err.value)

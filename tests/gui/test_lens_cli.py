@@ -91,3 +91,54 @@ def test_lens_refusals(capsys):
     assert "Top-k" in capsys.readouterr().err
     assert main(["lens", "--model", "/nonexistent/folder", "--text", "模型"]) == 2
     assert "/nonexistent/folder does not exist" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def gpt2_folder(tmp_path_factory):
+    from lmscope.backend.models.hf_tiny import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("hf") / "gpt2", "gpt2", seed=4)
+
+
+def test_lens_and_patch_on_a_hugging_face_folder(capsys, gpt2_folder):
+    from transformers import AutoModelForCausalLM
+
+    from lmscope.backend.models.checkpoint import load_model
+
+    tokenizer = load_model(gpt2_folder).tokenizer
+    text = "The quick fox"
+    ids = tokenizer.encode(text)
+    result = run_json(capsys, "lens", "--model", str(gpt2_folder), "--text", text, "--top", "2")
+    assert result["tokens"] == tokenizer.token_strings(ids)
+    assert [layer["name"] for layer in result["layers"]] == ["blocks.0.hook_resid_pre", "blocks.1.hook_resid_pre",
+                                                             "blocks.1.hook_resid_post"]
+    peer = AutoModelForCausalLM.from_pretrained(gpt2_folder, attn_implementation="eager").eval()
+    corrupt = next(t for t in (text[:-1] + c for c in "xgrtnw")
+                   if len(tokenizer.encode(t)) == len(ids) and tokenizer.encode(t) != ids)
+    with torch.no_grad():
+        logp = torch.log_softmax(peer(torch.tensor([ids])).logits[0], -1)
+        corrupt_logits = peer(torch.tensor([tokenizer.encode(corrupt)])).logits[0, -1]
+    values, top = logp.topk(2, -1)
+    assert result["layers"][-1]["top_ids"] == top.tolist()
+    np.testing.assert_allclose(result["layers"][-1]["top_logprobs"], values.numpy(), atol=1e-5)
+
+    target = tokenizer.token_strings([int(top[-1, 0])])[0]  # a token as text: it must encode to itself
+    if tokenizer.encode(target) != [int(top[-1, 0])]:
+        target = f"#{int(top[-1, 0])}"
+    distractor = int(corrupt_logits.argmax()) if int(corrupt_logits.argmax()) != int(top[-1, 0]) else int(top[-1, 1])
+    result = run_json(capsys, "patch", "--model", str(gpt2_folder), "--clean", text, "--corrupt", corrupt,
+                      "--target", target, "--distractor", f"#{distractor}")
+    clean = logp[-1]  # log-softmax shifts every logit equally: differences are the logits' own
+    assert result["clean_diff"] == pytest.approx(float(clean[int(top[-1, 0])] - clean[distractor]), abs=1e-4)
+    assert result["corrupt_diff"] == pytest.approx(
+        float(corrupt_logits[int(top[-1, 0])] - corrupt_logits[distractor]), abs=1e-4)
+    assert np.asarray(result["resid_pre"]).shape == (2, len(ids)) and np.asarray(result["heads"]).shape == (2, 4)
+
+
+def test_an_encoder_folder_is_refused_with_exit_2(capsys, tmp_path):
+    from lmscope.backend.models.hf_tiny import make_tiny_checkpoint
+
+    folder = make_tiny_checkpoint(tmp_path / "bert", "bert", seed=4)
+    assert main(["lens", "--model", str(folder), "--text", "the fox"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "encoder" in err and err.count("\n") == 1

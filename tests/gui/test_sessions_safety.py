@@ -19,8 +19,8 @@ import pytest
 FUZZER = Path(__file__).parent.parent / "sessions" / "fuzz_mutations.py"
 REFUSED = ("external_link", "soft_link", "hard_link", "external_storage", "virtual_dataset", "declared_shape",
            "compression_bomb", "many_names", "dtype", "foreign")
-PANEL_STATE_PANELS = ("attention", "flashsim", "histograms", "moe", "notes", "projector", "tokenizer", "training",
-                      "variants", "router")
+PANEL_STATE_PANELS = ("attention", "flashsim", "histograms", "lens", "moe", "notes", "projector", "tokenizer",
+                      "training", "variants", "router")
 
 
 @pytest.fixture(scope="module")

@@ -30,8 +30,8 @@ import numpy as np
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "session_v1.h5"
 # Every panel registered for sessions (gui/panels/*: register_session_part), and one this version does not have.
-PANELS = ("attention", "flashsim", "histograms", "moe", "notes", "projector", "tokenizer", "training", "variants",
-          "router")
+PANELS = ("attention", "flashsim", "histograms", "lens", "moe", "notes", "projector", "tokenizer", "training",
+          "variants", "router")
 CONFIG_FIELDS = ("vocab_size", "n_ctx", "d_model", "n_layer", "n_head", "n_kv_head", "d_mlp", "norm_eps",
                  "rope_base", "n_experts", "top_k", "n_shared", "capacity_factor", "dropout", "norm", "pos", "act",
                  "ffn", "noisy_gating", "tie_embeddings", "moe_mode", "soft_slots", "aux_loss_coef", "z_loss_coef",
@@ -307,7 +307,8 @@ def hostile_panel_state(rng: random.Random, path: Path, ctx: Context) -> bool:
         group = panels.create_group(name)
         _tag(group, "dict")
         keys = ["n", "d", "step", "layer", "head", "tab", "site", "text", "stage", "mode", "compare_to", "merges_asked",
-                "colormap", "sram_bytes", "br", "bc", "breakpoints", "user_freqs"]
+                "colormap", "sram_bytes", "br", "bc", "breakpoints", "user_freqs", "attribution", "patching",
+                "position", "top_k"]
         for key in rng.sample(keys, rng.randrange(1, 6)):
             kind = rng.randrange(9)
             if kind < 3:

@@ -142,3 +142,69 @@ def test_hostile_state_trees_are_refused_in_one_sentence(tree, words):
 def test_unknown_keys_are_ignored_and_missing_ones_default():
     state = LensState.from_tree({"prompt": "模型", "from_a_newer_version": 3})
     assert state.prompt == "模型" and state.top_k == 5 and state.tab == "lens"
+
+
+def patching(complete: bool = True) -> PatchingData:
+    effects = np.array([[1.0, 0.25], [0.5, -0.125]], dtype=np.float32)
+    return PatchingData(clean_tokens=("我", "们"), corrupt_tokens=("你", "们"), resid_pre=effects,
+                        attn_out=effects * 2, mlp_out=-effects, heads=np.arange(8, dtype=np.float32).reshape(2, 4),
+                        clean_diff=1.5, corrupt_diff=-0.5, complete=complete, title="“的” vs “。”:")
+
+
+def test_results_are_saved_in_the_state_and_shown_again(panel, qtbot, tmp_path):
+    from lmscope.sessions.hdf5 import read_tree, write_tree
+    import h5py
+
+    panel.set_attribution(attribution())
+    panel.set_patching(patching())
+    state = panel.state()
+    assert state.attribution.labels == attribution().labels and state.attribution.ablatable == (0, 1, 1, 1)
+    with h5py.File(tmp_path / "part.h5", "w") as f:
+        write_tree(f.create_group("lens"), state.to_tree())
+    with h5py.File(tmp_path / "part.h5", "r") as f:
+        restored = LensState.from_tree(read_tree(f["lens"]))
+    other = LensPanel()
+    qtbot.addWidget(other)
+    other.set_state(restored)
+    assert other.attribution.row_labels() == panel.attribution.row_labels()
+    assert other.attribution.note.text() == panel.attribution.note.text()
+    data = other.attribution.data_
+    np.testing.assert_array_equal(data.direct, attribution().direct)
+    np.testing.assert_array_equal(data.zero_ablation, attribution().zero_ablation)  # NaN where not ablatable
+    assert data.kinds == attribution().kinds and data.scale == 1.5 and data.logit_diff == 2.7
+    for name in ("resid_pre", "attn_out", "mlp_out", "heads"):
+        np.testing.assert_array_equal(other.patching.maps[name].values, getattr(patching(), name))
+    assert other.patching.prompts.item(0, 1).text() == "≠" and "clean +1.5000" in other.patching.note.text()
+    # A session without results clears what the panel showed.
+    other.set_state(LensState())
+    assert other.attribution.items.rowCount() == 0 and other.patching.prompts.rowCount() == 0
+    assert other.patching.maps["resid_pre"].values.size == 0 and "Run Attribute" in other.attribution.note.text()
+
+
+def test_an_unfinished_patching_run_is_not_saved(panel):
+    panel.set_patching(patching(complete=False))
+    assert panel.state().patching.clean_tokens == ()
+
+
+@pytest.mark.parametrize(("part", "tree", "words"), [
+    ("attribution", {"labels": ["a", "b"], "kinds": ["head"], "layers": np.array([0]), "indices": np.array([0]),
+                     "ablatable": np.array([1]), "values": np.zeros((1, 3))}, "different lengths"),
+    ("attribution", {"labels": ["a"], "kinds": ["head"], "layers": np.array([0]), "indices": np.array([0]),
+                     "ablatable": np.array([1]), "values": np.zeros((1, 4))}, "different lengths"),
+    ("attribution", {"labels": ["a"], "kinds": ["head"], "layers": np.array([0]), "indices": np.array([0]),
+                     "ablatable": np.array([2]), "values": np.zeros((1, 3))}, "between 0 and 1"),
+    ("attribution", {"layers": np.array([5000])}, "between -1 and 1024"),
+    ("attribution", {"values": np.full((2, 3), np.nan)}, "not finite"),
+    ("attribution", {"values": np.zeros((1 << 22, 3), np.float32)}, "at most"),
+    ("patching", {"clean_tokens": ["a"], "corrupt_tokens": ["b"], "resid_pre": np.zeros((2, 1)),
+                  "attn_out": np.zeros((2, 1)), "mlp_out": np.zeros((2, 1)), "heads": np.zeros((3, 4))},
+     "does not fit together"),
+    ("patching", {"clean_tokens": ["a"], "corrupt_tokens": ["b", "c"]}, "does not fit together"),
+    ("patching", {"heads": np.zeros((2, 4))}, "effects but no prompt"),
+    ("patching", {"resid_pre": np.zeros(3)}, "shape"),
+    ("patching", "1e6", "not a group"),
+])
+def test_hostile_saved_results_are_refused_in_one_sentence(part, tree, words):
+    with pytest.raises(StateError, match=words) as err:
+        LensState.from_tree({"prompt": "x", part: tree})
+    assert "\n" not in str(err.value) and "Prediction panel" in str(err.value)

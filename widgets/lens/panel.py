@@ -10,7 +10,9 @@ from PySide6.QtWidgets import (
 
 from lmscope.widgets.lens.data import AttributionData, LensGridData, PatchingData
 from lmscope.widgets.lens.grid import LensGrid
-from lmscope.widgets.lens.state import COLOURS, MAX_PROMPT, MAX_TOKEN_TEXT, TABS, LensState
+from lmscope.widgets.lens.state import (
+    COLOURS, MAX_PROMPT, MAX_TOKEN_TEXT, TABS, AttributionState, LensState, PatchingState,
+)
 from lmscope.widgets.lens.views import AttributionTable, PatchingView, TargetView
 
 
@@ -94,6 +96,7 @@ class LensPanel(QWidget):
         layout.addWidget(self.tabs, 1)
 
         self._lens: LensGridData | None = None
+        self._patching: PatchingData | None = None
         self._selected = -1
         self._sort = (3, True)
         self.run_lens.clicked.connect(self.lensRequested)
@@ -135,6 +138,7 @@ class LensPanel(QWidget):
         self.attribution.sort(*self._sort)
 
     def set_patching(self, data: PatchingData | None) -> None:
+        self._patching = data
         self.patching.set_data(data)
 
     def set_message(self, text: str, error: bool = False) -> None:
@@ -158,7 +162,9 @@ class LensPanel(QWidget):
                          distractor=self.distractor.text(), corrupt=self.corrupt.text(),
                          reference=self.reference.toPlainText(), position=self.position.value(),
                          selected=self._selected, top_k=self.top_k.value(), colour=self.colour.currentText(),
-                         sort_column=self._sort[0], sort_descending=self._sort[1])
+                         sort_column=self._sort[0], sort_descending=self._sort[1],
+                         attribution=AttributionState.of(self.attribution.data_),
+                         patching=PatchingState.of(self._patching))
 
     def set_state(self, state: LensState) -> None:
         self.tabs.setCurrentIndex(TABS.index(state.tab))
@@ -170,5 +176,7 @@ class LensPanel(QWidget):
         self.top_k.setValue(state.top_k)
         self.colour.setCurrentText(state.colour)
         self._sort = (state.sort_column, state.sort_descending)
-        self.attribution.sort(*self._sort)
+        # The results saved with the session: shown again as they were, without the model.
+        self.set_attribution(state.attribution.data())
+        self.set_patching(state.patching.data())
         self.select_position(state.selected)

@@ -92,7 +92,7 @@ class TargetView(QWidget):
 
 # --- attribution ----------------------------------------------------------------------------------------------
 class _ValuesLast(QSortFilterProxyModel):
-    """Sorts by SORT_ROLE, rows without a value (NaN: not ablatable) last in either direction."""
+    """Sorts by SORT_ROLE, rows without a value (NaN: not ablatable) last in either direction, ties by row."""
 
     def lessThan(self, left, right) -> bool:  # noqa: N802, ANN001 - Qt API, QModelIndex
         a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
@@ -101,6 +101,8 @@ class _ValuesLast(QSortFilterProxyModel):
         if a_nan or b_nan:
             # Qt reverses the order for a descending sort, so "last" means largest ascending, smallest descending.
             return not a_nan and b_nan if self.sortOrder() == Qt.SortOrder.AscendingOrder else a_nan and not b_nan
+        if a == b:  # ties (zero biases) in the model's order, so a table shows its rows the same way every time
+            return left.row() < right.row()
         return a < b
 
 
@@ -113,7 +115,7 @@ class AttributionTable(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.note = QLabel("Run Attribute to split the logit difference among the model's components.")
+        self.note = QLabel(self.idle_text())
         self.note.setWordWrap(True)
         self.items = QStandardItemModel(0, len(ATTRIBUTION_COLUMNS))
         self.items.setHorizontalHeaderLabels(list(ATTRIBUTION_COLUMNS))
@@ -136,10 +138,14 @@ class AttributionTable(QWidget):
         layout.addWidget(self.table, 1)
         self.data_: AttributionData | None = None
 
+    def idle_text(self) -> str:
+        return self.tr("Run Attribute to split the logit difference among the model's components.")
+
     def set_data(self, data: AttributionData | None) -> None:
         self.data_ = data
         self.items.setRowCount(0)
         if data is None:
+            self.note.setText(self.idle_text())
             return
         self.note.setText(
             f"{data.title}: logit diff {data.logit_diff:+.4f} = Σ direct ({float(np.sum(data.direct)):+.4f}) + "
@@ -212,6 +218,12 @@ class EffectMap(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
 
+    def clear(self) -> None:
+        self.values = np.zeros((0, 0), dtype=np.float32)
+        self.image.clear()
+        self.axis.set_tokens([])
+        self.plot.getPlotItem().getAxis("left").setTicks(None)
+
     def set_values(self, values: np.ndarray, labels: list[str]) -> None:
         self.values = np.ascontiguousarray(values, dtype=np.float32)
         self.image.setImage(self.values, autoLevels=False, levels=(-1.0, 1.0))
@@ -234,7 +246,7 @@ class PatchingView(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.note = QLabel("Give a corrupted prompt of the same token length and run Patch.")
+        self.note = QLabel(self.idle_text())
         self.note.setWordWrap(True)
         self.prompts = QTableWidget(0, 3)
         self.prompts.setHorizontalHeaderLabels(["Left (clean)", "Diff", "Right (corrupted)"])
@@ -257,9 +269,15 @@ class PatchingView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(split, 1)
 
+    def idle_text(self) -> str:
+        return self.tr("Give a corrupted prompt of the same token length and run Patch.")
+
     def set_data(self, data: PatchingData | None) -> None:
         if data is None:
             self.prompts.setRowCount(0)
+            self.note.setText(self.idle_text())
+            for view in self.maps.values():
+                view.clear()
             return
         done = "" if data.complete else " (patching…)"
         self.note.setText(f"{data.title}{done} logit diff: clean {data.clean_diff:+.4f}, corrupted "
