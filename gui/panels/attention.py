@@ -124,8 +124,12 @@ class AttentionBinding(QObject):
         labels = [f"{h} (kv {kv_head_of(cfg, h)})" if cfg["n_kv_head"] != cfg["n_head"] else str(h)
                   for h in range(cfg["n_head"])]
         self.panel.set_shape(trace.n_layer, labels, trace.tokens.shape[0])
-        mask = trace.meta.get("mask", "causal")
-        self.panel.set_source(f"{self.doc.current_trace.label} · {trace.n_pos} tokens · mask: {mask}")
+        self._batch = self.panel.batch  # the sequence chooser was refilled for this trace
+        mask = self.tr("mask: {0}").format(trace.meta.get("mask", "causal"))
+        label = self.doc.current_trace.label
+        # A masked run is labelled by its mask ("mask: causal window=4"): name it once.
+        parts = [label, self.tr("{0} tokens").format(trace.n_pos)] + ([] if mask in label else [mask])
+        self.panel.set_source(" · ".join(p for p in parts if p))
         self.refresh_head()  # first: a long head's job is queued before the model view's, so it is drawn first
         self.refresh_model_view()
 

@@ -176,8 +176,7 @@ class AttentionPanel(QWidget):
         heat.set_tokens(tokens, tokens if cols is None else cols)
         heat.set_matrix(matrix, kind, self.log_box.isChecked(), weights=weights, scores=scores,
                         value_name=value_name)
-        if self.inspector.strip.count() != len(tokens):  # refilling 4096 tokens per head switch would be slow
-            self.inspector.strip.set_tokens(tokens)
+        self.inspector.strip.set_tokens(tokens)  # kept as it is when the tokens are the same
 
     def set_overlay(self, masked: np.ndarray | None) -> None:
         """Veil the cells True in ``masked`` (the mask, plus painted cells not applied yet); None hides the veil."""
