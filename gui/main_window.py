@@ -383,7 +383,8 @@ class MainWindow(FilesMixin, QMainWindow):
 
         if self.help_window is None:
             self.help_window = HelpWindow(self)
-        self.help_window.show_html("shortcuts", "Keyboard shortcuts", shortcuts_html(self.menuBar()))
+        panels = [(dock.windowTitle(), dock.panel) for dock in self.docks.values()]
+        self.help_window.show_html("shortcuts", "Keyboard shortcuts", shortcuts_html(self.menuBar(), panels))
 
     def show_panel_help(self, name: str) -> bool:
         """The panel's help page in the (one) help window."""

@@ -200,8 +200,8 @@ class HeatmapView(QWidget):
             return
         rows, cols = self.matrix.shape
         row = min(max(self.row, 0), rows - 1)
-        if d_row:
-            self.rowClicked.emit(min(max(row + d_row, 0), rows - 1))
+        if d_row and 0 <= row + d_row < rows:
+            self.rowClicked.emit(row + d_row)
         if d_key:
             start = self.key if 0 <= self.key < cols else min(row, cols - 1) - d_key  # first press: the diagonal
             self.key = min(max(start + d_key, 0), cols - 1)

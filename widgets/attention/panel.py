@@ -21,6 +21,7 @@ from lmscope.widgets.attention.heatmap import HeatmapView, TokenStrip
 from lmscope.widgets.attention.masks import MaskControls
 from lmscope.widgets.attention.model import ModelView
 from lmscope.widgets.attention.state import COLORMAPS, AttentionState, MaskState
+from lmscope.widgets.keys import panel_keys
 from lmscope.widgets.style import CURVE_PENS, cjk_font, make_plot_widget
 
 
@@ -97,6 +98,12 @@ class AttentionPanel(QWidget):
         layout.addLayout(self._toolbar)
         layout.addWidget(split, 1)
         self._connect()
+        # Anywhere in the panel (a text field keeps the keys it types); the heatmap adds its arrow keys.
+        self.key_actions = panel_keys(self, (
+            (self.tr("Previous layer"), "PgUp", lambda: self.step_head(-1, 0)),
+            (self.tr("Next layer"), "PgDown", lambda: self.step_head(1, 0)),
+            (self.tr("Previous head"), "[", lambda: self.step_head(0, -1)),
+            (self.tr("Next head"), "]", lambda: self.step_head(0, 1))))
 
     def _build_toolbar(self, stages: dict[str, str]) -> None:
         self.source_label = QLabel("No capture yet")
@@ -237,6 +244,14 @@ class AttentionPanel(QWidget):
             scroll = self.right_tabs.widget(index)
             if isinstance(scroll, QScrollArea) and scroll.widget() is widget:
                 self.right_tabs.setCurrentIndex(index)
+
+    def step_head(self, d_layer: int, d_head: int) -> None:
+        """Ask for the layer/head that many steps from the shown one, kept inside the model."""
+        now = (self.layer_box.currentIndex(), self.head_box.currentIndex())
+        n_layer, n_head = self.layer_box.count(), self.head_box.count()
+        wanted = (min(max(now[0] + d_layer, 0), n_layer - 1), min(max(now[1] + d_head, 0), n_head - 1))
+        if n_layer and n_head and wanted != now:
+            self.headSelected.emit(*wanted)
 
     def _on_head_box(self) -> None:
         self.headSelected.emit(max(0, self.layer_box.currentIndex()), max(0, self.head_box.currentIndex()))
