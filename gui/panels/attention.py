@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject
 
 from lmscope.backend.attention.heads import (
     SUMMARY_METRICS, HeadShown, HeadThumbnail, allowed_of, batch_token_strings, head_job, head_shown, hook,
@@ -56,10 +56,6 @@ class AttentionBinding(QObject):
         self.window, self.doc = window, window.document
         self.panel = AttentionPanel(STAGE_LABELS, SUMMARY_METRICS, CONDITIONS, VARIABLES)
         self.dock = window.add_panel("attention", self.panel, "Attention")
-        if window.settings.value("window/state") is None:
-            # First start: once the window has its real size, give the heart of the app most of the height
-            # (before show, QMainWindow ignores resizeDocks; a saved layout is left as the user made it).
-            QTimer.singleShot(0, self._first_layout)
         self.painted: tuple[tuple[int, int], ...] = ()  # cells painted out, applied on the next masked run
         self._masked_cache: tuple[object, np.ndarray] = (None, np.zeros((0, 0), dtype=bool))
         self._overlay_key: object = None
@@ -84,9 +80,6 @@ class AttentionBinding(QObject):
         window.register_session_part("attention", self)
         self._batch = 0
         self.refresh_trace()
-
-    def _first_layout(self) -> None:
-        self.window.resizeDocks([self.dock], [int(self.window.height() * 0.66)], Qt.Orientation.Vertical)
 
     # --- reading the document ------------------------------------------------------------------------------
     @property

@@ -93,7 +93,8 @@ class DebugTools(QObject):
             return self.tr("The debugger is running in the worker.")
         try:
             require_tinygpt(loaded, "The step-through debugger")
-            if MaskSpec.parse(str(trace.meta.get("mask", "") or "")).is_content_based:
+            mask = str(trace.meta.get("mask", "") or "")
+            if mask and MaskSpec.parse(mask).is_content_based:
                 return self.tr("The debugger re-runs position-based masks only; capture without top-k or LSH.")
         except BadInputError as exc:
             return str(exc)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
 from lmscope.widgets.attention.debugger import DebuggerView
@@ -43,7 +44,9 @@ class InspectorView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.heatmap)
         split.addWidget(self.row_plot)
-        split.setSizes([520, 130])
+        split.setSizes([600, 90])
+        split.setStretchFactor(0, 1)  # a taller panel grows the heatmap, not the row's curve
+        split.setStretchFactor(1, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split, 1)
@@ -74,6 +77,7 @@ class AttentionPanel(QWidget):
         self.left_tabs = QTabWidget()
         self.left_tabs.addTab(self.inspector, "Inspector")
         self.left_tabs.addTab(self.model_view, "Model view")
+        self.left_tabs.setCornerWidget(self._look, Qt.Corner.TopRightCorner)
         self.debugger = DebuggerView(list(stages), conditions, variables)
         self.masks = MaskControls()
         self.interventions = InterventionsView()
@@ -90,9 +94,11 @@ class AttentionPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.left_tabs)
         split.addWidget(self.right_tabs)
-        split.setSizes([640, 520])
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        # The inspector keeps ~64 % of the width: in a 767-pixel column (1366×768) its tab row still shows the
+        # Inspector and Model view tabs beside the colour controls.
+        split.setSizes([700, 400])
+        split.setStretchFactor(0, 7)
+        split.setStretchFactor(1, 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._toolbar)
@@ -108,6 +114,10 @@ class AttentionPanel(QWidget):
     def _build_toolbar(self, stages: dict[str, str]) -> None:
         self.source_label = QLabel("No capture yet")
         self.source_label.setFont(cjk_font(10))
+        # A long label must not hold the panel wide open (it sits in a column of a 1366-pixel-wide window): it is
+        # cut at the panel's edge and shown whole in its tooltip.
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.source_label.setMinimumWidth(120)
         self.layer_box, self.head_box, self.batch_box = QComboBox(), QComboBox(), QComboBox()
         self.stage_box = QComboBox()
         for key, label in stages.items():
@@ -121,12 +131,17 @@ class AttentionPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.source_label, 1)
         for text, widget in (("layer", self.layer_box), ("head", self.head_box), ("stage", self.stage_box),
-                             ("sequence", self.batch_box), ("colours", self.colormap_box)):
+                             ("sequence", self.batch_box)):
             row.addWidget(QLabel(text))
             row.addWidget(widget)
-        row.addWidget(self.log_box)
-        row.addWidget(self.overlay_box)
         self._toolbar = row
+        # How the heatmap is drawn sits beside the Inspector/Model view tabs, in space they leave empty, so the
+        # panel fits a narrow column without a second row of controls.
+        self._look = QWidget()
+        look = QHBoxLayout(self._look)
+        look.setContentsMargins(0, 0, 4, 0)
+        for widget in (QLabel("colours"), self.colormap_box, self.log_box, self.overlay_box):
+            look.addWidget(widget)
 
     def _connect(self) -> None:
         self.layer_box.currentIndexChanged.connect(self._on_head_box)
@@ -173,6 +188,7 @@ class AttentionPanel(QWidget):
     def set_source(self, text: str) -> None:
         """What the panel shows: the capture's label, length and mask, or why there is nothing."""
         self.source_label.setText(text)
+        self.source_label.setToolTip(text)
 
     def show_matrix(self, tokens: list[str], matrix: np.ndarray, kind: str, *, cols: list[str] | None = None,
                     weights: np.ndarray | None = None, scores: np.ndarray | None = None,
