@@ -392,7 +392,8 @@ class AttentionBinding(QObject):
 def spec_of(mask: MaskState, painted: tuple[tuple[int, int], ...] = ()) -> MaskSpec:
     return MaskSpec(causal=mask.causal, window=mask.window, dilated=(mask.dilated_w, mask.dilated_d),
                     global_positions=mask.global_positions, random_p=mask.random_p, random_seed=mask.random_seed,
-                    block=mask.block, custom_blocked=painted)
+                    block=mask.block, custom_blocked=painted, prefix=mask.prefix, top_k=mask.top_k,
+                    lsh_buckets=mask.lsh_buckets, lsh_seed=mask.lsh_seed)
 
 
 def read_mask(text: str) -> tuple[MaskState, tuple[tuple[int, int], ...]]:
@@ -406,7 +407,8 @@ def read_mask(text: str) -> tuple[MaskState, tuple[tuple[int, int], ...]]:
         mask = MaskState.from_tree({
             "causal": spec.causal, "window": spec.window, "dilated_w": w,
             "dilated_d": d if w else MaskState().dilated_d, "global_positions": list(spec.global_positions),
-            "random_p": spec.random_p, "random_seed": spec.random_seed, "block": spec.block})
+            "random_p": spec.random_p, "random_seed": spec.random_seed, "block": spec.block, "prefix": spec.prefix,
+            "top_k": spec.top_k, "lsh_buckets": spec.lsh_buckets, "lsh_seed": spec.lsh_seed})
     except StateError as exc:
         raise StateError(f"The saved mask {clip(text, 80)!r} does not fit the Masks tab. {exc}") from None
     return mask, spec.custom_blocked
