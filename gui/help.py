@@ -49,8 +49,10 @@ def shortcuts_html(menu_bar: QMenuBar, panels: Sequence[tuple[str, QWidget]] = (
         if top.menu() is not None:
             walk(top.menu(), top.menu().title().replace("&", ""))
     for title, panel in panels:
-        where = QCoreApplication.translate("shortcuts", "{0} panel").format(title)
         for action in scoped_actions(panel):
+            where = QCoreApplication.translate("shortcuts", "{0} panel").format(title)
+            if action.property("scope"):
+                where += f" ({action.property('scope')})"
             row = (action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), where,
                    action.text().replace("&", ""))
             if row not in rows:  # two heatmaps in one panel share their keys

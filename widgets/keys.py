@@ -11,11 +11,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 
-def panel_keys(widget: QWidget, keys: Iterable[tuple[str, str, Callable[[], Any]]]) -> dict[str, QAction]:
-    """One action per (text, key, slot) on ``widget``, live while the focus is inside it; returned by key."""
+def panel_keys(widget: QWidget, keys: Iterable[tuple[str, str, Callable[[], Any]]],
+               scope: str = "") -> dict[str, QAction]:
+    """One action per (text, key, slot) on ``widget``, live while the focus is inside it; returned by key.
+    ``scope`` names the part of the panel that must have the focus when it is not the whole panel."""
     actions: dict[str, QAction] = {}
     for text, key, slot in keys:
         action = QAction(text, widget)
+        action.setProperty("scope", scope)
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.triggered.connect(slot)

@@ -52,7 +52,8 @@ def test_shortcuts_page_lists_the_menus_and_every_panels_keys(demo_window):
                         ("PgDown", "Next layer"), ("]", "Next head"), ("Left", "Previous key"),
                         ("Down", "Next query row"), ("Space", "Play / pause"), ("Ctrl+O", "Open session")):
         assert key in text and action in text, (key, action)
-    assert "Attention panel" in text and "FlashAttention panel" in text
+    assert "Attention panel" in text and "Attention panel (heatmap, once clicked)" in text
+    assert "FlashAttention panel (playback and pictures)" in text
 
 
 def test_debug_keys_wait_for_a_model(window):

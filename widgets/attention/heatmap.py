@@ -144,7 +144,7 @@ class HeatmapView(QWidget):
             (self.tr("Previous query row"), "Up", lambda: self.move_cell(-1, 0)),
             (self.tr("Next query row"), "Down", lambda: self.move_cell(1, 0)),
             (self.tr("Previous key"), "Left", lambda: self.move_cell(0, -1)),
-            (self.tr("Next key"), "Right", lambda: self.move_cell(0, 1))))
+            (self.tr("Next key"), "Right", lambda: self.move_cell(0, 1))), self.tr("heatmap, once clicked"))
         self.set_colormap("viridis")
         self.plot.getPlotItem().getViewBox().sigRangeChanged.connect(self._on_range)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)

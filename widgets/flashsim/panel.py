@@ -64,7 +64,8 @@ class FlashSimPanel(QWidget):
             (self.tr("Step back"), "Left", lambda: self.stepRequested.emit(-1)),
             (self.tr("Step"), "Right", lambda: self.stepRequested.emit(1)),
             (self.tr("To step 0"), "Home", lambda: self.seekRequested.emit(0)),
-            (self.tr("To the last step"), "End", lambda: self.seekRequested.emit(self._total()))))
+            (self.tr("To the last step"), "End", lambda: self.seekRequested.emit(self._total()))),
+            self.tr("playback and pictures"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.message_label)
