@@ -57,8 +57,8 @@ def shortcuts_html(menu_bar: QMenuBar, panels: Sequence[tuple[str, QWidget]] = (
                    action.text().replace("&", ""))
             if row not in rows:  # two heatmaps in one panel share their keys
                 rows.append(row)
-    body = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(where)}</td><td>{html.escape(text)}</td></tr>"
-                   for key, where, text in rows)
+    body = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(where)}</td>"
+                   f"<td>{html.escape(text)}</td></tr>" for key, where, text in rows)
     return ("<h2>Keyboard shortcuts</h2><table cellpadding='4'><tr><th align='left'>keys</th>"
             "<th align='left'>where</th><th align='left'>action</th></tr>" + body + "</table>")
 
