@@ -4,6 +4,7 @@
 ``window.add_panel(name, widget, title)``); a panel's place says which dock area it starts in and which earlier
 panel it shares a tab group with. ``RAISED`` names the tab shown first in each group. The user's own arrangement
 is saved in QSettings and sessions and restored over this default; View → Reset layout brings the default back.
+``MAIN`` is the panel the default layout gives most of the window's height.
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget, QFrame, QHBoxLayout, QLabel, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget,
+)
 
 Area = Qt.DockWidgetArea
 
@@ -23,21 +26,28 @@ class PanelPlace:
     tab_with: str | None = None  # an earlier panel whose tab group this one joins
 
 
+# The main group fills the window's height on the left; the other two groups are stacked on the right.
 PANELS: tuple[PanelPlace, ...] = (
-    PanelPlace("histograms", Area.LeftDockWidgetArea),
+    PanelPlace("histograms", Area.RightDockWidgetArea),
     PanelPlace("training", Area.RightDockWidgetArea),
     PanelPlace("notes", Area.RightDockWidgetArea, tab_with="training"),
     PanelPlace("flashsim", Area.RightDockWidgetArea, tab_with="training"),
-    PanelPlace("tokenizer", Area.LeftDockWidgetArea, tab_with="histograms"),
-    PanelPlace("attention", Area.TopDockWidgetArea),
-    PanelPlace("projector", Area.TopDockWidgetArea, tab_with="attention"),
-    PanelPlace("variants", Area.TopDockWidgetArea, tab_with="attention"),
-    PanelPlace("moe", Area.TopDockWidgetArea, tab_with="attention"),
-    PanelPlace("lens", Area.LeftDockWidgetArea, tab_with="histograms"),
+    PanelPlace("tokenizer", Area.RightDockWidgetArea, tab_with="histograms"),
+    PanelPlace("attention", Area.LeftDockWidgetArea),
+    PanelPlace("projector", Area.LeftDockWidgetArea, tab_with="attention"),
+    PanelPlace("variants", Area.LeftDockWidgetArea, tab_with="attention"),
+    PanelPlace("moe", Area.LeftDockWidgetArea, tab_with="attention"),
+    PanelPlace("lens", Area.RightDockWidgetArea, tab_with="histograms"),
 )
 # Of the tabs sharing a corner, what a new user wants first: live training, the histograms of the capture, and the
 # attention inspector (the heart of the app) in front of the panels tabbed with it.
 RAISED: tuple[str, ...] = ("training", "histograms", "attention")
+# The attention inspector is what a new user came for: its group has the whole height and this share of the width.
+# Its chrome (title, toolbar, tabs, row plot, token strip, statistics) is ~250 px high, so on the left the heatmap
+# keeps more than half the window's height even at 1366×768, where a group on top would have squeezed the ones
+# below it to their title bars.
+MAIN = "attention"
+MAIN_SHARE = 0.62
 
 PLACES = {place.name: place for place in PANELS}
 
@@ -69,7 +79,13 @@ class PanelDock(QDockWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.notice)
-        layout.addWidget(panel, 1)
+        # A panel smaller than its controls scrolls instead of holding the whole window open: without this the
+        # panels' minimum sizes added up to a 1463×879 window, more than a 1366×768 laptop screen.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(panel)
+        layout.addWidget(scroll, 1)
         self.setWidget(body)
 
     def request_help(self) -> None:

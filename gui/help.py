@@ -6,14 +6,17 @@ English. Opened by the "?" in each dock's title bar, by F1 on the focused panel,
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QMenuBar, QTextBrowser, QVBoxLayout, QWidget
+
+from lmscope.widgets.keys import scoped_actions
 
 
 def help_folder() -> Path:
@@ -29,8 +32,9 @@ def help_html(name: str, language: str = "en") -> str | None:
     return None
 
 
-def shortcuts_html(menu_bar: QMenuBar) -> str:
-    """Every menu action that has a keyboard shortcut, generated from the menus themselves (so never out of date)."""
+def shortcuts_html(menu_bar: QMenuBar, panels: Sequence[tuple[str, QWidget]] = ()) -> str:
+    """Every menu action that has a keyboard shortcut, then every panel's own keys (``panels``: title and widget),
+    generated from the actions themselves (so never out of date)."""
     rows: list[tuple[str, str, str]] = []
 
     def walk(menu: QMenu, path: str) -> None:
@@ -44,10 +48,19 @@ def shortcuts_html(menu_bar: QMenuBar) -> str:
     for top in menu_bar.actions():
         if top.menu() is not None:
             walk(top.menu(), top.menu().title().replace("&", ""))
-    body = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(where)}</td><td>{html.escape(text)}</td></tr>"
-                   for key, where, text in rows)
+    for title, panel in panels:
+        for action in scoped_actions(panel):
+            where = QCoreApplication.translate("shortcuts", "{0} panel").format(title)
+            if action.property("scope"):
+                where += f" ({action.property('scope')})"
+            row = (action.shortcut().toString(QKeySequence.SequenceFormat.NativeText), where,
+                   action.text().replace("&", ""))
+            if row not in rows:  # two heatmaps in one panel share their keys
+                rows.append(row)
+    body = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(where)}</td>"
+                   f"<td>{html.escape(text)}</td></tr>" for key, where, text in rows)
     return ("<h2>Keyboard shortcuts</h2><table cellpadding='4'><tr><th align='left'>keys</th>"
-            "<th align='left'>menu</th><th align='left'>action</th></tr>" + body + "</table>")
+            "<th align='left'>where</th><th align='left'>action</th></tr>" + body + "</table>")
 
 
 class HelpWindow(QDialog):

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import torch
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
-    QWidget,
+    QTabBar, QWidget,
 )
 
 from lmscope.backend.demo import DEFAULT_PROMPT
@@ -30,7 +30,7 @@ from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
 from lmscope.gui import about
 from lmscope.gui.document import Document
-from lmscope.gui.docks import PLACES, PanelDock, object_name
+from lmscope.gui.docks import MAIN, MAIN_SHARE, PLACES, PanelDock, object_name
 from lmscope.gui.export import export_widget
 from lmscope.gui.window_files import FilesMixin
 from lmscope.gui.worker import Job, JobFailure, JobRunner
@@ -124,12 +124,48 @@ class MainWindow(FilesMixin, QMainWindow):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state, LAYOUT_VERSION)
+        else:  # first start: once shown at its real size (before show, QMainWindow ignores resizeDocks)
+            QTimer.singleShot(0, self.size_main_panel)
+            QTimer.singleShot(0, self.hide_stale_tab_bars)
 
     def reset_layout(self) -> None:
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
+        self.size_main_panel()
+        QTimer.singleShot(0, self.hide_stale_tab_bars)
+
+    def hide_stale_tab_bars(self) -> None:
+        """Hide tab bars left over from an earlier arrangement of the docks. QMainWindow keeps the bar of a tab
+        group as it was before a panel joined it, and after restoreState it drew those old bars, with their old
+        tabs, over the panels of the new layout (seen in every screenshot after View → Reset layout). A bar in use
+        lies flush under the dock in front of its group."""
+        self.layout().activate()  # the geometry of the layout asked for, not of the one before
+        fronts = [d.geometry() for d in self.docks.values()
+                  if d.isVisible() and not d.isFloating() and d.x() >= 0 and d.y() >= 0]
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            g = bar.geometry()
+            bar.setVisible(any((g.left(), g.width()) == (r.left(), r.width()) and abs(g.top() - r.bottom() - 1) <= 2
+                               for r in fronts))
+
+    def size_main_panel(self) -> None:
+        """Give the main panel (gui/docks.py ``MAIN``) its share of the window's width (of its height when it sits on
+        top or at the bottom)."""
+        main = self.docks.get(object_name(MAIN))
+        if main is None or main.isFloating():
+            return
+        area = self.dockWidgetArea(main)
+        across = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        # Both sides of the split are named: given the main dock alone, Qt spreads the change and misses the target
+        # by ~100 px. The others are the front tab of each group in another area.
+        others = [d for d in self.docks.values() if d.isVisible() and not d.isFloating()
+                  and self.dockWidgetArea(d) != area]
+        extent = (lambda w: w.width()) if across else (lambda w: w.height())
+        size = int(extent(self) * MAIN_SHARE)
+        rest = max(1, extent(main) + max((extent(d) for d in others), default=0) - size)
+        self.resizeDocks([main, *others], [size] + [rest] * len(others),
+                         Qt.Orientation.Horizontal if across else Qt.Orientation.Vertical)
 
     # --- menus and status bar ------------------------------------------------------------------------------
     def _action(self, menu: QMenu, text: str, slot: Callable[[], Any], shortcut: str | None = None) -> QAction:
@@ -387,7 +423,8 @@ class MainWindow(FilesMixin, QMainWindow):
 
         if self.help_window is None:
             self.help_window = HelpWindow(self)
-        self.help_window.show_html("shortcuts", "Keyboard shortcuts", shortcuts_html(self.menuBar()))
+        panels = [(dock.windowTitle(), dock.panel) for dock in self.docks.values()]
+        self.help_window.show_html("shortcuts", "Keyboard shortcuts", shortcuts_html(self.menuBar(), panels))
 
     def show_panel_help(self, name: str) -> bool:
         """The panel's help page in the (one) help window."""

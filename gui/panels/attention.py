@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject
 
 from lmscope.backend.attention.heads import (
     SUMMARY_METRICS, HeadShown, HeadThumbnail, allowed_of, batch_token_strings, head_job, head_shown, hook,
@@ -56,10 +56,6 @@ class AttentionBinding(QObject):
         self.window, self.doc = window, window.document
         self.panel = AttentionPanel(STAGE_LABELS, SUMMARY_METRICS, CONDITIONS, VARIABLES)
         self.dock = window.add_panel("attention", self.panel, "Attention")
-        if window.settings.value("window/state") is None:
-            # First start: once the window has its real size, give the heart of the app most of the height
-            # (before show, QMainWindow ignores resizeDocks; a saved layout is left as the user made it).
-            QTimer.singleShot(0, self._first_layout)
         self.painted: tuple[tuple[int, int], ...] = ()  # cells painted out, applied on the next masked run
         self._masked_cache: tuple[object, np.ndarray] = (None, np.zeros((0, 0), dtype=bool))
         self._overlay_key: object = None
@@ -84,9 +80,6 @@ class AttentionBinding(QObject):
         window.register_session_part("attention", self)
         self._batch = 0
         self.refresh_trace()
-
-    def _first_layout(self) -> None:
-        self.window.resizeDocks([self.dock], [int(self.window.height() * 0.66)], Qt.Orientation.Vertical)
 
     # --- reading the document ------------------------------------------------------------------------------
     @property
@@ -124,8 +117,12 @@ class AttentionBinding(QObject):
         labels = [f"{h} (kv {kv_head_of(cfg, h)})" if cfg["n_kv_head"] != cfg["n_head"] else str(h)
                   for h in range(cfg["n_head"])]
         self.panel.set_shape(trace.n_layer, labels, trace.tokens.shape[0])
-        mask = trace.meta.get("mask", "causal")
-        self.panel.set_source(f"{self.doc.current_trace.label} · {trace.n_pos} tokens · mask: {mask}")
+        self._batch = self.panel.batch  # the sequence chooser was refilled for this trace
+        mask = self.tr("mask: {0}").format(trace.meta.get("mask", "causal"))
+        label = self.doc.current_trace.label
+        # A masked run is labelled by its mask ("mask: causal window=4"): name it once.
+        parts = [label, self.tr("{0} tokens").format(trace.n_pos)] + ([] if mask in label else [mask])
+        self.panel.set_source(" · ".join(p for p in parts if p))
         self.refresh_head()  # first: a long head's job is queued before the model view's, so it is drawn first
         self.refresh_model_view()
 
@@ -395,7 +392,8 @@ class AttentionBinding(QObject):
 def spec_of(mask: MaskState, painted: tuple[tuple[int, int], ...] = ()) -> MaskSpec:
     return MaskSpec(causal=mask.causal, window=mask.window, dilated=(mask.dilated_w, mask.dilated_d),
                     global_positions=mask.global_positions, random_p=mask.random_p, random_seed=mask.random_seed,
-                    block=mask.block, custom_blocked=painted)
+                    block=mask.block, custom_blocked=painted, prefix=mask.prefix, top_k=mask.top_k,
+                    lsh_buckets=mask.lsh_buckets, lsh_seed=mask.lsh_seed)
 
 
 def read_mask(text: str) -> tuple[MaskState, tuple[tuple[int, int], ...]]:
@@ -409,7 +407,8 @@ def read_mask(text: str) -> tuple[MaskState, tuple[tuple[int, int], ...]]:
         mask = MaskState.from_tree({
             "causal": spec.causal, "window": spec.window, "dilated_w": w,
             "dilated_d": d if w else MaskState().dilated_d, "global_positions": list(spec.global_positions),
-            "random_p": spec.random_p, "random_seed": spec.random_seed, "block": spec.block})
+            "random_p": spec.random_p, "random_seed": spec.random_seed, "block": spec.block, "prefix": spec.prefix,
+            "top_k": spec.top_k, "lsh_buckets": spec.lsh_buckets, "lsh_seed": spec.lsh_seed})
     except StateError as exc:
         raise StateError(f"The saved mask {clip(text, 80)!r} does not fit the Masks tab. {exc}") from None
     return mask, spec.custom_blocked

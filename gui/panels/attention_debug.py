@@ -5,6 +5,9 @@ head-stage, measured at ~2 ms on the demo (≈ 20 ms for a whole layer), far bel
 job would add a thread start and a 33 ms flush for nothing. Continue and Run to may cross the whole model (seconds
 on a large one), so they run as jobs in the worker; the debugger's buttons are disabled until the job ends, so the
 generator is never advanced from two threads at once.
+
+The same commands are QActions in the window's Debug menu with an IDE's keys (:data:`DEBUG_KEYS`), enabled only
+while the debugger can run (a TinyGPT model, a capture it can re-run, no debugger job in the worker).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
 
 from lmscope.backend.attention.heads import key_valid_of, kv_head_of, row_stats
 from lmscope.backend.attention.jobs import (
@@ -19,6 +23,7 @@ from lmscope.backend.attention.jobs import (
 )
 from lmscope.backend.attention.debugger import STAGE_LABELS, Breakpoint, Debugger, Pause
 from lmscope.backend.errors import BadInputError
+from lmscope.backend.attention.masks import MaskSpec
 from lmscope.backend.attention.generate import AblationSpec, GenerateSettings, GenerationStep, softmax, top_tokens
 from lmscope.backend.jobs import TraceCaptured
 from lmscope.widgets.attention.heatmap import display_token
@@ -29,6 +34,8 @@ if TYPE_CHECKING:
     from lmscope.gui.panels.attention import AttentionBinding
 
 DIRECT_COMMANDS = ("step", "layer")
+# The debugger's commands in the Debug menu, with the keys an IDE uses (Visual Studio, VS Code, PyCharm on Windows).
+DEBUG_KEYS = (("layer", "F10"), ("step", "F11"), ("continue", "F5"), ("restart", "Shift+F5"), ("run_to", "Ctrl+F10"))
 
 
 def clip(text: str, limit: int = 240) -> str:
@@ -59,6 +66,45 @@ class DebugTools(QObject):
         self.ablation_view.runRequested.connect(self.run_ablation)
         self.ablation_view.modeChanged.connect(self.on_mode)
         self.generation_view.generateRequested.connect(self.generate)
+        self.actions = self._build_menu()
+        self.doc.modelChanged.connect(self.update_actions)
+
+    def _build_menu(self) -> dict[str, QAction]:
+        """The Debug menu: the debugger's commands as window-wide actions with their keys."""
+        texts = {"layer": self.tr("Step over layer"), "step": self.tr("Step into the next head/stage"),
+                 "continue": self.tr("Continue"), "restart": self.tr("Restart"),
+                 "run_to": self.tr("Run to selected head")}
+        menu = self.window.panel_menu(self.tr("&Debug"))
+        menu.setToolTipsVisible(True)
+        actions: dict[str, QAction] = {}
+        for command, key in DEBUG_KEYS:
+            action = menu.addAction(texts[command])
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(lambda _=False, c=command: self.on_command(c))
+            actions[command] = action
+        return actions
+
+    def why_not_runnable(self) -> str:
+        """Why the debugger cannot run now, as one sentence ("" when it can)."""
+        trace, loaded = self.binding.trace, self.doc.loaded
+        if trace is None or loaded is None:
+            return self.tr("Load a model and run a prompt first.")
+        if self._job is not None and self._job.active:
+            return self.tr("The debugger is running in the worker.")
+        try:
+            require_tinygpt(loaded, "The step-through debugger")
+            mask = str(trace.meta.get("mask", "") or "")
+            if mask and MaskSpec.parse(mask).is_content_based:
+                return self.tr("The debugger re-runs position-based masks only; capture without top-k or LSH.")
+        except BadInputError as exc:
+            return str(exc)
+        return ""
+
+    def update_actions(self) -> None:
+        reason = self.why_not_runnable()
+        for action in self.actions.values():
+            action.setEnabled(not reason)
+            action.setToolTip(reason)
 
     # --- debugger ------------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -67,6 +113,7 @@ class DebugTools(QObject):
         trace = self.binding.trace
         self.view.show_where(trace.n_layer if trace else 0, None, False, self._marked_layers())
         self.view.set_status("Not started: press Step, Continue or Run to selected head.")
+        self.update_actions()
 
     def ensure_debugger(self) -> Debugger | None:
         trace, loaded = self.binding.trace, self.doc.loaded
@@ -105,6 +152,7 @@ class DebugTools(QObject):
             signal.connect(self.on_job_over)
         self._job = job
         self.view.set_busy(True)
+        self.update_actions()
 
     def reset_view(self, message: str) -> None:
         self.last_pause = None
@@ -121,6 +169,7 @@ class DebugTools(QObject):
         if self._job is not None and not self._job.active:
             self._job = None
             self.view.set_busy(False)
+            self.update_actions()
 
     def show_pause(self, pause: Pause) -> None:
         self.last_pause = pause

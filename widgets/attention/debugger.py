@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton,
+    QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QLineEdit, QListWidget, QPushButton,
     QSizePolicy, QVBoxLayout, QWidget,
 )
 
@@ -162,12 +162,12 @@ class DebuggerView(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        for command, text in COMMANDS:
+        row = QGridLayout()  # three a row: the tab is a narrow column beside the heatmap on a laptop screen
+        for index, (command, text) in enumerate(COMMANDS):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, c=command: self.commandRequested.emit(c))
             self.buttons[command] = button
-            row.addWidget(button)
+            row.addWidget(button, index // 3, index % 3)
         self.where = WhereStrip(stages)
         self.status = QLabel("Not started: press Step, Continue or Run to.")
         self.status.setWordWrap(True)

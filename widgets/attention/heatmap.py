@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from lmscope.widgets.keys import panel_keys
 from lmscope.widgets.style import cjk_font, lookup_table, make_plot_widget
 
 LOG_FLOOR = 1e-6  # log scale of a pattern: weights below this (and exact zeros) sit at the bottom of the scale
@@ -85,7 +86,12 @@ class TokenAxis(pg.AxisItem):
 
 
 class HeatmapView(QWidget):
-    """A (rows × cols) matrix with token axes; reports clicks on cells and on axis labels."""
+    """A (rows × cols) matrix with token axes; reports clicks on cells and on axis labels.
+
+    The caption under the plot reads the cell under the mouse, or else the selected cell (the selected query row and
+    the key column moved with ←/→); it is derived again whenever the matrix, tokens or selection change, so it never
+    shows a value of a matrix that is no longer drawn. ↑/↓ ask for the previous/next query row (``rowClicked``).
+    """
 
     cellClicked = Signal(int, int)  # row (query), column (key)
     rowClicked = Signal(int)  # a query token on the left axis
@@ -131,6 +137,14 @@ class HeatmapView(QWidget):
         self._levels: tuple[float, float] = (0.0, 1.0)
         self._mask: np.ndarray | None = None
         self._drawn: tuple = ()  # (block, factors) last given to the image and to the overlay
+        self._hovered: tuple[int, int] | None = None  # the cell under the mouse
+        self.row, self.key = -1, -1  # the selected cell: query row (the binding's) and key column (ours); −1 none
+        self.plot.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click gives the arrow keys to this heatmap
+        self.key_actions = panel_keys(self, (
+            (self.tr("Previous query row"), "Up", lambda: self.move_cell(-1, 0)),
+            (self.tr("Next query row"), "Down", lambda: self.move_cell(1, 0)),
+            (self.tr("Previous key"), "Left", lambda: self.move_cell(0, -1)),
+            (self.tr("Next key"), "Right", lambda: self.move_cell(0, 1))), self.tr("heatmap, once clicked"))
         self.set_colormap("viridis")
         self.plot.getPlotItem().getViewBox().sigRangeChanged.connect(self._on_range)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
@@ -143,6 +157,7 @@ class HeatmapView(QWidget):
         self.rows, self.cols = list(rows), list(cols)
         self.left_axis.set_tokens(self.rows)
         self.bottom_axis.set_tokens(self.cols)
+        self._show_caption()
 
     def set_colormap(self, name: str) -> None:
         self.image.setLookupTable(lookup_table(name))
@@ -161,6 +176,7 @@ class HeatmapView(QWidget):
             self.plot.getPlotItem().getViewBox().setRange(xRange=(0, shown.shape[1]), yRange=(0, shown.shape[0]),
                                                           padding=0.02)
         self._render()
+        self._show_caption()
 
     def set_mask(self, masked: np.ndarray | None) -> None:
         """Cells True in ``masked`` get a veil (the overlay); None hides it."""
@@ -170,11 +186,27 @@ class HeatmapView(QWidget):
         self._render()
 
     def set_row(self, row: int) -> None:
+        self.row = row
+        self._show_caption()
         if row < 0 or self.matrix is None or row >= self.matrix.shape[0]:
             self.row_band.hide()
             return
         self.row_band.setRegion((row, row + 1))
         self.row_band.show()
+
+    def move_cell(self, d_row: int, d_key: int) -> None:
+        """The arrow keys: ↑/↓ ask for another query row, ←/→ move the selected key within the drawn matrix."""
+        if self.matrix is None or not self.matrix.size:
+            return
+        rows, cols = self.matrix.shape
+        row = min(max(self.row, 0), rows - 1)
+        if d_row and 0 <= row + d_row < rows:
+            self.rowClicked.emit(row + d_row)
+        if d_key:
+            start = self.key if 0 <= self.key < cols else min(row, cols - 1) - d_key  # first press: the diagonal
+            self.key = min(max(start + d_key, 0), cols - 1)
+            self.columnClicked.emit(self.key)
+            self._show_caption()
 
     def _on_range(self, _view: object, _range: object, _changed: object) -> None:
         self._render()
@@ -220,8 +252,17 @@ class HeatmapView(QWidget):
         (self.rowClicked if orientation == "left" else self.columnClicked).emit(index)
 
     def _on_hover(self, scene_pos: QPointF) -> None:
-        cell = self._cell_at(scene_pos)
-        self.hover_label.setText(self.describe(*cell) if cell else " ")
+        self._hovered = self._cell_at(scene_pos)
+        self._show_caption()
+
+    def _show_caption(self) -> None:
+        """The hovered cell, else the selected one, read from the matrix drawn now (blank when it has no such cell)."""
+        shape = self.matrix.shape if self.matrix is not None else (0, 0)
+        for cell in (self._hovered, (self.row, self.key)):
+            if cell is not None and 0 <= cell[0] < shape[0] and 0 <= cell[1] < shape[1]:
+                self.hover_label.setText(self.describe(*cell))
+                return
+        self.hover_label.setText(" ")
 
     def describe(self, row: int, col: int) -> str:
         """The hover text for one cell: query token, key token, weight and pre-softmax score."""
@@ -301,9 +342,15 @@ class TokenStrip(QListWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFixedHeight(46)
+        self.tokens: list[str] = []  # what the items show, before display_token
         self.itemClicked.connect(lambda item: self.tokenClicked.emit(self.row(item)))
 
     def set_tokens(self, tokens: list[str]) -> None:
+        """Show ``tokens``; the same list again is kept as it is (refilling 4,096 items per head switch is slow),
+        any other list replaces the strip even when it has as many tokens."""
+        if list(tokens) == self.tokens:
+            return
+        self.tokens = list(tokens)
         self.blockSignals(True)
         self.clear()
         # Uniform cells as wide as the widest token (capped), so Chinese and Latin tokens line up.

@@ -1,5 +1,6 @@
-"""Mask controls (causal, window, dilated, global, random, block, painted cells, a padded second prompt) and the
-table that shows what an intervention did to the next-token prediction (top-k before/after, KL)."""
+"""Mask controls (causal, prefix LM, window, dilated, global, random, block, top-k, LSH, painted cells, a padded
+second prompt) and the table that shows what an intervention did to the next-token prediction (top-k before/after,
+KL)."""
 from __future__ import annotations
 
 import numpy as np
@@ -75,6 +76,14 @@ class MaskControls(QWidget):
         self.random_seed = QSpinBox()
         self.random_seed.setRange(*field_range(MaskState, "random_seed"))
         self.block = _spin("block", "block-local: same block of b positions")
+        self.prefix = _spin("prefix", "prefix LM (with causal): the first N positions see each other, later ones "
+                                      "are causal")
+        self.top_k = _spin("top_k", "top-k: each query keeps its k best-scoring keys, chosen inside each head")
+        self.lsh_buckets = _spin("lsh_buckets", "Reformer LSH: a query sees the keys hashed to its bucket "
+                                                "(an even number of buckets)")
+        self.lsh_buckets.setSingleStep(2)
+        self.lsh_seed = QSpinBox()
+        self.lsh_seed.setRange(*field_range(MaskState, "lsh_seed"))
         self.paint = QCheckBox("paint cells out on the heatmap")
         self.painted = QLabel("0 cells painted")
         self.clear_paint = QPushButton("Clear painted")
@@ -99,6 +108,10 @@ class MaskControls(QWidget):
         random.addWidget(self.random_p)
         random.addWidget(QLabel("seed"))
         random.addWidget(self.random_seed)
+        lsh = QHBoxLayout()
+        lsh.addWidget(self.lsh_buckets)
+        lsh.addWidget(QLabel("seed"))
+        lsh.addWidget(self.lsh_seed)
         paint = QHBoxLayout()
         paint.addWidget(self.paint)
         paint.addWidget(self.painted)
@@ -106,9 +119,10 @@ class MaskControls(QWidget):
         padding = QHBoxLayout()
         padding.addWidget(self.second_prompt, 1)
         padding.addWidget(self.pad_side)
-        for label, field in (("", self.causal), ("window w", self.window), ("dilated w", dilated),
-                             ("global tokens", self.global_positions), ("random p", random),
-                             ("block size", self.block), ("custom", paint), ("padding", padding)):
+        for label, field in (("", self.causal), ("prefix N", self.prefix), ("window w", self.window),
+                             ("dilated w", dilated), ("global tokens", self.global_positions), ("random p", random),
+                             ("block size", self.block), ("top-k keys", self.top_k), ("LSH buckets", lsh),
+                             ("custom", paint), ("padding", padding)):
             form.addRow(label, field)
         self.proof = QLabel("")
         self.proof.setWordWrap(True)
@@ -130,13 +144,16 @@ class MaskControls(QWidget):
         return MaskState(
             causal=self.causal.isChecked(), window=self.window.value(), dilated_w=self.dilated_w.value(),
             dilated_d=self.dilated_d.value(), global_positions=tuple(int(w) for w in words if w.isdecimal()),
-            random_p=self.random_p.value(), random_seed=self.random_seed.value(), block=self.block.value())
+            random_p=self.random_p.value(), random_seed=self.random_seed.value(), block=self.block.value(),
+            prefix=self.prefix.value(), top_k=self.top_k.value(), lsh_buckets=self.lsh_buckets.value(),
+            lsh_seed=self.lsh_seed.value())
 
     def set_state(self, state: MaskState) -> None:
         self.causal.setChecked(state.causal)
         for box, value in ((self.window, state.window), (self.dilated_w, state.dilated_w),
                            (self.dilated_d, state.dilated_d), (self.random_seed, state.random_seed),
-                           (self.block, state.block)):
+                           (self.block, state.block), (self.prefix, state.prefix), (self.top_k, state.top_k),
+                           (self.lsh_buckets, state.lsh_buckets), (self.lsh_seed, state.lsh_seed)):
             box.setValue(value)
         self.global_positions.setText(", ".join(str(p) for p in state.global_positions))
         self.random_p.setValue(state.random_p)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
 from lmscope.widgets.attention.debugger import DebuggerView
@@ -21,6 +22,7 @@ from lmscope.widgets.attention.heatmap import HeatmapView, TokenStrip
 from lmscope.widgets.attention.masks import MaskControls
 from lmscope.widgets.attention.model import ModelView
 from lmscope.widgets.attention.state import COLORMAPS, AttentionState, MaskState
+from lmscope.widgets.keys import panel_keys
 from lmscope.widgets.style import CURVE_PENS, cjk_font, make_plot_widget
 
 
@@ -42,7 +44,9 @@ class InspectorView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.heatmap)
         split.addWidget(self.row_plot)
-        split.setSizes([520, 130])
+        split.setSizes([600, 90])
+        split.setStretchFactor(0, 1)  # a taller panel grows the heatmap, not the row's curve
+        split.setStretchFactor(1, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split, 1)
@@ -73,6 +77,7 @@ class AttentionPanel(QWidget):
         self.left_tabs = QTabWidget()
         self.left_tabs.addTab(self.inspector, "Inspector")
         self.left_tabs.addTab(self.model_view, "Model view")
+        self.left_tabs.setCornerWidget(self._look, Qt.Corner.TopRightCorner)
         self.debugger = DebuggerView(list(stages), conditions, variables)
         self.masks = MaskControls()
         self.interventions = InterventionsView()
@@ -89,18 +94,30 @@ class AttentionPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.left_tabs)
         split.addWidget(self.right_tabs)
-        split.setSizes([640, 520])
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        # The inspector keeps ~64 % of the width: in a 767-pixel column (1366×768) its tab row still shows the
+        # Inspector and Model view tabs beside the colour controls.
+        split.setSizes([700, 400])
+        split.setStretchFactor(0, 7)
+        split.setStretchFactor(1, 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._toolbar)
         layout.addWidget(split, 1)
         self._connect()
+        # Anywhere in the panel (a text field keeps the keys it types); the heatmap adds its arrow keys.
+        self.key_actions = panel_keys(self, (
+            (self.tr("Previous layer"), "PgUp", lambda: self.step_head(-1, 0)),
+            (self.tr("Next layer"), "PgDown", lambda: self.step_head(1, 0)),
+            (self.tr("Previous head"), "[", lambda: self.step_head(0, -1)),
+            (self.tr("Next head"), "]", lambda: self.step_head(0, 1))))
 
     def _build_toolbar(self, stages: dict[str, str]) -> None:
         self.source_label = QLabel("No capture yet")
         self.source_label.setFont(cjk_font(10))
+        # A long label must not hold the panel wide open (it sits in a column of a 1366-pixel-wide window): it is
+        # cut at the panel's edge and shown whole in its tooltip.
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.source_label.setMinimumWidth(120)
         self.layer_box, self.head_box, self.batch_box = QComboBox(), QComboBox(), QComboBox()
         self.stage_box = QComboBox()
         for key, label in stages.items():
@@ -114,12 +131,17 @@ class AttentionPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.source_label, 1)
         for text, widget in (("layer", self.layer_box), ("head", self.head_box), ("stage", self.stage_box),
-                             ("sequence", self.batch_box), ("colours", self.colormap_box)):
+                             ("sequence", self.batch_box)):
             row.addWidget(QLabel(text))
             row.addWidget(widget)
-        row.addWidget(self.log_box)
-        row.addWidget(self.overlay_box)
         self._toolbar = row
+        # How the heatmap is drawn sits beside the Inspector/Model view tabs, in space they leave empty, so the
+        # panel fits a narrow column without a second row of controls.
+        self._look = QWidget()
+        look = QHBoxLayout(self._look)
+        look.setContentsMargins(0, 0, 4, 0)
+        for widget in (QLabel("colours"), self.colormap_box, self.log_box, self.overlay_box):
+            look.addWidget(widget)
 
     def _connect(self) -> None:
         self.layer_box.currentIndexChanged.connect(self._on_head_box)
@@ -166,6 +188,7 @@ class AttentionPanel(QWidget):
     def set_source(self, text: str) -> None:
         """What the panel shows: the capture's label, length and mask, or why there is nothing."""
         self.source_label.setText(text)
+        self.source_label.setToolTip(text)
 
     def show_matrix(self, tokens: list[str], matrix: np.ndarray, kind: str, *, cols: list[str] | None = None,
                     weights: np.ndarray | None = None, scores: np.ndarray | None = None,
@@ -176,8 +199,7 @@ class AttentionPanel(QWidget):
         heat.set_tokens(tokens, tokens if cols is None else cols)
         heat.set_matrix(matrix, kind, self.log_box.isChecked(), weights=weights, scores=scores,
                         value_name=value_name)
-        if self.inspector.strip.count() != len(tokens):  # refilling 4096 tokens per head switch would be slow
-            self.inspector.strip.set_tokens(tokens)
+        self.inspector.strip.set_tokens(tokens)  # kept as it is when the tokens are the same
 
     def set_overlay(self, masked: np.ndarray | None) -> None:
         """Veil the cells True in ``masked`` (the mask, plus painted cells not applied yet); None hides the veil."""
@@ -238,6 +260,14 @@ class AttentionPanel(QWidget):
             scroll = self.right_tabs.widget(index)
             if isinstance(scroll, QScrollArea) and scroll.widget() is widget:
                 self.right_tabs.setCurrentIndex(index)
+
+    def step_head(self, d_layer: int, d_head: int) -> None:
+        """Ask for the layer/head that many steps from the shown one, kept inside the model."""
+        now = (self.layer_box.currentIndex(), self.head_box.currentIndex())
+        n_layer, n_head = self.layer_box.count(), self.head_box.count()
+        wanted = (min(max(now[0] + d_layer, 0), n_layer - 1), min(max(now[1] + d_head, 0), n_head - 1))
+        if n_layer and n_head and wanted != now:
+            self.headSelected.emit(*wanted)
 
     def _on_head_box(self) -> None:
         self.headSelected.emit(max(0, self.layer_box.currentIndex()), max(0, self.head_box.currentIndex()))

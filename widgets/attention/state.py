@@ -26,6 +26,7 @@ MAX_SPAN = 4096  # window, dilation width and block size: the longest context th
 MAX_POSITION = 1_000_000  # a global position beyond the prompt is ignored by the mask, so only its size is bounded
 MAX_GLOBAL = 4096  # global positions: at most one per position of the longest context
 MAX_SEED = 1_000_000
+MAX_LSH_BUCKETS = 1024  # backend.attention.masks.MAX_LSH_BUCKETS
 MAX_PROMPT = 100_000  # characters of the padded second prompt (a long document, not a corpus)
 # Mask text with painted cells: 10,000 painted cells of up to 10 characters ("4095:4095,") is 100k characters.
 MAX_MASK_TEXT = 200_000
@@ -37,7 +38,8 @@ MAX_HEAD_TEXT = 24  # "L{layer}H{head}"
 
 @dataclass(frozen=True)
 class MaskState(PanelState):
-    """The Masks tab's composed mask as plain values, mirroring the backend's ``MaskSpec`` without painted cells.
+    """The Masks tab's composed mask as plain values, mirroring the backend's ``MaskSpec`` without painted cells
+    (the prefix LM and the content-based top-k and LSH kinds included).
 
     Sessions store the mask as text; the binding parses it and checks here (``from_tree``) that it fits the controls.
     """
@@ -50,6 +52,10 @@ class MaskState(PanelState):
     random_p: float = bounded(0.0, 0.0, 1.0)  # 0 = off
     random_seed: int = bounded(0, 0, MAX_SEED)
     block: int = bounded(0, 0, MAX_SPAN)  # 0 = off
+    prefix: int = bounded(0, 0, MAX_SPAN)  # prefix LM (with causal): the first N positions see each other; 0 = off
+    top_k: int = bounded(0, 0, MAX_SPAN)  # each query keeps its k best-scoring keys; 0 = off
+    lsh_buckets: int = bounded(0, 0, MAX_LSH_BUCKETS)  # Reformer LSH buckets (even); 0 = off
+    lsh_seed: int = bounded(0, 0, MAX_SEED)
 
 
 @dataclass(frozen=True)

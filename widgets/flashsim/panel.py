@@ -21,6 +21,7 @@ from lmscope.widgets.flashsim.views import (  # noqa: F401 - re-exported for the
 )
 from lmscope.widgets.flashsim.plots import RowStatePlots, TrafficCurves
 from lmscope.widgets.flashsim.state import MAX_D, MAX_N, MAX_SEED, MAX_SRAM_BYTES, FlashSimState
+from lmscope.widgets.keys import panel_keys
 from lmscope.widgets.style import value_label
 
 
@@ -51,12 +52,25 @@ class FlashSimPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._splitter)
+        # Playback keys work while the focus is in the playback row or the pictures, not in the settings (where
+        # Space ticks a check box and the arrows change a number).
+        self.player = QWidget()
+        player = QVBoxLayout(self.player)
+        player.setContentsMargins(0, 0, 0, 0)
+        player.addLayout(self._playback_row)
+        player.addWidget(scroll, 1)
+        self.key_actions = panel_keys(self.player, (
+            (self.tr("Play / pause"), "Space", self.toggle_play),
+            (self.tr("Step back"), "Left", lambda: self.stepRequested.emit(-1)),
+            (self.tr("Step"), "Right", lambda: self.stepRequested.emit(1)),
+            (self.tr("To step 0"), "Home", lambda: self.seekRequested.emit(0)),
+            (self.tr("To the last step"), "End", lambda: self.seekRequested.emit(self._total()))),
+            self.tr("playback and pictures"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.message_label)
         layout.addLayout(self._settings_grid)
-        layout.addLayout(self._playback_row)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.player, 1)
 
     # --- construction --------------------------------------------------------------------------------------
     def _spin(self, low: int, high: int, value: int, special: str = "") -> QSpinBox:
@@ -359,6 +373,9 @@ class FlashSimPanel(QWidget):
         self.play_button.setEnabled(False)
         self.pause_button.setEnabled(True)
         self.playingChanged.emit(True)
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
 
     def pause(self) -> None:
         if not self.playing:
