@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from lmscope.widgets.colorbar import ColorBar, HoverReadout
 from lmscope.widgets.state import PanelState, bounded, text
-from lmscope.widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, lookup_table, make_plot_widget, muted
-
+from lmscope.widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, make_plot_widget, muted
 
 
 @dataclass(frozen=True)
@@ -116,17 +116,22 @@ class HistogramsPanel(QWidget):
 
         self.timeline_plot = make_plot_widget(left="value", bottom="training step")
         self.timeline_image = pg.ImageItem(axisOrder="row-major")
-        self.timeline_image.setLookupTable(lookup_table("viridis"))
         self.timeline_plot.addItem(self.timeline_image)
+        self.timeline_bar = ColorBar(self.timeline_image, "viridis", self.tr("log₁₀(1 + 1000·density/max)"),
+                                     plot=self.timeline_plot)
         self.timeline_mean = self.timeline_plot.plot(pen=pg.mkPen("w", width=1.5))
         self.timeline_band = [self.timeline_plot.plot(pen=pg.mkPen("w", width=1, style=Qt.PenStyle.DotLine))
                               for _ in range(2)]
         self.timeline_note = QLabel("No training snapshots yet.")
+        self.timeline_hover = QLabel(" ")
+        self._timeline: Timeline | None = None
+        self.timeline_readout = HoverReadout(self.timeline_image, self.timeline_hover, self._describe_timeline)
         timeline_tab = QWidget()
         tl = QVBoxLayout(timeline_tab)
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.timeline_note)
         tl.addWidget(self.timeline_plot, 1)
+        tl.addWidget(self.timeline_hover)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(capture_tab, "This capture")
@@ -162,6 +167,7 @@ class HistogramsPanel(QWidget):
         self._redraw()
 
     def set_timeline(self, timeline: Timeline | None) -> None:
+        self._timeline = timeline
         if timeline is None or timeline.density.size == 0:
             self.timeline_image.clear()
             for item in (self.timeline_mean, *self.timeline_band):
@@ -182,6 +188,16 @@ class HistogramsPanel(QWidget):
             f"{timeline.label}: {len(timeline.steps)} snapshots, steps {int(x0)}–{int(x1)}; colour = log density, "
             "white = mean ± std")
         self.timeline_plot.autoRange()
+
+    def _describe_timeline(self, row: int, col: int, value: float) -> str:
+        """A cell of the over-training image: row = value bin, column = snapshot."""
+        timeline = self._timeline
+        if timeline is None or col >= len(timeline.steps) or row >= timeline.density.shape[1]:
+            return " "
+        lo, hi = timeline.grid[row], timeline.grid[row + 1]
+        return self.tr("step {0} · values {1} … {2}: density {3} (colour {4})").format(
+            int(timeline.steps[col]), fmt(float(lo)), fmt(float(hi)), fmt(float(timeline.density[col, row])),
+            fmt(value))
 
     def select(self, layer: int, site: str) -> None:
         if 0 <= layer < self.layer_box.count():

@@ -13,7 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from lmscope.widgets.style import cjk_font, lookup_table, make_plot_widget
+from lmscope.widgets.colorbar import ColorBar
+from lmscope.widgets.style import cjk_font, make_plot_widget
 
 LOG_FLOOR = 1e-6  # log scale of a pattern: weights below this (and exact zeros) sit at the bottom of the scale
 MASK_LUT = np.array([[0, 0, 0, 0], [220, 220, 220, 80]], dtype=np.uint8)  # masked cells: a light veil
@@ -131,7 +132,7 @@ class HeatmapView(QWidget):
         self._levels: tuple[float, float] = (0.0, 1.0)
         self._mask: np.ndarray | None = None
         self._drawn: tuple = ()  # (block, factors) last given to the image and to the overlay
-        self.set_colormap("viridis")
+        self.colorbar = ColorBar(self.image, "viridis", plot=self.plot)
         self.plot.getPlotItem().getViewBox().sigRangeChanged.connect(self._on_range)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
@@ -145,7 +146,7 @@ class HeatmapView(QWidget):
         self.bottom_axis.set_tokens(self.cols)
 
     def set_colormap(self, name: str) -> None:
-        self.image.setLookupTable(lookup_table(name))
+        self.colorbar.set_colormap(name)
 
     def set_matrix(self, matrix: np.ndarray, kind: str = "pattern", log: bool = False,
                    weights: np.ndarray | None = None, scores: np.ndarray | None = None,
@@ -156,6 +157,7 @@ class HeatmapView(QWidget):
         shown, levels = display_values(matrix, kind, log)
         old_shape = None if self._shown is None else self._shown.shape
         self._shown, self._levels = shown, levels
+        self.colorbar.set_label(self.tr("log₁₀ scale") if log else "")
         self._drawn = ()
         if reset_view or old_shape != shown.shape:
             self.plot.getPlotItem().getViewBox().setRange(xRange=(0, shown.shape[1]), yRange=(0, shown.shape[0]),

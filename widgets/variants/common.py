@@ -5,7 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QSpinBox
 
-from lmscope.widgets.style import lookup_table, make_plot_widget
+from lmscope.widgets.colorbar import ColorBar, HoverReadout, TitleSink
+from lmscope.widgets.style import fmt, make_plot_widget
 
 
 class Heatmap:
@@ -16,8 +17,10 @@ class Heatmap:
         self.plot.setTitle(title)
         self.plot.getPlotItem().getViewBox().invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(lookup_table(colormap))
         self.plot.addItem(self.image)
+        self.colorbar = ColorBar(self.image, colormap, plot=self.plot)
+        self.readout = HoverReadout(self.image, TitleSink(self.plot, title),
+                                    lambda row, col, value: f"{left} {row}, {bottom} {col}: {fmt(value)}")
         self.levels = (0.0, 1.0)
 
     def set(self, matrix: np.ndarray, levels: tuple[float, float] | None = None) -> None:

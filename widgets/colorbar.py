@@ -1,0 +1,110 @@
+"""Colour bars and hover read-outs for every heatmap: a scale beside the image that follows its levels and colour
+map, and the value of the cell under the cursor as text.
+
+A ``ColorBar`` is a non-interactive pyqtgraph ``ColorBarItem``: it owns the image's colour map (so the bar and the
+pixels cannot disagree) and copies the image's levels each time the image changes, because the panels set explicit
+levels with every ``setImage`` (STYLE.md) and ``ImageItem`` has no signal for levels alone.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF
+
+from lmscope.widgets.style import fmt
+
+BAR_WIDTH = 12  # px: wide enough to read a colour, narrow enough to leave a 300 px dock its heatmap
+
+
+class ColorBar(pg.ColorBarItem):
+    """The colour scale of ``image``; placed right of ``plot`` when one is given (else the caller places it)."""
+
+    def __init__(self, image: pg.ImageItem, colormap: str | pg.ColorMap = "viridis", label: str = "",
+                 plot: pg.PlotWidget | pg.PlotItem | None = None) -> None:
+        super().__init__(colorMap=colormap, label=label or None, interactive=False, colorMapMenu=False,
+                         width=BAR_WIDTH)
+        self.image = image
+        self.getAxis("right").setWidth(48)
+        self.getAxis("right").enableAutoSIPrefix(False)
+        item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
+        self.setImageItem(image, insert_in=item)
+        image.sigImageChanged.connect(self.follow)
+        self.follow()
+
+    def set_colormap(self, colormap: str | pg.ColorMap) -> None:
+        """A new colour map for the bar and the image together."""
+        self.setColorMap(colormap)
+
+    def set_label(self, text: str) -> None:
+        self.getAxis("left").setLabel(text)
+
+    def follow(self) -> None:
+        """Copy the image's levels onto the bar (the image keeps them: nothing is written back)."""
+        levels = self.image.getLevels()
+        if levels is None:
+            return
+        levels = np.asarray(levels, dtype=float).ravel()
+        if levels.size >= 2 and math.isfinite(levels[0]) and math.isfinite(levels[1]):
+            self.setLevels((float(levels[0]), float(levels[1])), update_items=False)
+
+
+def cell_at(image: pg.ImageItem, scene_pos: QPointF) -> tuple[int, int] | None:
+    """(row, column) of ``image``'s data under a scene point, or None off the image. Works whatever rect or
+    transform places the image, because the image maps the point into its own pixel units."""
+    data = image.image
+    if data is None or not image.isVisible():
+        return None
+    point = image.mapFromScene(scene_pos)
+    row, col = int(math.floor(point.y())), int(math.floor(point.x()))
+    if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
+        return row, col
+    return None
+
+
+def default_text(row: int, col: int, value: float) -> str:
+    return f"{row}, {col}: {fmt(float(value))}"
+
+
+class HoverReadout(QObject):
+    """Shows "row, col: value" (or what ``describe(row, col, value)`` says) for the cell of ``image`` under the
+    mouse in ``sink`` (a QLabel or a pyqtgraph LabelItem: anything with ``setText``). ``idle`` is shown off the
+    image. The image must already be in its scene."""
+
+    def __init__(self, image: pg.ImageItem, sink: object, describe: Callable[[int, int, float], str] | None = None,
+                 idle: str = " ") -> None:
+        super().__init__()
+        self.image, self.sink, self.idle = image, sink, idle
+        self.describe = describe or default_text
+        image.scene().sigMouseMoved.connect(self.on_move)
+
+    def on_move(self, scene_pos: QPointF) -> str:
+        cell = cell_at(self.image, scene_pos)
+        if cell is None:
+            text = self.idle
+        else:
+            value = self.image.image[cell]
+            text = self.describe(cell[0], cell[1], float(np.asarray(value).ravel()[0]))
+        self.sink.setText(text)
+        return text
+
+
+class TitleSink:
+    """A read-out target that writes into a plot's title: "title · text" while hovering, the title alone off it."""
+
+    def __init__(self, plot: pg.PlotWidget | pg.PlotItem, title: str) -> None:
+        self.plot, self.title = plot, title
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the QLabel method HoverReadout calls
+        self.plot.setTitle(f"{self.title} · {text}" if text.strip() else self.title)
+
+    def text(self) -> str:
+        item = self.plot.getPlotItem() if isinstance(self.plot, pg.PlotWidget) else self.plot
+        return item.titleLabel.text
+
+
+def cell_scene_pos(image: pg.ImageItem, row: int, col: int) -> QPointF:
+    """The scene point at the centre of one cell (for tests and keyboard navigation)."""
+    return image.mapToScene(QPointF(col + 0.5, row + 0.5))
