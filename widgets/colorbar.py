@@ -29,14 +29,20 @@ class ColorBar(pg.ColorBarItem):
         self.image = image
         self.getAxis("right").setWidth(48)
         self.getAxis("right").enableAutoSIPrefix(False)
+        # Not setImageItem: it writes the bar's levels into the image, and on an image without data yet pyqtgraph
+        # defers them and applies them after the next setImage, overriding the levels the panel asked for.
+        image.setColorMap(self.colorMap())
         item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
-        self.setImageItem(image, insert_in=item)
+        if item is not None:
+            item.layout.addItem(self, 2, 5)  # right of the right-hand axis, as ColorBarItem.setImageItem places it
+            item.layout.setColumnFixedWidth(4, 5)
         image.sigImageChanged.connect(self.follow)
         self.follow()
 
     def set_colormap(self, colormap: str | pg.ColorMap) -> None:
         """A new colour map for the bar and the image together."""
         self.setColorMap(colormap)
+        self.image.setColorMap(self.colorMap())
 
     def set_label(self, text: str) -> None:
         self.getAxis("left").setLabel(text)
@@ -49,6 +55,13 @@ class ColorBar(pg.ColorBarItem):
         levels = np.asarray(levels, dtype=float).ravel()
         if levels.size >= 2 and math.isfinite(levels[0]) and math.isfinite(levels[1]):
             self.setLevels((float(levels[0]), float(levels[1])), update_items=False)
+
+
+def mark_categorical(image: pg.ImageItem, key: str) -> pg.ImageItem:
+    """Say that ``image``'s colours are categories explained by ``key`` (a legend, a caption) rather than a scale:
+    the one kind of image that needs no colour bar (tests/gui check every other image has one)."""
+    image.colour_key = key
+    return image
 
 
 def cell_at(image: pg.ImageItem, scene_pos: QPointF) -> tuple[int, int] | None:
@@ -75,7 +88,8 @@ class HoverReadout(QObject):
 
     def __init__(self, image: pg.ImageItem, sink: object, describe: Callable[[int, int, float], str] | None = None,
                  idle: str = " ") -> None:
-        super().__init__()
+        # Owned by the scene it listens to, so Qt deletes it with that scene, never the garbage collector later.
+        super().__init__(image.scene())
         self.image, self.sink, self.idle = image, sink, idle
         self.describe = describe or default_text
         image.scene().sigMouseMoved.connect(self.on_move)

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from lmscope.widgets.colorbar import ColorBar
+from lmscope.widgets.colorbar import ColorBar, mark_categorical
 from lmscope.widgets.style import cjk_font, make_plot_widget
 
 LOG_FLOOR = 1e-6  # log scale of a pattern: weights below this (and exact zeros) sit at the bottom of the scale
@@ -109,6 +109,7 @@ class HeatmapView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.overlay = pg.ImageItem(axisOrder="row-major")
         self.overlay.setLookupTable(MASK_LUT)
+        mark_categorical(self.overlay, "masked cells are veiled")
         self.overlay.setZValue(5)
         self.row_band = pg.LinearRegionItem(orientation="horizontal", movable=False,
                                             brush=pg.mkBrush(255, 255, 255, 40), pen=pg.mkPen("#E69F00", width=1.5))

@@ -13,7 +13,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from lmscope.widgets.colorbar import ColorBar, HoverReadout
+from lmscope.widgets.colorbar import ColorBar, HoverReadout, mark_categorical
 from lmscope.widgets.style import PALETTE, fmt
 
 BACKGROUND = "#1e1e1e"
@@ -114,6 +114,8 @@ class HbmView(pg.GraphicsLayoutWidget):
         self.tiles = pg.ImageItem(axisOrder="row-major")
         self.tiles.setLookupTable(_tile_lut())
         self.strips = {name: pg.ImageItem(axisOrder="row-major") for name in "QKVO"}
+        for image in (self.tiles, *self.strips.values()):
+            mark_categorical(image, "tile states (visit order) and the labelled Q, K, V, O blocks; hover a tile")
         self.grid = pg.PlotCurveItem(pen=pg.mkPen(BACKGROUND, width=1), connect="pairs", antialias=False)
         self.outlines = [QGraphicsRectItem() for _ in range(5)]  # S tile, Q_i, K_j, V_j, O_i
         for item in (self.tiles, *self.strips.values(), self.grid, *self.outlines):

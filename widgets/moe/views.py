@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from lmscope.widgets.attention.heatmap import TokenAxis, display_token
-from lmscope.widgets.colorbar import ColorBar, HoverReadout
+from lmscope.widgets.colorbar import ColorBar, HoverReadout, mark_categorical
 from lmscope.widgets.moe.data import RouterView, expert_colors
 from lmscope.widgets.style import cjk_font, fmt, lookup_table, make_plot_widget
 
@@ -65,6 +65,7 @@ class CodeOverlay(pg.ImageItem):
 
     def __init__(self, coarse: np.ndarray, fine: np.ndarray, pattern: object) -> None:
         super().__init__(axisOrder="row-major")
+        mark_categorical(self, "marks over the heatmap (top-k choices, dropped assignments)")
         self.coarse, self.fine, self.pattern = coarse, fine, pattern
         self.codes = np.zeros((0, 0), np.uint8)
         self.detailed: bool | None = None
@@ -191,6 +192,7 @@ class ExpertMap(ImagePlot):
         self.colors = expert_colors(0)
         self.legend = QLabel(" ")
         self.legend.setWordWrap(True)
+        mark_categorical(self.image, "the expert legend above the map")
         self.layout().insertWidget(1, self.legend)
 
     def set_view(self, view: RouterView) -> None:
@@ -320,6 +322,7 @@ class LoadView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.shared_image = pg.ImageItem(axisOrder="row-major")
         self.shared_image.setLookupTable(lookup_table("CET-L1"))
+        mark_categorical(self.shared_image, "shared experts: always on (the caption says so)")
         self.row_band = pg.LinearRegionItem(orientation="horizontal", movable=False,
                                             brush=NO_FILL, pen=SELECT_PEN)
         for graphic in (self.image, self.shared_image, self.row_band):
