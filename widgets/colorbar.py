@@ -29,6 +29,8 @@ class ColorBar(pg.ColorBarItem):
         self.image = image
         self.getAxis("right").setWidth(48)
         self.getAxis("right").enableAutoSIPrefix(False)
+        # The end labels are centred on the bar's ends: 8 px of air keeps "1.0" whole at the top of a dock.
+        self.layout.setContentsMargins(0, 8, 0, 8)
         # Not setImageItem: it writes the bar's levels into the image, and on an image without data yet pyqtgraph
         # defers them and applies them after the next setImage, overriding the levels the panel asked for.
         image.setColorMap(self.colorMap())

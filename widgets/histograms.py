@@ -63,6 +63,7 @@ class HistogramsPanel(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._sites = dict(sites)  # key -> human label, in forward order
+        self._notes: dict[str, str] = {}  # key -> why that site has no data in this model
         self._columns = tuple(columns)  # (statistic, header, shown in percent), from the binding
         self._data: dict[tuple[int, str], SiteHistogram] = {}
         self._reference: dict[tuple[int, str], SiteHistogram] = {}
@@ -78,6 +79,9 @@ class HistogramsPanel(QWidget):
     # --- construction --------------------------------------------------------------------------------------
     def _build_controls(self) -> None:
         self.source_label = QLabel("No capture yet")
+        self.site_note = QLabel("")
+        self.site_note.setWordWrap(True)
+        self.site_note.setVisible(False)
         self.layer_box = QComboBox()
         self.site_box = QComboBox()
         for key, label in self._sites.items():
@@ -140,6 +144,7 @@ class HistogramsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.source_label)
         layout.addLayout(self._controls)
+        layout.addWidget(self.site_note)
         layout.addWidget(self.tabs, 1)
 
     # --- data in -------------------------------------------------------------------------------------------
@@ -153,6 +158,33 @@ class HistogramsPanel(QWidget):
         self.layer_box.setCurrentIndex(min(max(layer, 0), n_layer - 1))
         self.layer_box.blockSignals(False)
         self._redraw()
+
+    def set_sites(self, sites: dict[str, str], notes: dict[str, str] | None = None) -> None:
+        """The sites this model has, named in its own words (key → label, forward order), and for sites that are
+        empty by design (an MoE layer's MLP) the sentence that says why. The selected site stays when it exists."""
+        self._notes = dict(notes or {})
+        if dict(sites) == self._sites:
+            self._show_note()
+            return
+        current = self.site
+        self._sites = dict(sites)
+        self.site_box.blockSignals(True)
+        self.site_box.clear()
+        for key, label in self._sites.items():
+            self.site_box.addItem(label, key)
+        index = self.site_box.findData(current)
+        self.site_box.setCurrentIndex(max(0, index))
+        self.site_box.blockSignals(False)
+        self._redraw()
+
+    def site_label(self, site: str | None = None) -> str:
+        key = self.site if site is None else site
+        return self._sites.get(key, key)
+
+    def _show_note(self) -> None:
+        note = self._notes.get(self.site, "") if (self.layer, self.site) not in self._data else ""
+        self.site_note.setText(note)
+        self.site_note.setVisible(bool(note))
 
     def set_compare_options(self, labels: list[str], current: int = -1) -> None:
         self.compare_box.blockSignals(True)
@@ -239,6 +271,7 @@ class HistogramsPanel(QWidget):
             legend.addItem(self.reference_curve, self._ref_label)
         self.hist_plot.setTitle(f"layer {self.layer} · {self._sites.get(self.site, self.site)}")
         self._fill_table()
+        self._show_note()
 
     @staticmethod
     def _draw_curve(curve: pg.PlotDataItem, hist: SiteHistogram | None, log: bool) -> None:

@@ -1,6 +1,7 @@
 """The window explains what it draws: every image has a colour bar (or its colours are categories with a legend)."""
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsView
 
@@ -27,3 +28,24 @@ def test_every_heatmap_in_the_window_has_a_colour_bar(window):
         levels = bar.image.getLevels()
         if levels is not None:
             assert tuple(bar.levels()) == tuple(float(v) for v in levels)
+
+
+def test_moe_model_sites_explain_the_empty_mlp_and_offer_each_expert(window, qtbot):
+    """demo-moe in the histograms panel: RMSNorm/LayerNorm named as the model has it, the MLP sites say why they
+    are empty, and the per-expert sites carry the expert's own histogram."""
+    window.open_model_folder("demo-moe")
+    qtbot.waitUntil(lambda: window.document.current_trace is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=120_000)
+    panel = window.bindings["histograms"].panel
+    labels = [panel.site_box.itemText(i) for i in range(panel.site_box.count())]
+    assert "LayerNorm 1 normalized" in labels and "expert 7 post-activation" in labels
+    assert "shared expert 0 pre-activation" in labels
+    panel.select(0, "mlp_post")
+    assert not panel.site_note.isHidden() and "mixture of experts" in panel.site_note.text()
+    empty = panel.current_curve.getData()[1]
+    assert empty is None or len(empty) == 0
+    panel.select(0, "expert2_post")
+    assert panel.site_note.isHidden()
+    x, y = panel.current_curve.getData()
+    assert y is not None and len(y) == 64 and np.isfinite(y).all() and y.sum() > 0
+    assert "expert 2 post-activation" in panel.hist_plot.getPlotItem().titleLabel.text
