@@ -90,6 +90,7 @@ class HistogramsPanel(QWidget):
         self.compare_box.addItem("— none —")
         self.compare_box.setMinimumContentsLength(18)
         self.log_box = QCheckBox("log y")
+        self.log_box.setToolTip(self.tr("y = log₁₀ density: the rare values in the tails become visible"))
         row = QHBoxLayout()
         for text, widget in (("Layer", self.layer_box), ("Site", self.site_box), ("Compare with", self.compare_box)):
             row.addWidget(QLabel(text))

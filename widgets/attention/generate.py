@@ -16,6 +16,7 @@ from lmscope.widgets.attention.state import ABLATION_MODES, STRATEGIES, Generati
 from lmscope.widgets.state import field_range
 from lmscope.widgets.colorbar import ColorBar, HoverReadout
 from lmscope.widgets.style import PALETTE, cjk_font, fmt, make_plot_widget
+from lmscope.widgets.glossary import GENERATION, explain
 
 
 class AblationView(QGroupBox):
@@ -129,6 +130,7 @@ class GenerationView(QGroupBox):
         layout.addWidget(split, 1)
         layout.addWidget(self.hover_label)
         self.generate_button.clicked.connect(self.generateRequested)
+        explain(self, GENERATION)
 
     def _boxes(self) -> tuple[tuple[str, QSpinBox | QDoubleSpinBox], ...]:
         return (("temperature", self.temperature), ("top_k", self.top_k), ("steps", self.steps), ("seed", self.seed))

@@ -22,6 +22,7 @@ from lmscope.widgets.flashsim.views import (  # noqa: F401 - re-exported for the
 from lmscope.widgets.flashsim.plots import RowStatePlots, TrafficCurves
 from lmscope.widgets.flashsim.state import MAX_D, MAX_N, MAX_SEED, MAX_SRAM_BYTES, FlashSimState
 from lmscope.widgets.style import value_label
+from lmscope.widgets.glossary import FLASH, explain
 
 
 class FlashSimPanel(QWidget):
@@ -57,6 +58,7 @@ class FlashSimPanel(QWidget):
         layout.addLayout(self._settings_grid)
         layout.addLayout(self._playback_row)
         layout.addWidget(scroll, 1)
+        explain(self, FLASH)
 
     # --- construction --------------------------------------------------------------------------------------
     def _spin(self, low: int, high: int, value: int, special: str = "") -> QSpinBox:
