@@ -139,8 +139,9 @@ class HbmView(pg.GraphicsLayoutWidget):
         setup = self.setup
         i, j = int(self._rows[row]), int(self._cols[col])
         step = int(setup.tile_step[i, j])
-        where = self.tr("tile ({0}, {1}): rows {2}–{3}, columns {4}–{5}").format(
-            i, j, i * setup.br, min((i + 1) * setup.br, setup.n) - 1, j * setup.bc, min((j + 1) * setup.bc, setup.n) - 1)
+        rows = (i * setup.br, min((i + 1) * setup.br, setup.n) - 1)
+        cols = (j * setup.bc, min((j + 1) * setup.bc, setup.n) - 1)
+        where = self.tr("tile ({0}, {1}): rows {2}–{3}, columns {4}–{5}").format(i, j, *rows, *cols)
         if step < 0:
             return where + self.tr(" · skipped (above the causal diagonal)")
         return where + self.tr(" · processed at step {0} of {1}").format(step + 1, setup.total_steps)
