@@ -73,7 +73,7 @@ def cell_at(image: pg.ImageItem, scene_pos: QPointF) -> tuple[int, int] | None:
     if data is None or not image.isVisible():
         return None
     point = image.mapFromScene(scene_pos)
-    row, col = int(math.floor(point.y())), int(math.floor(point.x()))
+    row, col = math.floor(point.y()), math.floor(point.x())
     if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
         return row, col
     return None
@@ -113,7 +113,7 @@ class TitleSink:
     def __init__(self, plot: pg.PlotWidget | pg.PlotItem, title: str) -> None:
         self.plot, self.title = plot, title
 
-    def setText(self, text: str) -> None:  # noqa: N802 - the QLabel method HoverReadout calls
+    def setText(self, text: str) -> None:  # the QLabel method HoverReadout calls
         self.plot.setTitle(f"{self.title} · {text}" if text.strip() else self.title)
 
     def text(self) -> str:

@@ -10,9 +10,7 @@ import re
 from collections.abc import Mapping
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from PySide6.QtWidgets import (
-    QAbstractButton, QFormLayout, QGroupBox, QLabel, QLayout, QWidget,
-)
+from PySide6.QtWidgets import QAbstractButton, QFormLayout, QGroupBox, QLabel, QLayout, QWidget
 
 CONTEXT = "Glossary"
 

@@ -54,7 +54,7 @@ def test_moe_model_sites_explain_the_empty_mlp_and_offer_each_expert(window, qtb
     assert empty is None or len(empty) == 0
     panel.select(0, "expert2_post")
     assert panel.site_note.isHidden()
-    x, y = panel.current_curve.getData()
+    _x, y = panel.current_curve.getData()
     assert y is not None and len(y) == 64 and np.isfinite(y).all() and y.sum() > 0
     assert "expert 2 post-activation" in panel.hist_plot.getPlotItem().titleLabel.text
 
