@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, QPointF
 from lmscope.widgets.style import fmt
 
 BAR_WIDTH = 12  # px: wide enough to read a colour, narrow enough to leave a 300 px dock its heatmap
+LABEL_WIDTH, SCALE_WIDTH = 18, 48  # px: the bar's label (one rotated line) and its tick numbers
+GAP = 5  # px between the plot's own right edge and the bar (what ColorBarItem.setImageItem leaves)
 
 
 class ColorBar(pg.ColorBarItem):
@@ -27,7 +29,8 @@ class ColorBar(pg.ColorBarItem):
         super().__init__(colorMap=colormap, label=label or None, interactive=False, colorMapMenu=False,
                          width=BAR_WIDTH)
         self.image = image
-        self.getAxis("right").setWidth(48)
+        self.getAxis("right").setWidth(SCALE_WIDTH)
+        self.getAxis("left").setWidth(LABEL_WIDTH)  # fixed, labelled or not: see reserve_colorbar_space
         self.getAxis("right").enableAutoSIPrefix(False)
         # The end labels are centred on the bar's ends: 8 px of air keeps "1.0" whole at the top of a dock.
         self.layout.setContentsMargins(0, 8, 0, 8)
@@ -37,7 +40,7 @@ class ColorBar(pg.ColorBarItem):
         item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
         if item is not None:
             item.layout.addItem(self, 2, 5)  # right of the right-hand axis, as ColorBarItem.setImageItem places it
-            item.layout.setColumnFixedWidth(4, 5)
+            item.layout.setColumnFixedWidth(4, GAP)
         image.sigImageChanged.connect(self.follow)
         self.follow()
 
@@ -57,6 +60,17 @@ class ColorBar(pg.ColorBarItem):
         levels = np.asarray(levels, dtype=float).ravel()
         if levels.size >= 2 and math.isfinite(levels[0]) and math.isfinite(levels[1]):
             self.setLevels((float(levels[0]), float(levels[1])), update_items=False)
+
+
+def reserve_colorbar_space(plot: pg.PlotWidget | pg.PlotItem) -> pg.GraphicsWidget:
+    """An empty column as wide as a colour bar, for a plot without one that must line up with a plot that has one
+    (the router's expert map above its probability heatmap: same tokens, same columns on screen)."""
+    item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
+    spacer = pg.GraphicsWidget()
+    spacer.setFixedWidth(LABEL_WIDTH + BAR_WIDTH + SCALE_WIDTH)
+    item.layout.addItem(spacer, 2, 5)
+    item.layout.setColumnFixedWidth(4, GAP)
+    return spacer
 
 
 def mark_categorical(image: pg.ImageItem, key: str) -> pg.ImageItem:

@@ -212,3 +212,18 @@ def test_cell_at_follows_the_image_rect(qtbot):
     assert cell_at(image, vb.mapViewToScene(QPointF(107, 1.5))) == (1, 1)
     assert cell_at(image, vb.mapViewToScene(QPointF(101, -1.5))) == (0, 0)
     assert cell_at(image, vb.mapViewToScene(QPointF(99, 0))) is None
+
+
+def test_router_views_stay_aligned_beside_their_colour_bars(qtbot):
+    """The expert map (no bar) and the probability heatmap (a bar) share the token axis: same columns on screen."""
+    from lmscope.widgets.moe.panel import MoePanel
+
+    panel = shown(qtbot, MoePanel(), (1100, 900))
+    panel.set_view(router_view())
+    qtbot.wait(30)
+    boxes = [view.plot.getPlotItem().getViewBox() for view in (panel.map, panel.probs)]
+    right = [box.mapToScene(box.boundingRect().topRight()).x() for box in boxes]
+    assert right[0] == pytest.approx(right[1], abs=1)  # the bar's column is reserved beside the map too
+    run = panel.training.current
+    boxes = [plot.getPlotItem().getViewBox() for plot in (run.load_plot, run.vio_plot)]
+    assert boxes[0].width() == pytest.approx(boxes[1].width(), abs=1)

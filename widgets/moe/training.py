@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from lmscope.widgets.colorbar import ColorBar, HoverReadout
+from lmscope.widgets.colorbar import ColorBar, HoverReadout, reserve_colorbar_space
 from lmscope.widgets.moe.data import LoadTimeline
 from lmscope.widgets.style import CURVE_PENS, fmt, make_plot_widget
 
@@ -43,6 +43,7 @@ class RunView(QWidget):
         self.vio_plot = make_plot_widget(left="MaxVio", bottom="training step")
         self.vio_plot.addLegend(offset=(-10, 10))
         self.vio_plot.setXLink(self.load_plot)
+        reserve_colorbar_space(self.vio_plot)  # its steps line up with the heatmaps' above
         self.vio_curves: list[pg.PlotDataItem] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

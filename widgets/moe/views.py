@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from lmscope.widgets.attention.heatmap import TokenAxis, display_token
-from lmscope.widgets.colorbar import ColorBar, HoverReadout, mark_categorical
+from lmscope.widgets.colorbar import ColorBar, HoverReadout, mark_categorical, reserve_colorbar_space
 from lmscope.widgets.moe.data import RouterView, expert_colors
 from lmscope.widgets.style import cjk_font, fmt, lookup_table, make_plot_widget
 
@@ -193,6 +193,7 @@ class ExpertMap(ImagePlot):
         self.legend = QLabel(" ")
         self.legend.setWordWrap(True)
         mark_categorical(self.image, "the expert legend above the map")
+        reserve_colorbar_space(self.plot)  # token columns line up with the probability heatmap's below
         self.layout().insertWidget(1, self.legend)
 
     def set_view(self, view: RouterView) -> None:
