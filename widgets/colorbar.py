@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF
+from PySide6.QtCore import QObject, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QWidget
 
 from lmscope.widgets.style import fmt
 
@@ -138,3 +140,40 @@ class TitleSink:
 def cell_scene_pos(image: pg.ImageItem, row: int, col: int) -> QPointF:
     """The scene point at the centre of one cell (for tests and keyboard navigation)."""
     return image.mapToScene(QPointF(col + 0.5, row + 0.5))
+
+
+class ColourKey(QWidget):
+    """A colour bar for a coloured table (the logit-lens grid), where there is no plot to put a ColorBar in: the
+    colour map as a horizontal strip between its end values, with what the colour measures."""
+
+    def __init__(self, lut: np.ndarray, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        rgba = np.ascontiguousarray(np.asarray(lut, dtype=np.uint8)[None, :, :4])
+        self._strip = QImage(rgba.data, rgba.shape[1], 1, 4 * rgba.shape[1], QImage.Format.Format_RGBA8888).copy()
+        self.low = self.high = self.title = ""
+        self.setMinimumWidth(180)
+
+    def set_scale(self, title: str, low: str, high: str) -> None:
+        self.title, self.low, self.high = title, low, high
+        self.setToolTip(f"{title}: {low} … {high}")
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        metrics = self.fontMetrics()
+        return QSize(metrics.horizontalAdvance(f"{self.title}  {self.low} {self.high}") + 100, metrics.height() + 4)
+
+    def paintEvent(self, _event: object) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        metrics = self.fontMetrics()
+        h = self.height()
+        x = 0
+        for text, strip in ((self.title, False), (self.low, False), ("", True), (self.high, False)):
+            if strip:
+                rect = QRect(x, 3, max(40, self.width() - x - metrics.horizontalAdvance(self.high) - 6), h - 6)
+                painter.drawImage(rect, self._strip)
+                x = rect.right() + 4
+            elif text:
+                width = metrics.horizontalAdvance(text)
+                painter.drawText(QRect(x, 0, width, h), int(Qt.AlignmentFlag.AlignVCenter), text)
+                x += width + 4
+        painter.end()

@@ -227,3 +227,32 @@ def test_router_views_stay_aligned_beside_their_colour_bars(qtbot):
     run = panel.training.current
     boxes = [plot.getPlotItem().getViewBox() for plot in (run.load_plot, run.vio_plot)]
     assert boxes[0].width() == pytest.approx(boxes[1].width(), abs=1)
+
+
+def test_logit_lens_grid_has_a_colour_key_with_its_range(qtbot):
+    """The lens grid is a coloured table, not a plot: its key spans what the cells' colours span."""
+    from lmscope.widgets.lens.data import LensGridData
+    from lmscope.widgets.lens.grid import cell_colour
+    from lmscope.widgets.lens.panel import LensPanel
+
+    panel = shown(qtbot, LensPanel(), (1100, 600))
+    lp = np.log(np.array([[[0.9, 0.05], [0.5, 0.2]]] * 2, dtype=np.float32))
+    empty = ((("a",) * 2,) * 2,) * 1
+    panel.set_lens(LensGridData(
+        names=("blocks.0.hook_resid_pre", "blocks.0.hook_resid_post"), tokens=("x", "y"),
+        top_strings=((("a", "b"), ("c", "d")),) * 2, top_logprobs=lp,
+        entropy=np.array([[0.5, 2.5], [1.0, 1.5]], np.float32), promoted=empty,
+        promoted_delta=np.ones((1, 2, 1), np.float32), suppressed=empty,
+        suppressed_delta=-np.ones((1, 2, 1), np.float32),
+        target=None, target_rank=None, target_logprob=None))
+    key = panel.colour_key
+    assert (key.title, key.low, key.high) == ("top-1 probability", "0", "1")
+    panel.colour.setCurrentText("entropy")
+    assert (key.title, key.low, key.high) == ("entropy (nats)", "0", "2.5")
+    qtbot.wait(20)
+    image = key.grab().toImage()
+    y = image.height() // 2
+    xs = [x for x in range(image.width()) if image.pixelColor(x, y).saturation() > 80]  # the strip, not the text
+    lo, hi = image.pixelColor(xs[1], y), image.pixelColor(xs[-2], y)
+    for got, want in ((lo, cell_colour(0.0)), (hi, cell_colour(1.0))):
+        assert abs(got.red() - want.red()) + abs(got.green() - want.green()) + abs(got.blue() - want.blue()) < 40
