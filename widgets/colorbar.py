@@ -151,7 +151,7 @@ class ColourKey(QWidget):
         rgba = np.ascontiguousarray(np.asarray(lut, dtype=np.uint8)[None, :, :4])
         self._strip = QImage(rgba.data, rgba.shape[1], 1, 4 * rgba.shape[1], QImage.Format.Format_RGBA8888).copy()
         self.low = self.high = self.title = ""
-        self.setMinimumWidth(180)
+        self.setMinimumWidth(230)
 
     def set_scale(self, title: str, low: str, high: str) -> None:
         self.title, self.low, self.high = title, low, high
