@@ -64,6 +64,33 @@ class ColorBar(pg.ColorBarItem):
             self.setLevels((float(levels[0]), float(levels[1])), update_items=False)
 
 
+class ShrinkingTitle(pg.LabelItem):
+    """A plot title that may be narrower than its text (its ends run past the plot's column) instead of setting
+    the plot's minimum width: a long title beside a colour bar otherwise pushes the bar out of a narrow plot."""
+
+    def updateMin(self) -> None:  # noqa: N802 - pyqtgraph API
+        super().updateMin()
+        self.setMinimumWidth(0)
+
+    def sizeHint(self, hint: Qt.SizeHint, constraint: object) -> object:  # noqa: N802 - Qt API
+        size = super().sizeHint(hint, constraint)
+        if hint == Qt.SizeHint.MinimumSize:
+            size.setWidth(0)
+        return size
+
+
+def let_title_shrink(plot: pg.PlotWidget | pg.PlotItem) -> None:
+    """Swap the plot's title for a :class:`ShrinkingTitle` with the same text."""
+    item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
+    old = item.titleLabel
+    title = ShrinkingTitle(old.text, size="11pt", parent=item)
+    item.layout.removeItem(old)
+    old.setParentItem(None)
+    item.titleLabel = title
+    item.layout.addItem(title, 0, 1)
+    title.setVisible(old.isVisible())
+
+
 def reserve_colorbar_space(plot: pg.PlotWidget | pg.PlotItem) -> pg.GraphicsWidget:
     """An empty column as wide as a colour bar, for a plot without one that must line up with a plot that has one
     (the router's expert map above its probability heatmap: same tokens, same columns on screen)."""
@@ -123,18 +150,29 @@ class HoverReadout(QObject):
         return text
 
 
-class TitleSink:
-    """A read-out target that writes into a plot's title: "title · text" while hovering, the title alone off it."""
+class PlotCornerSink:
+    """A read-out target drawn in the bottom-left corner of a plot's view box, over the picture: for plots with no
+    label beneath them. It is not in the plot's layout, so a long read-out never resizes or clips the plot."""
 
-    def __init__(self, plot: pg.PlotWidget | pg.PlotItem, title: str) -> None:
-        self.plot, self.title = plot, title
+    def __init__(self, plot: pg.PlotWidget | pg.PlotItem) -> None:
+        item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
+        self.box = item.getViewBox()
+        self.item = pg.TextItem("", color="#e0e0e0", fill=pg.mkBrush(30, 30, 30, 210), anchor=(0, 1))
+        self.item.setParentItem(self.box)
+        self.item.setZValue(100)
+        self.item.hide()
+        self.box.sigResized.connect(self._place)
+        self._place()
+
+    def _place(self, *_: object) -> None:
+        self.item.setPos(2, self.box.height() - 2)
 
     def setText(self, text: str) -> None:  # the QLabel method HoverReadout calls
-        self.plot.setTitle(f"{self.title} · {text}" if text.strip() else self.title)
+        self.item.setText(text)
+        self.item.setVisible(bool(text.strip()))
 
     def text(self) -> str:
-        item = self.plot.getPlotItem() if isinstance(self.plot, pg.PlotWidget) else self.plot
-        return item.titleLabel.text
+        return self.item.toPlainText() if self.item.isVisible() else ""
 
 
 def cell_scene_pos(image: pg.ImageItem, row: int, col: int) -> QPointF:

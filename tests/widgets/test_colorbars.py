@@ -182,7 +182,16 @@ def test_patching_variants_model_and_generation_heatmaps(qtbot):
     assert heat.colorbar.levels() == pytest.approx((0.0, 11.0))
     qtbot.wait(20)
     heat.readout.on_move(cell_scene_pos(heat.image, 2, 1))
-    assert heat.plot.getPlotItem().titleLabel.text == "causal (query × key) · query 2, key 1: 9"
+    assert heat.readout.sink.text() == "query 2, key 1: 9"
+    assert heat.plot.getPlotItem().titleLabel.text == "causal (query × key)"  # the title stays put
+    heat.readout.on_move(QPointF(-100, -100))
+    assert heat.readout.sink.text() == ""
+
+    rope = Heatmap("RoPE angle pos·θᵢ mod 2π (position × pair)", "position", "pair i", "CET-C1")
+    shown(qtbot, rope.plot, (385, 350))
+    rope.set(matrix)
+    qtbot.wait(20)  # a long title does not push the colour bar out of a narrow plot
+    assert rope.colorbar.sceneBoundingRect().right() <= rope.plot.width() + 1
 
     model = shown(qtbot, ModelView({"entropy": "entropy"}))
     thumbs = np.random.default_rng(2).random((2, 3, 4, 4)).astype(np.float32)
