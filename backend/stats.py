@@ -25,9 +25,9 @@ SITES: dict[str, str] = {
 }
 SITE_LABELS: dict[str, str] = {
     "resid_pre": "residual in",
-    "ln1": "LN1 normalized",
+    "ln1": "norm 1 normalized",  # model_sites names it after the model's norm: "RMSNorm 1 normalized"
     "attn_out": "attention out",
-    "ln2": "LN2 normalized",
+    "ln2": "norm 2 normalized",
     "mlp_pre": "MLP pre-activation",
     "mlp_post": "MLP post-activation",
     "resid_post": "residual out",
