@@ -38,7 +38,7 @@ class ColorBar(pg.ColorBarItem):
         self.layout.setContentsMargins(0, 8, 0, 8)
         # Not setImageItem: it writes the bar's levels into the image, and on an image without data yet pyqtgraph
         # defers them and applies them after the next setImage, overriding the levels the panel asked for.
-        image.setColorMap(self.colorMap())
+        self._paint_image()
         item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
         if item is not None:
             item.layout.addItem(self, 2, 5)  # right of the right-hand axis, as ColorBarItem.setImageItem places it
@@ -49,7 +49,11 @@ class ColorBar(pg.ColorBarItem):
     def set_colormap(self, colormap: str | pg.ColorMap) -> None:
         """A new colour map for the bar and the image together."""
         self.setColorMap(colormap)
-        self.image.setColorMap(self.colorMap())
+        self._paint_image()
+
+    def _paint_image(self) -> None:
+        # The 256-entry RGBA table every heatmap uses (style.lookup_table, STYLE.md), from the bar's own map.
+        self.image.setLookupTable(self.colorMap().getLookupTable(0.0, 1.0, 256, alpha=True))
 
     def set_label(self, text: str) -> None:
         self.getAxis("left").setLabel(text)
