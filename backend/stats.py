@@ -6,8 +6,10 @@ from the mean; dead units are features that are exactly 0 for every token (the d
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -23,21 +25,68 @@ SITES: dict[str, str] = {
 }
 SITE_LABELS: dict[str, str] = {
     "resid_pre": "residual in",
-    "ln1": "LN1 normalized",
+    "ln1": "norm 1 normalized",  # model_sites names it after the model's norm: "RMSNorm 1 normalized"
     "attn_out": "attention out",
-    "ln2": "LN2 normalized",
+    "ln2": "norm 2 normalized",
     "mlp_pre": "MLP pre-activation",
     "mlp_post": "MLP post-activation",
     "resid_post": "residual out",
 }
 
 
+# A TinyGPT MoE layer has no one MLP: each routed expert sees only the tokens sent to it, and each shared expert
+# every token. Their activations are sites of their own: "expert3_post" → blocks.{l}.moe.experts.3.hook_post.
+EXPERT_SITE = re.compile(r"(expert|shared)(\d+)_(pre|post)$")
+EXPERT_HOOK = re.compile(r"blocks\.(\d+)\.moe\.(experts|shared)\.(\d+)\.hook_(pre|post)$")
+NORM_NAMES = {"layernorm": "LayerNorm", "rmsnorm": "RMSNorm"}
+MOE_MLP_NOTE = ("This layer's FFN is a mixture of experts, so there is no single MLP to histogram: each expert sees "
+                "only the tokens routed to it. Pick an “expert … activation” site instead.")
+
+
 def site_hook(site: str, layer: int) -> str:
+    expert = EXPERT_SITE.match(site)
+    if expert is not None:
+        kind, index, when = expert.groups()
+        return f"blocks.{layer}.moe.{'experts' if kind == 'expert' else 'shared'}.{index}.hook_{when}"
     return SITES[site].format(l=layer)
 
 
-def site_hook_names(n_layer: int) -> list[str]:
-    return [site_hook(site, layer) for layer in range(n_layer) for site in SITES]
+def expert_sites(n_experts: int, n_shared: int = 0) -> list[str]:
+    return ([f"expert{e}_{when}" for e in range(n_experts) for when in ("pre", "post")]
+            + [f"shared{s}_{when}" for s in range(n_shared) for when in ("pre", "post")])
+
+
+def site_hook_names(n_layer: int, n_experts: int = 0, n_shared: int = 0) -> list[str]:
+    sites = list(SITES) + expert_sites(n_experts, n_shared)
+    return [site_hook(site, layer) for layer in range(n_layer) for site in sites]
+
+
+def model_sites(config: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The histogram sites of a model in its own words, and why a site is empty where it must be.
+
+    Returns (site key → label, in forward order; site key → a sentence saying why that site has no data). The norm
+    sites are named after the model's norm (``RMSNorm 1``, not ``LN1``); a mixture-of-experts model's MLP sites
+    explain that the FFN is per expert, and (TinyGPT) each expert's pre- and post-activation follow as sites.
+    """
+    norm = NORM_NAMES.get(str(config.get("norm", "")), "Norm")
+    labels = dict(SITE_LABELS)
+    labels["ln1"], labels["ln2"] = f"{norm} 1 normalized", f"{norm} 2 normalized"
+    notes: dict[str, str] = {}
+    if config.get("ffn") == "moe":
+        for key in ("mlp_pre", "mlp_post"):
+            labels[key] = f"{SITE_LABELS[key]} (per expert: none)"
+            notes[key] = MOE_MLP_NOTE
+        if config.get("kind", "tinygpt") != "hf":  # the HF adapter does not hook inside the experts
+            n_experts, n_shared = int(config.get("n_experts", 0) or 0), int(config.get("n_shared", 0) or 0)
+            for site in expert_sites(n_experts, n_shared):
+                kind, index, when = EXPERT_SITE.match(site).groups()
+                who = f"expert {index}" if kind == "expert" else f"shared expert {index}"
+                labels[site] = f"{who} {'pre' if when == 'pre' else 'post'}-activation"
+        else:
+            for key in ("mlp_pre", "mlp_post"):
+                notes[key] = ("This layer's FFN is a mixture of experts, so there is no single MLP to histogram; "
+                              "lmscope does not record the activations inside a Hugging Face model's experts.")
+    return labels, notes
 
 
 @dataclass(frozen=True)
@@ -103,8 +152,11 @@ def histogram_stats(x: np.ndarray, bins: int = 64) -> HistogramStats:
 
 
 def trace_histograms(tensors: Mapping[str, np.ndarray], n_layer: int, bins: int = 64) -> dict[str, HistogramStats]:
-    """Histogram stats for every site hook present in ``tensors`` (batch 0 and the rest alike)."""
-    return {name: histogram_stats(tensors[name], bins) for name in site_hook_names(n_layer) if name in tensors}
+    """Histogram stats for every site hook present in ``tensors`` (batch 0 and the rest alike), the experts' own
+    activations of an MoE layer included."""
+    names = [name for name in site_hook_names(n_layer) if name in tensors]
+    names += [name for name in tensors if EXPERT_HOOK.match(name) and int(name.split(".")[1]) < n_layer]
+    return {name: histogram_stats(tensors[name], bins) for name in names}
 
 
 def rebin(edges: np.ndarray, counts: np.ndarray, grid: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.models.config import CHOICES, PRESETS, TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
+from lmscope.widgets.glossary import explain
 
 INT_FIELDS = {"n_layer": (1, 24), "d_model": (8, 1024), "n_head": (1, 32), "n_kv_head": (1, 32),
               "d_mlp": (8, 4096), "n_ctx": (8, 1024), "n_experts": (1, 64), "top_k": (1, 8), "n_shared": (0, 8),
@@ -102,6 +103,7 @@ class TrainDialog(QDialog):
         self.preset.currentTextChanged.connect(self.load_preset)
         self.preset.setCurrentText("tiny")
         self.load_preset("tiny")
+        explain(self)  # every config key's label and field: its definition (widgets/glossary.py)
 
     @staticmethod
     def _spin(lo: int, hi: int) -> QSpinBox:

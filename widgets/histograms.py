@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from lmscope.widgets.colorbar import ColorBar, HoverReadout
 from lmscope.widgets.state import PanelState, bounded, text
-from lmscope.widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, lookup_table, make_plot_widget, muted
-
+from lmscope.widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, make_plot_widget, muted
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class HistogramsPanel(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._sites = dict(sites)  # key -> human label, in forward order
+        self._notes: dict[str, str] = {}  # key -> why that site has no data in this model
         self._columns = tuple(columns)  # (statistic, header, shown in percent), from the binding
         self._data: dict[tuple[int, str], SiteHistogram] = {}
         self._reference: dict[tuple[int, str], SiteHistogram] = {}
@@ -78,6 +79,9 @@ class HistogramsPanel(QWidget):
     # --- construction --------------------------------------------------------------------------------------
     def _build_controls(self) -> None:
         self.source_label = QLabel("No capture yet")
+        self.site_note = QLabel("")
+        self.site_note.setWordWrap(True)
+        self.site_note.setVisible(False)
         self.layer_box = QComboBox()
         self.site_box = QComboBox()
         for key, label in self._sites.items():
@@ -86,6 +90,7 @@ class HistogramsPanel(QWidget):
         self.compare_box.addItem("— none —")
         self.compare_box.setMinimumContentsLength(18)
         self.log_box = QCheckBox("log y")
+        self.log_box.setToolTip(self.tr("y = log₁₀ density: the rare values in the tails become visible"))
         row = QHBoxLayout()
         for text, widget in (("Layer", self.layer_box), ("Site", self.site_box), ("Compare with", self.compare_box)):
             row.addWidget(QLabel(text))
@@ -116,17 +121,22 @@ class HistogramsPanel(QWidget):
 
         self.timeline_plot = make_plot_widget(left="value", bottom="training step")
         self.timeline_image = pg.ImageItem(axisOrder="row-major")
-        self.timeline_image.setLookupTable(lookup_table("viridis"))
         self.timeline_plot.addItem(self.timeline_image)
+        self.timeline_bar = ColorBar(self.timeline_image, "viridis", self.tr("log₁₀(1 + 1000·density/max)"),
+                                     plot=self.timeline_plot)
         self.timeline_mean = self.timeline_plot.plot(pen=pg.mkPen("w", width=1.5))
         self.timeline_band = [self.timeline_plot.plot(pen=pg.mkPen("w", width=1, style=Qt.PenStyle.DotLine))
                               for _ in range(2)]
         self.timeline_note = QLabel("No training snapshots yet.")
+        self.timeline_hover = QLabel(" ")
+        self._timeline: Timeline | None = None
+        self.timeline_readout = HoverReadout(self.timeline_image, self.timeline_hover, self._describe_timeline)
         timeline_tab = QWidget()
         tl = QVBoxLayout(timeline_tab)
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.timeline_note)
         tl.addWidget(self.timeline_plot, 1)
+        tl.addWidget(self.timeline_hover)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(capture_tab, "This capture")
@@ -135,6 +145,7 @@ class HistogramsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.source_label)
         layout.addLayout(self._controls)
+        layout.addWidget(self.site_note)
         layout.addWidget(self.tabs, 1)
 
     # --- data in -------------------------------------------------------------------------------------------
@@ -149,6 +160,33 @@ class HistogramsPanel(QWidget):
         self.layer_box.blockSignals(False)
         self._redraw()
 
+    def set_sites(self, sites: dict[str, str], notes: dict[str, str] | None = None) -> None:
+        """The sites this model has, named in its own words (key → label, forward order), and for sites that are
+        empty by design (an MoE layer's MLP) the sentence that says why. The selected site stays when it exists."""
+        self._notes = dict(notes or {})
+        if dict(sites) == self._sites:
+            self._show_note()
+            return
+        current = self.site
+        self._sites = dict(sites)
+        self.site_box.blockSignals(True)
+        self.site_box.clear()
+        for key, label in self._sites.items():
+            self.site_box.addItem(label, key)
+        index = self.site_box.findData(current)
+        self.site_box.setCurrentIndex(max(0, index))
+        self.site_box.blockSignals(False)
+        self._redraw()
+
+    def site_label(self, site: str | None = None) -> str:
+        key = self.site if site is None else site
+        return self._sites.get(key, key)
+
+    def _show_note(self) -> None:
+        note = self._notes.get(self.site, "") if (self.layer, self.site) not in self._data else ""
+        self.site_note.setText(note)
+        self.site_note.setVisible(bool(note))
+
     def set_compare_options(self, labels: list[str], current: int = -1) -> None:
         self.compare_box.blockSignals(True)
         self.compare_box.clear()
@@ -162,6 +200,7 @@ class HistogramsPanel(QWidget):
         self._redraw()
 
     def set_timeline(self, timeline: Timeline | None) -> None:
+        self._timeline = timeline
         if timeline is None or timeline.density.size == 0:
             self.timeline_image.clear()
             for item in (self.timeline_mean, *self.timeline_band):
@@ -182,6 +221,16 @@ class HistogramsPanel(QWidget):
             f"{timeline.label}: {len(timeline.steps)} snapshots, steps {int(x0)}–{int(x1)}; colour = log density, "
             "white = mean ± std")
         self.timeline_plot.autoRange()
+
+    def _describe_timeline(self, row: int, col: int, value: float) -> str:
+        """A cell of the over-training image: row = value bin, column = snapshot."""
+        timeline = self._timeline
+        if timeline is None or col >= len(timeline.steps) or row >= timeline.density.shape[1]:
+            return " "
+        lo, hi = timeline.grid[row], timeline.grid[row + 1]
+        return self.tr("step {0} · values {1} … {2}: density {3} (colour {4})").format(
+            int(timeline.steps[col]), fmt(float(lo)), fmt(float(hi)), fmt(float(timeline.density[col, row])),
+            fmt(value))
 
     def select(self, layer: int, site: str) -> None:
         if 0 <= layer < self.layer_box.count():
@@ -223,6 +272,7 @@ class HistogramsPanel(QWidget):
             legend.addItem(self.reference_curve, self._ref_label)
         self.hist_plot.setTitle(f"layer {self.layer} · {self._sites.get(self.site, self.site)}")
         self._fill_table()
+        self._show_note()
 
     @staticmethod
     def _draw_curve(curve: pg.PlotDataItem, hist: SiteHistogram | None, log: bool) -> None:

@@ -96,9 +96,10 @@ class MoE(nn.Module):
         for e, expert in enumerate(self.experts):
             token, slot = torch.nonzero((top_idx == e) & kept, as_tuple=True)
             if token.numel():
-                out.index_add_(0, token, expert(flat[token]) * weights[token, slot, None])
-        for expert in self.shared:
-            out = out + expert(flat)
+                # Its activations are (tokens routed to e, d_mlp): the histograms' per-expert sites.
+                out.index_add_(0, token, expert(flat[token], rec, f"{prefix}experts.{e}.") * weights[token, slot, None])
+        for s, expert in enumerate(self.shared):
+            out = out + expert(flat, rec, f"{prefix}shared.{s}.")
         probs = torch.softmax(logits, dim=-1)
         self.aux = {
             "balance_loss": switch_balance_loss(probs, top_idx, self.cfg.n_experts),
@@ -149,11 +150,11 @@ class MoE(nn.Module):
         logits = self.W_gate(x)  # (B, T, E·S)
         dispatch, combine = soft_moe_weights(logits)
         slots_in = dispatch.transpose(1, 2) @ x  # (B, E·S, D)
-        slots_out = torch.cat([expert(slots_in[:, e * s:(e + 1) * s]) for e, expert in enumerate(self.experts)],
-                              dim=1)
+        slots_out = torch.cat([expert(slots_in[:, e * s:(e + 1) * s], rec, f"{prefix}experts.{e}.")
+                               for e, expert in enumerate(self.experts)], dim=1)
         out = combine @ slots_out
-        for expert in self.shared:
-            out = out + expert(x)
+        for i, expert in enumerate(self.shared):
+            out = out + expert(x, rec, f"{prefix}shared.{i}.")
         self.aux = {}  # nothing to balance: every slot takes a fixed share of every sequence
         if rec is not None:
             rec.record(prefix + "hook_slot_logits", logits)

@@ -193,7 +193,9 @@ def _snapshot(model: TinyGPT, probe: torch.Tensor, val_x: torch.Tensor, val_y: t
               bins: int) -> HistogramSnapshot:
     router = [router_hook(layer, hook) for layer in range(model.cfg.n_layer)
               for hook in ("hook_router_logits", "hook_topk_indices")]
-    trace = capture(model, probe, site_hook_names(model.cfg.n_layer) + router)
+    cfg = model.cfg
+    experts = (cfg.n_experts, cfg.n_shared) if cfg.ffn == "moe" else (0, 0)
+    trace = capture(model, probe, site_hook_names(cfg.n_layer, *experts) + router)
     was_training = model.training
     model.eval()
     logits = model(val_x.to(model.device))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject
 
-from lmscope.backend.stats import SITE_LABELS, SITES, STAT_COLUMNS, HistogramStats, rebin, site_hook
+from lmscope.backend.stats import SITE_LABELS, STAT_COLUMNS, HistogramStats, model_sites, rebin, site_hook
 from lmscope.widgets.histograms import HistogramsPanel, HistogramsState, SiteHistogram, Timeline
 
 if TYPE_CHECKING:
@@ -23,8 +23,9 @@ def to_view(stats: HistogramStats) -> SiteHistogram:
 
 def site_views(entry: "TraceEntry") -> dict[tuple[int, str], SiteHistogram]:
     views = {}
+    sites, _ = model_sites(entry.trace.model_config)
     for layer in range(entry.trace.n_layer):
-        for site in SITES:
+        for site in sites:
             stats = entry.histograms.get(site_hook(site, layer))
             if stats is not None:
                 views[(layer, site)] = to_view(stats)
@@ -69,6 +70,7 @@ class HistogramsBinding(QObject):
         entry = self.doc.current_trace
         if entry is None:
             return
+        self.panel.set_sites(*model_sites(entry.trace.model_config))
         self.panel.set_histograms(entry.label, entry.trace.n_layer, site_views(entry))
         others = self._others()
         if self._compare_to not in others:
@@ -109,7 +111,7 @@ class HistogramsBinding(QObject):
             steps=np.asarray([s.step for s in snaps], float), grid=grid, density=density,
             mean=np.asarray([h.mean for h in stats]), std=np.asarray([h.std for h in stats]),
             label=f"{self.doc.history.label or 'training'} · layer {self.panel.layer} · "
-                  f"{SITE_LABELS[self.panel.site]}",
+                  f"{self.panel.site_label()}",
         ))
 
 

@@ -14,7 +14,9 @@ from lmscope.widgets.attention.heatmap import display_token
 from lmscope.widgets.attention.masks import TopKTable
 from lmscope.widgets.attention.state import ABLATION_MODES, STRATEGIES, GenerationState
 from lmscope.widgets.state import field_range
-from lmscope.widgets.style import PALETTE, cjk_font, lookup_table, make_plot_widget
+from lmscope.widgets.colorbar import ColorBar, HoverReadout
+from lmscope.widgets.style import PALETTE, cjk_font, fmt, make_plot_widget
+from lmscope.widgets.glossary import GENERATION, explain
 
 
 class AblationView(QGroupBox):
@@ -99,13 +101,19 @@ class GenerationView(QGroupBox):
         self.cache_plot = make_plot_widget(left="cache position", bottom="key dimension")
         self.cache_plot.getPlotItem().invertY(True)
         self.cache_image = pg.ImageItem(axisOrder="row-major")
-        self.cache_image.setLookupTable(lookup_table("CET-L1"))
         self.cache_plot.addItem(self.cache_image)
+        self.cache_bar = ColorBar(self.cache_image, "CET-L1", plot=self.cache_plot)
         self.query_plot = make_plot_widget(left="step", bottom="key position")
         self.query_plot.getPlotItem().invertY(True)
         self.query_image = pg.ImageItem(axisOrder="row-major")
-        self.query_image.setLookupTable(lookup_table("viridis"))
         self.query_plot.addItem(self.query_image)
+        self.query_bar = ColorBar(self.query_image, "viridis", plot=self.query_plot)
+        self.hover_label = QLabel(" ")
+        self.readouts = [
+            HoverReadout(self.cache_image, self.hover_label, lambda r, c, v: self.tr(
+                "K cache row {0}, dimension {1}: {2}").format(r, c, fmt(v))),
+            HoverReadout(self.query_image, self.hover_label, lambda r, c, v: self.tr(
+                "step {0}, key {1}: weight {2}").format(r, c, fmt(v)))]
         self.top_plot = make_plot_widget(left="p")
         self.top_plot.getPlotItem().getAxis("bottom").setStyle(tickFont=cjk_font(10))
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=PALETTE[0])
@@ -120,7 +128,9 @@ class GenerationView(QGroupBox):
         layout.addWidget(self.text)
         layout.addWidget(self.title)
         layout.addWidget(split, 1)
+        layout.addWidget(self.hover_label)
         self.generate_button.clicked.connect(self.generateRequested)
+        explain(self, GENERATION)
 
     def _boxes(self) -> tuple[tuple[str, QSpinBox | QDoubleSpinBox], ...]:
         return (("temperature", self.temperature), ("top_k", self.top_k), ("steps", self.steps), ("seed", self.seed))

@@ -13,8 +13,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from lmscope.widgets.colorbar import ColorBar, mark_categorical
 from lmscope.widgets.keys import panel_keys
-from lmscope.widgets.style import cjk_font, lookup_table, make_plot_widget
+from lmscope.widgets.style import cjk_font, make_plot_widget
 
 LOG_FLOOR = 1e-6  # log scale of a pattern: weights below this (and exact zeros) sit at the bottom of the scale
 MASK_LUT = np.array([[0, 0, 0, 0], [220, 220, 220, 80]], dtype=np.uint8)  # masked cells: a light veil
@@ -114,6 +115,7 @@ class HeatmapView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.overlay = pg.ImageItem(axisOrder="row-major")
         self.overlay.setLookupTable(MASK_LUT)
+        mark_categorical(self.overlay, "masked cells are veiled")
         self.overlay.setZValue(5)
         self.row_band = pg.LinearRegionItem(orientation="horizontal", movable=False,
                                             brush=pg.mkBrush(255, 255, 255, 40), pen=pg.mkPen("#E69F00", width=1.5))
@@ -145,7 +147,7 @@ class HeatmapView(QWidget):
             (self.tr("Next query row"), "Down", lambda: self.move_cell(1, 0)),
             (self.tr("Previous key"), "Left", lambda: self.move_cell(0, -1)),
             (self.tr("Next key"), "Right", lambda: self.move_cell(0, 1))), self.tr("heatmap, once clicked"))
-        self.set_colormap("viridis")
+        self.colorbar = ColorBar(self.image, "viridis", plot=self.plot)
         self.plot.getPlotItem().getViewBox().sigRangeChanged.connect(self._on_range)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
@@ -160,7 +162,7 @@ class HeatmapView(QWidget):
         self._show_caption()
 
     def set_colormap(self, name: str) -> None:
-        self.image.setLookupTable(lookup_table(name))
+        self.colorbar.set_colormap(name)
 
     def set_matrix(self, matrix: np.ndarray, kind: str = "pattern", log: bool = False,
                    weights: np.ndarray | None = None, scores: np.ndarray | None = None,
@@ -171,6 +173,7 @@ class HeatmapView(QWidget):
         shown, levels = display_values(matrix, kind, log)
         old_shape = None if self._shown is None else self._shown.shape
         self._shown, self._levels = shown, levels
+        self.colorbar.set_label(self.tr("log₁₀ scale") if log else "")
         self._drawn = ()
         if reset_view or old_shape != shown.shape:
             self.plot.getPlotItem().getViewBox().setRange(xRange=(0, shown.shape[1]), yRange=(0, shown.shape[0]),

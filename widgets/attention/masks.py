@@ -15,6 +15,7 @@ from lmscope.widgets.attention.heatmap import display_token
 from lmscope.widgets.attention.state import MAX_PROMPT, PAD_SIDES, MaskState
 from lmscope.widgets.state import field_range
 from lmscope.widgets.style import cjk_font
+from lmscope.widgets.glossary import MASKS, explain
 
 
 def _spin(name: str, tip: str) -> QSpinBox:
@@ -137,6 +138,7 @@ class MaskControls(QWidget):
         layout.addWidget(self.proof)
         layout.addWidget(self.effect_label)
         layout.addWidget(self.effect, 1)
+        explain(self, MASKS)
 
     def state(self) -> MaskState:
         """The composed mask as plain values (the binding turns them into a backend spec)."""

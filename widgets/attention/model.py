@@ -13,7 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from lmscope.widgets.style import fmt, lookup_table, make_plot_widget
+from lmscope.widgets.colorbar import ColorBar
+from lmscope.widgets.style import fmt, make_plot_widget
 
 GAP = 0.12  # gap between thumbnails, as a fraction of a thumbnail
 
@@ -123,8 +124,8 @@ class ModelView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
-        self.grid.image.setLookupTable(lookup_table("viridis"))
-        self.summary.image.setLookupTable(lookup_table("magma"))
+        self.grid_bar = ColorBar(self.grid.image, "viridis", plot=self.grid.plot)
+        self.summary_bar = ColorBar(self.summary.image, "magma", plot=self.summary.plot)
         self.grid.headClicked.connect(self.headSelected)
         self.summary.headClicked.connect(self.headSelected)
         self.metric_box.currentIndexChanged.connect(self._on_metric)

@@ -23,6 +23,7 @@ from lmscope.widgets.flashsim.plots import RowStatePlots, TrafficCurves
 from lmscope.widgets.flashsim.state import MAX_D, MAX_N, MAX_SEED, MAX_SRAM_BYTES, FlashSimState
 from lmscope.widgets.keys import panel_keys
 from lmscope.widgets.style import value_label
+from lmscope.widgets.glossary import FLASH, explain
 
 
 class FlashSimPanel(QWidget):
@@ -71,6 +72,7 @@ class FlashSimPanel(QWidget):
         layout.addWidget(self.message_label)
         layout.addLayout(self._settings_grid)
         layout.addWidget(self.player, 1)
+        explain(self, FLASH)
 
     # --- construction --------------------------------------------------------------------------------------
     def _spin(self, low: int, high: int, value: int, special: str = "") -> QSpinBox:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
+from lmscope.widgets.colorbar import ColorBar, HoverReadout, mark_categorical
 from lmscope.widgets.style import PALETTE, fmt
 
 BACKGROUND = "#1e1e1e"
@@ -113,6 +114,8 @@ class HbmView(pg.GraphicsLayoutWidget):
         self.tiles = pg.ImageItem(axisOrder="row-major")
         self.tiles.setLookupTable(_tile_lut())
         self.strips = {name: pg.ImageItem(axisOrder="row-major") for name in "QKVO"}
+        for image in (self.tiles, *self.strips.values()):
+            mark_categorical(image, "tile states (visit order) and the labelled Q, K, V, O blocks; hover a tile")
         self.grid = pg.PlotCurveItem(pen=pg.mkPen(BACKGROUND, width=1), connect="pairs", antialias=False)
         self.outlines = [QGraphicsRectItem() for _ in range(5)]  # S tile, Q_i, K_j, V_j, O_i
         for item in (self.tiles, *self.strips.values(), self.grid, *self.outlines):
@@ -128,6 +131,20 @@ class HbmView(pg.GraphicsLayoutWidget):
             label.setZValue(20)
             self.box.addItem(label)
         self.setup: FlashSetup | None = None
+        self.hover = self.addLabel(" ", row=1, col=0, color="#dddddd")
+        self.readout = HoverReadout(self.tiles, self.hover, self._describe)
+
+    def _describe(self, row: int, col: int, _code: float) -> str:
+        """A pixel of the S grid as its tile and when the simulation visits it (the colours are visit order)."""
+        setup = self.setup
+        i, j = int(self._rows[row]), int(self._cols[col])
+        step = int(setup.tile_step[i, j])
+        rows = (i * setup.br, min((i + 1) * setup.br, setup.n) - 1)
+        cols = (j * setup.bc, min((j + 1) * setup.bc, setup.n) - 1)
+        where = self.tr("tile ({0}, {1}): rows {2}–{3}, columns {4}–{5}").format(i, j, *rows, *cols)
+        if step < 0:
+            return where + self.tr(" · skipped (above the causal diagonal)")
+        return where + self.tr(" · processed at step {0} of {1}").format(step + 1, setup.total_steps)
 
     def set_setup(self, setup: FlashSetup) -> None:
         self.setup, n = setup, setup.n
@@ -247,10 +264,14 @@ class SramView(pg.GraphicsLayoutWidget):
         self.masked.setBrush(QBrush(QColor("#555555"), Qt.BrushStyle.BDiagPattern))
         self.masked.setPen(QPen(Qt.PenStyle.NoPen))
         self.scores = pg.ImageItem(axisOrder="row-major")
-        self.scores.setLookupTable(pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=True))
         self.tile_box.addItem(self.masked)
         self.tile_box.addItem(self.scores)
-        self.occupancy = self.addPlot(row=2, col=0)
+        self.colorbar = ColorBar(self.scores, "viridis", self.tr("score"))
+        self.addItem(self.colorbar, row=1, col=1)
+        self.hover = self.addLabel(" ", row=3, col=0, colspan=2, color="#dddddd")
+        self.readout = HoverReadout(self.scores, self.hover, self._describe)
+        self.origin = (0, 0)  # the tile's first Q row and K column in the whole N × N score matrix
+        self.occupancy = self.addPlot(row=2, col=0, colspan=2)
         self.occupancy.hideAxis("left")
         self.occupancy.setLabel("bottom", "elements on chip")
         self.occupancy.getAxis("bottom").enableAutoSIPrefix(False)
@@ -271,8 +292,17 @@ class SramView(pg.GraphicsLayoutWidget):
             self.occupancy.addItem(item)
         self.ci.layout.setRowStretchFactor(1, 4)
         self.ci.layout.setRowStretchFactor(2, 1)
+        self.title.setAttr("justify", "left")
+        self._br = self._bc = 1
+
+    def _describe(self, row: int, col: int, value: float) -> str:
+        q, k = self.origin[0] + row, self.origin[1] + col
+        if not np.isfinite(value):
+            return self.tr("S[{0}, {1}]: masked (−∞)").format(q, k)
+        return self.tr("S[{0}, {1}] = q{0}·k{1}/√d = {2}").format(q, k, fmt(value))
 
     def set_setup(self, setup: FlashSetup) -> None:
+        self._br, self._bc = setup.br, setup.bc
         self.capacity_line.setValue(setup.m)
         self.occupancy.setXRange(0, max(setup.m, setup.peak_sram) * 1.12, padding=0)
         self.occupancy.setYRange(0, 1.9, padding=0)
@@ -298,4 +328,5 @@ class SramView(pg.GraphicsLayoutWidget):
         self.masked.setRect(rect)
         self.tile_box.setRange(rect, padding=0.02)
         i, j = frame.tile
+        self.origin = (i * self._br, j * self._bc)
         self.title.setText(f"S tile ({i}, {j}): {scores.shape[0]}×{scores.shape[1]}, {fmt(lo)} … {fmt(hi)}")

@@ -2,18 +2,21 @@
 target across layers, the attribution table and the patching heatmaps. Plain data in, user intent out."""
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTabWidget,
     QVBoxLayout, QWidget,
 )
 
+from lmscope.widgets.colorbar import ColourKey
 from lmscope.widgets.lens.data import AttributionData, LensGridData, PatchingData
 from lmscope.widgets.lens.grid import LensGrid
 from lmscope.widgets.lens.state import (
     COLOURS, MAX_PROMPT, MAX_TOKEN_TEXT, TABS, AttributionState, LensState, PatchingState,
 )
 from lmscope.widgets.lens.views import AttributionTable, PatchingView, TargetView
+from lmscope.widgets.style import fmt, lookup_table
 
 
 class LensPanel(QWidget):
@@ -55,6 +58,8 @@ class LensPanel(QWidget):
                                        ("colour", self.colour, 0)):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget, stretch)
+        self.colour_key = ColourKey(lookup_table("viridis"))  # the grid's colours are viridis (lens/grid.py)
+        controls.addWidget(self.colour_key, 1)
         controls.addWidget(self.run_lens)
         controls.addWidget(self.run_attribution)
 
@@ -107,6 +112,8 @@ class LensPanel(QWidget):
         self.run_patching.clicked.connect(self._patch)
         self.corrupt.returnPressed.connect(self._patch)
         self.colour.currentTextChanged.connect(self.grid.set_colour)
+        self.colour.currentTextChanged.connect(self._show_colour_key)
+        self._show_colour_key()
         self.grid.positionClicked.connect(self.select_position)
         self.attribution.headSelected.connect(self.headSelected)
         self.attribution.sortChanged.connect(self._on_sort)
@@ -131,7 +138,17 @@ class LensPanel(QWidget):
     def set_lens(self, data: LensGridData | None) -> None:
         self._lens = data
         self.grid.set_data(data, self.colour.currentText())
+        self._show_colour_key()
         self.target_view.set_data(data, self._selected)
+
+    def _show_colour_key(self) -> None:
+        """The grid's colour scale: top-1 probability 0 … 1, or entropy 0 … the grid's largest (lens/grid.py)."""
+        if self.colour.currentText() == "entropy":
+            entropy = self._lens.entropy if self._lens is not None else np.zeros(0)
+            peak = max(float(np.nanmax(entropy)), 1e-9) if entropy.size else 1.0
+            self.colour_key.set_scale(self.tr("entropy (nats)"), "0", fmt(peak))
+        else:
+            self.colour_key.set_scale(self.tr("top-1 probability"), "0", "1")
 
     def set_attribution(self, data: AttributionData | None) -> None:
         self.attribution.set_data(data)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from lmscope.widgets.attention.heatmap import TokenAxis, display_token
+from lmscope.widgets.colorbar import ColorBar
 from lmscope.widgets.lens.data import AttributionData, LensGridData, PatchingData
 from lmscope.widgets.lens.grid import point_label
 from lmscope.widgets.lens.state import ATTRIBUTION_COLUMNS
@@ -190,10 +191,9 @@ class AttributionTable(QWidget):
 
 
 # --- patching -------------------------------------------------------------------------------------------------
-def diverging_lut() -> np.ndarray:
+def diverging_map() -> pg.ColorMap:
     """Blue (−1) — white-ish grey (0) — red (+1): the sign of a patching effect matters."""
-    cmap = pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (240, 240, 240), (178, 24, 43)])
-    return cmap.getLookupTable(0.0, 1.0, 256, alpha=True)
+    return pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (240, 240, 240), (178, 24, 43)])
 
 
 class EffectMap(QWidget):
@@ -209,9 +209,9 @@ class EffectMap(QWidget):
         self.plot.getPlotItem().invertY(True)
         self.plot.setTitle(title)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(diverging_lut())
         self.image.setLevels((-1.0, 1.0))
         self.plot.addItem(self.image)
+        self.colorbar = ColorBar(self.image, diverging_map(), plot=self.plot)
         self.values = np.zeros((0, 0))
         self.image.hoverEvent = self._hover
         layout = QVBoxLayout(self)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from lmscope.widgets.colorbar import reserve_colorbar_space
 from lmscope.widgets.moe.data import LoadTimeline, RouterView, SoftView
 from lmscope.widgets.moe.soft import SoftMoeView
 from lmscope.widgets.moe.training import OverTrainingView
@@ -62,6 +63,7 @@ class MoePanel(QWidget):
         self.probs.plot.setXLink(self.map.plot)
         self.gate_plot = make_plot_widget(left="shared gate")
         self.gate_plot.setXLink(self.map.plot)
+        reserve_colorbar_space(self.gate_plot)
         self.gate_plot.setMaximumHeight(140)
         self.gate_plot.setVisible(False)
         routing = QSplitter(Qt.Orientation.Vertical)

@@ -7,9 +7,9 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from lmscope.widgets.colorbar import ColorBar
 from lmscope.widgets.moe.data import SoftView
 from lmscope.widgets.moe.views import ImagePlot
-from lmscope.widgets.style import lookup_table
 
 MEANING = {
     "dispatch": "share of the slot's input",
@@ -21,7 +21,7 @@ class SoftMatrix(ImagePlot):
     def __init__(self, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(left_width=56, parent=parent)
         self.kind = kind
-        self.image.setLookupTable(lookup_table("viridis"))
+        self.colorbar = ColorBar(self.image, "viridis", kind, plot=self.plot)
         self.row = 0
 
     def set_view(self, view: SoftView, row: int) -> None:

@@ -8,8 +8,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
+from lmscope.widgets.colorbar import ColorBar, HoverReadout, reserve_colorbar_space
 from lmscope.widgets.moe.data import LoadTimeline
-from lmscope.widgets.style import CURVE_PENS, lookup_table, make_plot_widget
+from lmscope.widgets.style import CURVE_PENS, fmt, make_plot_widget
 
 
 def _step_rect(steps: np.ndarray) -> tuple[float, float]:
@@ -28,16 +29,21 @@ class RunView(QWidget):
         self.note.setWordWrap(True)
         self.load_plot = make_plot_widget(left="expert", bottom="training step")
         self.load_image = pg.ImageItem(axisOrder="row-major")
-        self.load_image.setLookupTable(lookup_table("magma"))
         self.load_plot.addItem(self.load_image)
+        self.load_bar = ColorBar(self.load_image, "magma", self.tr("load"), plot=self.load_plot)
         self.bias_plot = make_plot_widget(left="expert (bias)", bottom="training step")
         self.bias_image = pg.ImageItem(axisOrder="row-major")
-        self.bias_image.setLookupTable(lookup_table("CET-D1"))  # diverging: blue lowered, white 0, red raised
         self.bias_plot.addItem(self.bias_image)
+        # diverging: blue lowered, white 0, red raised
+        self.bias_bar = ColorBar(self.bias_image, "CET-D1", self.tr("bias"), plot=self.bias_plot)
+        self.hover_label = QLabel(" ")
+        self.readouts = [HoverReadout(self.load_image, self.hover_label, self._describe_load),
+                         HoverReadout(self.bias_image, self.hover_label, self._describe_bias)]
         self.bias_plot.setXLink(self.load_plot)
         self.vio_plot = make_plot_widget(left="MaxVio", bottom="training step")
         self.vio_plot.addLegend(offset=(-10, 10))
         self.vio_plot.setXLink(self.load_plot)
+        reserve_colorbar_space(self.vio_plot)  # its steps line up with the heatmaps' above
         self.vio_curves: list[pg.PlotDataItem] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -45,7 +51,9 @@ class RunView(QWidget):
         layout.addWidget(self.load_plot, 3)
         layout.addWidget(self.bias_plot, 2)
         layout.addWidget(self.vio_plot, 2)
+        layout.addWidget(self.hover_label)
         self.timeline: LoadTimeline | None = None
+        self.row = 0
 
     def set_timeline(self, timeline: LoadTimeline | None, row: int) -> None:
         self.timeline = timeline
@@ -72,6 +80,7 @@ class RunView(QWidget):
         if timeline is None or len(timeline.steps) == 0:
             return
         row = min(max(row, 0), len(timeline.layers) - 1)
+        self.row = row
         e = timeline.load.shape[-1]
         x0, width = _step_rect(np.asarray(timeline.steps, float))
         load = np.ascontiguousarray(timeline.load[:, row, :].T, dtype=np.float32)  # (E, S)
@@ -94,6 +103,15 @@ class RunView(QWidget):
             f"now max {last.max():.3f} vs ideal {1 / e:.3f}, MaxVio {e * last.max() - 1:.3f}"
             + (" · bias: aux-loss-free balancing (red = raised, blue = lowered)" if has_bias else ""))
         self.load_plot.autoRange()
+
+
+    def _describe_load(self, row: int, col: int, value: float) -> str:
+        return self.tr("layer {0} · step {1} · expert {2}: load {3}").format(
+            self.timeline.layers[self.row], int(self.timeline.steps[col]), row, fmt(value))
+
+    def _describe_bias(self, row: int, col: int, value: float) -> str:
+        return self.tr("layer {0} · step {1} · expert {2}: selection bias {3}").format(
+            self.timeline.layers[self.row], int(self.timeline.steps[col]), row, fmt(value))
 
 
 class OverTrainingView(QWidget):

@@ -12,8 +12,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from lmscope.widgets.attention.heatmap import TokenAxis, display_token
+from lmscope.widgets.colorbar import ColorBar, HoverReadout, mark_categorical, reserve_colorbar_space
 from lmscope.widgets.moe.data import RouterView, expert_colors
-from lmscope.widgets.style import cjk_font, lookup_table, make_plot_widget
+from lmscope.widgets.style import cjk_font, fmt, lookup_table, make_plot_widget
 
 HATCH = 4  # a dropped cell of the map, close up: HATCH × HATCH overlay pixels with a diagonal white stripe
 MARK = 8  # a top-k cell of the probability heatmap, close up: MARK × MARK overlay pixels, a one-pixel ring
@@ -64,6 +65,7 @@ class CodeOverlay(pg.ImageItem):
 
     def __init__(self, coarse: np.ndarray, fine: np.ndarray, pattern: object) -> None:
         super().__init__(axisOrder="row-major")
+        mark_categorical(self, "marks over the heatmap (top-k choices, dropped assignments)")
         self.coarse, self.fine, self.pattern = coarse, fine, pattern
         self.codes = np.zeros((0, 0), np.uint8)
         self.detailed: bool | None = None
@@ -190,6 +192,8 @@ class ExpertMap(ImagePlot):
         self.colors = expert_colors(0)
         self.legend = QLabel(" ")
         self.legend.setWordWrap(True)
+        mark_categorical(self.image, "the expert legend above the map")
+        reserve_colorbar_space(self.plot)  # token columns line up with the probability heatmap's below
         self.layout().insertWidget(1, self.legend)
 
     def set_view(self, view: RouterView) -> None:
@@ -227,7 +231,7 @@ class ProbabilityView(ImagePlot):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(left_width=44, parent=parent)
-        self.image.setLookupTable(lookup_table("viridis"))
+        self.colorbar = ColorBar(self.image, "viridis", self.tr("router probability"), plot=self.plot)
         self.marks = self.add_overlay(CodeOverlay(MARK_COARSE, MARK_FINE, mark_overlay), 10)
         self.shared_line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen("#FFFFFF", width=1,
                                                                                   style=Qt.PenStyle.DashLine))
@@ -317,13 +321,16 @@ class LoadView(QWidget):
         item.showGrid(x=False, y=False)
         item.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(lookup_table("magma"))
         self.shared_image = pg.ImageItem(axisOrder="row-major")
         self.shared_image.setLookupTable(lookup_table("CET-L1"))
+        mark_categorical(self.shared_image, "shared experts: always on (the caption says so)")
         self.row_band = pg.LinearRegionItem(orientation="horizontal", movable=False,
                                             brush=NO_FILL, pen=SELECT_PEN)
         for graphic in (self.image, self.shared_image, self.row_band):
             item.addItem(graphic)
+        self.colorbar = ColorBar(self.image, "magma", plot=self.heat)
+        self.hover_label = QLabel(" ")
+        self.readout = HoverReadout(self.image, self.hover_label, self._describe)
         self.bars = make_plot_widget(left="fraction", bottom="expert")
         self.bars.addLegend(offset=(-10, 10))
         self.load_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#56B4E9", name="load (routed slots)")
@@ -336,6 +343,7 @@ class LoadView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heat, 3)
+        layout.addWidget(self.hover_label)
         layout.addWidget(self.title)
         layout.addWidget(self.bars, 2)
         self.view: RouterView | None = None
@@ -345,6 +353,7 @@ class LoadView(QWidget):
     def set_view(self, view: RouterView, row: int, importance: bool = False) -> None:
         old, self.view, self.show_importance = self.view, view, importance
         values = view.importance if importance else view.load
+        self.colorbar.set_label(self.tr("importance") if importance else self.tr("load"))
         top = float(values.max()) if values.size else 1.0
         self.image.setImage(np.ascontiguousarray(values, dtype=np.float32), autoLevels=False,
                             levels=(0.0, top if top > 0 else 1.0))
@@ -384,6 +393,10 @@ class LoadView(QWidget):
             xRange=(-0.7, view.n_experts - 0.3),
             yRange=(0, max(1.0 / view.n_experts, float(view.load[row].max()), float(view.importance[row].max())) * 1.1),
             padding=0)
+
+    def _describe(self, row: int, col: int, value: float) -> str:
+        what = self.tr("importance") if self.show_importance else self.tr("load")
+        return self.tr("layer {0} · expert {1}: {2} {3}").format(self.view.layers[row], col, what, fmt(value))
 
     def _on_click(self, event: object) -> None:
         vb = self.heat.getPlotItem().getViewBox()

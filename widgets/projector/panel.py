@@ -23,6 +23,7 @@ from lmscope.widgets.projector.scatter import ScatterView
 from lmscope.widgets.projector.scatter3d import opengl_available
 from lmscope.widgets.projector.state import METHODS, ProjectorState, Word2VecForm
 from lmscope.widgets.style import PALETTE, make_plot_widget
+from lmscope.widgets.glossary import PROJECTOR, explain
 
 MAX_MATCHES = 1000
 CATEGORY_COLOURS = ["#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#D55E00", "#0072B2", "#BBBBBB"]
@@ -137,6 +138,7 @@ class ProjectorPanel(QWidget):
         outer.addWidget(split)
         self.colour_box.currentTextChanged.connect(lambda _: self._recolour())
         self.scatter.pointClicked.connect(self.select)
+        explain(self, PROJECTOR)
 
     # --- building ------------------------------------------------------------------------------------------
     def _points_tab(self) -> QWidget:

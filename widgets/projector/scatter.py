@@ -20,6 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QTimer, Signal
 
+from lmscope.widgets.colorbar import mark_categorical
 from lmscope.widgets.style import cjk_font
 
 # Measured by bench_projector on a loaded 2-core machine: 100k exact points cost ~100 ms a frame, a density
@@ -76,6 +77,7 @@ class ScatterView(pg.PlotWidget):
         self.extent = (0.0, 1.0, 0.0, 1.0)
         self.mode = "empty"  # "exact", "density" or "density+points"
         self.density = pg.ImageItem(axisOrder="row-major")
+        mark_categorical(self.density, "point density coloured by the colour-by legend")
         self.density.setZValue(-10)
         self.plot_item.addItem(self.density)
         self.trajectories = pg.PlotDataItem(pen=pg.mkPen((200, 200, 200, 90), width=1))

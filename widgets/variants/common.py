@@ -5,7 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QSpinBox
 
-from lmscope.widgets.style import lookup_table, make_plot_widget
+from lmscope.widgets.colorbar import ColorBar, HoverReadout, PlotCornerSink, let_title_shrink
+from lmscope.widgets.style import fmt, make_plot_widget
 
 
 class Heatmap:
@@ -13,11 +14,14 @@ class Heatmap:
 
     def __init__(self, title: str, left: str, bottom: str, colormap: str = "viridis") -> None:
         self.plot = make_plot_widget(left, bottom)
+        let_title_shrink(self.plot)  # a long title beside the colour bar pushed the bar out of a 385 px cell
         self.plot.setTitle(title)
         self.plot.getPlotItem().getViewBox().invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(lookup_table(colormap))
         self.plot.addItem(self.image)
+        self.colorbar = ColorBar(self.image, colormap, plot=self.plot)
+        self.readout = HoverReadout(self.image, PlotCornerSink(self.plot),
+                                    lambda row, col, value: f"{left} {row}, {bottom} {col}: {fmt(value)}")
         self.levels = (0.0, 1.0)
 
     def set(self, matrix: np.ndarray, levels: tuple[float, float] | None = None) -> None:

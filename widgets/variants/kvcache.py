@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from lmscope.widgets.state import PanelState, bounded, choice, text
 from lmscope.widgets.style import PALETTE, make_plot_widget
 from lmscope.widgets.variants.common import spin
+from lmscope.widgets.glossary import KVCACHE, explain
 
 THIS_MODEL = "this model"
 CUSTOM = "custom"
@@ -110,6 +111,7 @@ class KVCacheView(QWidget):
         for box in (*self.spins.values(), self.tokens):
             box.valueChanged.connect(self._edited)
         self.dtype.currentTextChanged.connect(lambda _t: self.shapeChanged.emit())
+        explain(self, KVCACHE)
 
     # --- what the binding calls --------------------------------------------------------------------------------
     def set_sources(self, names: list[str]) -> None:

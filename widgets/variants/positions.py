@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 from lmscope.widgets.state import PanelState, bounded
 from lmscope.widgets.style import CURVE_PENS, make_plot_widget
 from lmscope.widgets.variants.common import Heatmap, spin
+from lmscope.widgets.glossary import POSITIONS, explain
 
 MAX_POS = 100_000
 
@@ -73,6 +74,7 @@ class PositionsView(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.pairing)
         layout.addLayout(grid, 1)
+        explain(self, POSITIONS)
 
     # --- what the binding calls --------------------------------------------------------------------------------
     def set_sinusoidal(self, table: np.ndarray, offsets: np.ndarray, dots: np.ndarray) -> None:
