@@ -104,6 +104,12 @@ MASKS: dict[str, str] = {
                                                    "by, every other position."),
     "k": QT_TRANSLATE_NOOP("Glossary", "Content-based sparse attention: each query keeps its k highest-scoring "
                                        "keys."),
+    "prefix N": QT_TRANSLATE_NOOP("Glossary", "Prefix LM: the first N positions (the prefix) see each other in both "
+                                              "directions; later positions stay causal."),
+    "top-k keys": QT_TRANSLATE_NOOP("Glossary", "Content-based sparse attention: each query keeps its k "
+                                                "highest-scoring keys, chosen inside each head."),
+    "LSH buckets": QT_TRANSLATE_NOOP("Glossary", "Reformer LSH attention: queries and keys are hashed into buckets by "
+                                                 "random rotations; a query sees only keys in its own bucket."),
 }
 
 GENERATION: dict[str, str] = {
