@@ -37,7 +37,7 @@ TRAIN_INT = {"steps": (1, 1_000_000), "batch_size": (1, 512), "seq_len": (4, 102
 class TrainDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, default_device: str = "cpu") -> None:
         super().__init__(parent)
-        self.setWindowTitle("Train new model")
+        self.setWindowTitle(self.tr("Train new model"))
         self.config: TinyGPTConfig | None = None
         self.settings: TrainSettings | None = None
         self.label = ""
@@ -45,7 +45,7 @@ class TrainDialog(QDialog):
         self.preset.addItems(list(PRESETS))
         self.name = QLineEdit()
         self.fields: dict[str, QWidget] = {}
-        model_box = QGroupBox("Model (TinyGPT config)")
+        model_box = QGroupBox(self.tr("Model (TinyGPT config)"))
         model_form = QFormLayout(model_box)
         for name in INT_FIELDS:
             lo, hi = INT_FIELDS[name]
@@ -60,11 +60,11 @@ class TrainDialog(QDialog):
             self.fields[name] = self._dspin(lo, hi, step, decimals)
             model_form.addRow(name, self.fields[name])
         self.fields["noisy_gating"] = QCheckBox()
-        model_form.addRow("noisy_gating", self.fields["noisy_gating"])
+        model_form.addRow(self.tr("noisy_gating"), self.fields["noisy_gating"])
         for name, tip in TIPS.items():
             self.fields[name].setToolTip(tip)
 
-        train_box = QGroupBox("Training (on the demo corpus)")
+        train_box = QGroupBox(self.tr("Training (on the demo corpus)"))
         train_form = QFormLayout(train_box)
         defaults = TrainSettings()
         self.train_fields: dict[str, QWidget] = {}
@@ -75,22 +75,22 @@ class TrainDialog(QDialog):
             train_form.addRow(name, spin)
         self.train_fields["lr"] = self._dspin(1e-5, 1.0, 1e-4, 5)
         self.train_fields["lr"].setValue(defaults.lr)
-        train_form.addRow("learning rate", self.train_fields["lr"])
+        train_form.addRow(self.tr("learning rate"), self.train_fields["lr"])
         self.device = QComboBox()
-        self.device.addItems(["auto", "cpu", "cuda", "mps"])
+        self.device.addItems([self.tr("auto"), self.tr("cpu"), self.tr("cuda"), self.tr("mps")])
         self.device.setCurrentText(default_device if default_device in ("cpu", "cuda", "mps") else "auto")
-        train_form.addRow("device", self.device)
+        train_form.addRow(self.tr("device"), self.device)
 
         self.error = QLabel("")
         self.error.setStyleSheet("color: #d55e00")
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Train"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         top = QFormLayout()
-        top.addRow("Preset", self.preset)
-        top.addRow("Run name", self.name)
+        top.addRow(self.tr("Preset"), self.preset)
+        top.addRow(self.tr("Run name"), self.name)
         boxes = QHBoxLayout()
         boxes.addWidget(model_box)
         boxes.addWidget(train_box)

@@ -39,10 +39,10 @@ class ExportTensorsDialog(QDialog):
 
     def __init__(self, parent: QWidget, names: list[str], preselect: str = "") -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export tensors")
+        self.setWindowTitle(self.tr("Export tensors"))
         self.resize(520, 560)
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("filter, e.g. attn.hook_pattern or blocks.3.")
+        self.filter.setPlaceholderText(self.tr("filter, e.g. attn.hook_pattern or blocks.3."))
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.addItems(names)
@@ -54,7 +54,7 @@ class ExportTensorsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("One tensor: .npy or .csv (at most 2-D). Several: .safetensors."))
+        layout.addWidget(QLabel(self.tr("One tensor: .npy or .csv (at most 2-D). Several: .safetensors.")))
         layout.addWidget(self.filter)
         layout.addWidget(self.list, 1)
         layout.addWidget(buttons)

@@ -72,4 +72,13 @@ _TERMS = (
     QT_TRANSLATE_NOOP("Terms", "punct"), QT_TRANSLATE_NOOP("Terms", "space"), QT_TRANSLATE_NOOP("Terms", "other"),
     QT_TRANSLATE_NOOP("Terms", "pattern"), QT_TRANSLATE_NOOP("Terms", "scores"), QT_TRANSLATE_NOOP("Terms", "scaled"),
     QT_TRANSLATE_NOOP("Terms", "masked"),
+    # backend/tokenize/bpe.py TIE_RULE and corpus.py PRETOKENIZE_RULE
+    QT_TRANSLATE_NOOP("Terms", "When pairs tie on count, the pair met first wins: scan the words in the order they "
+                               "first appear in the corpus, each word left to right."),
+    QT_TRANSLATE_NOOP("Terms", "Words are split at whitespace; each run of CJK characters is one word, each run of "
+                               "other letters, digits and '_' is one word, and every other character (punctuation, "
+                               "emoji) is a word of its own. Combining marks, joiners and emoji skin tones stay with "
+                               "the character before them."),
+    # backend/embeddings/sources.py: the device line of the status bar is the backend's; pyqtgraph's own menus
+    QT_TRANSLATE_NOOP("GraphicsScene", "Export..."),
 )

@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject
 
 from lmscope.backend.stats import SITE_LABELS, SITES, STAT_COLUMNS, HistogramStats, rebin, site_hook
 from lmscope.widgets.histograms import HistogramsPanel, HistogramsState, SiteHistogram, Timeline
+from lmscope.widgets.terms import term
 
 if TYPE_CHECKING:
     from lmscope.gui.document import TraceEntry
@@ -36,7 +37,7 @@ class HistogramsBinding(QObject):
         super().__init__(window)
         self.doc = window.document
         self.panel = HistogramsPanel(SITE_LABELS, STAT_COLUMNS)
-        window.add_panel("histograms", self.panel, "Histograms")
+        window.add_panel("histograms", self.panel, self.tr("Histograms"))
         self._compare_to = -1  # index into doc.traces, −1 for none
         self.doc.tracesChanged.connect(self.refresh)
         self.doc.trainingReset.connect(self.refresh_timeline)
@@ -108,8 +109,9 @@ class HistogramsBinding(QObject):
         self.panel.set_timeline(Timeline(
             steps=np.asarray([s.step for s in snaps], float), grid=grid, density=density,
             mean=np.asarray([h.mean for h in stats]), std=np.asarray([h.std for h in stats]),
-            label=f"{self.doc.history.label or 'training'} · layer {self.panel.layer} · "
-                  f"{SITE_LABELS[self.panel.site]}",
+            label=self.tr("{run} · layer {layer} · {site}").format(run=self.doc.history.label or self.tr("training"),
+                                                                  layer=self.panel.layer,
+                                                                  site=term(SITE_LABELS[self.panel.site])),
         ))
 
 

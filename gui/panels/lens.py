@@ -68,7 +68,7 @@ class LensBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = LensPanel()
-        window.add_panel(NAME, self.panel, "Prediction")
+        window.add_panel(NAME, self.panel, self.tr("Prediction"))
         self.lm: LensModel | None = None
         self.jobs: dict[str, Job] = {}  # the latest job of each kind this panel started
         self._target_text = ""
@@ -86,8 +86,8 @@ class LensBinding(QObject):
         self.lm = None
         loaded = self.doc.loaded
         if loaded is None:
-            self.panel.set_message("Open a model (Model → Open demo, or a model folder) to look inside its "
-                                   "predictions.")
+            self.panel.set_message(self.tr("Open a model (Model → Open demo, or a model folder) to look inside its "
+                                           "predictions."))
             return
         try:
             self.lm = lens_model(loaded)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
 from lmscope.backend.demo import demo_corpus
 from lmscope.backend.embeddings.jobs import (
@@ -37,7 +37,8 @@ def model_source(loaded: Any):  # noqa: ANN201, ANN401 - a LoadedModel → Matri
     tokens = list(tokenizer.tokens) if hasattr(tokenizer, "tokens") else tokenizer.token_strings(
         range(tokenizer.vocab_size))
     counts = token_counts(tokens, demo_corpus()) if str(loaded.source).startswith("built-in demo") else None
-    return embedding_matrix_source(loaded.model, tokens, f"{loaded.source} · embedding matrix", counts)
+    return embedding_matrix_source(loaded.model, tokens, QCoreApplication.translate(
+        "ProjectorBinding", "{source} · embedding matrix").format(source=loaded.source), counts)
 
 
 class ProjectorBinding(QObject):
@@ -47,7 +48,7 @@ class ProjectorBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = ProjectorPanel()
-        window.add_panel("projector", self.panel, "Embedding projector")
+        window.add_panel("projector", self.panel, self.tr("Embedding projector"))
         self.points: PointSet | None = None
         self.projection: Projection | None = None
         self.source, self.layer = "model", -1
@@ -97,13 +98,13 @@ class ProjectorBinding(QObject):
     def on_source(self, source: str, layer: int) -> None:
         if source == "model":
             if self.doc.loaded is None:
-                self.window.panel_notice("projector", "Load a model first to see its embedding matrix.")
+                self.window.panel_notice("projector", self.tr("Load a model first to see its embedding matrix."))
                 return
             self.source = source
             self._show_points(model_source(self.doc.loaded), self.panel.projection_settings())
         elif source == "contextual":
             if not self.doc.traces:
-                self.window.panel_notice("projector", "Capture a prompt first (Model → Run prompt…).")
+                self.window.panel_notice("projector", self.tr("Capture a prompt first (Model → Run prompt…)."))
                 return
             self.source, self.layer = source, layer
             traces = [entry.trace for entry in self.doc.traces]
@@ -142,7 +143,7 @@ class ProjectorBinding(QObject):
     def on_export(self, path: str) -> None:
         if self.points is not None:
             points = self.points
-            self.window.start_job(f"Exporting {path}", lambda: export_job(points, path), lambda _: None)
+            self.window.start_job(self.tr("Exporting {path}").format(path=path), lambda: export_job(points, path), lambda _: None)
 
     # --- word2vec ------------------------------------------------------------------------------------------
     def on_train(self, form: Word2VecForm) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
 
 from lmscope.backend.tokenize.jobs import BpeTrained, SegmenterReady
 from lmscope.backend.tokenize.spans import (
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from lmscope.gui.worker import Job, JobFailure
 
 Part = JiebaPart | BpePart
-JIEBA_NOTES = {"loading": "Loading jieba's dictionary…",
-               "unloaded": "Press Return in the text box to segment with jieba (loads its dictionary, ~1 s)."}
+JIEBA_NOTES = {"loading": QT_TRANSLATE_NOOP("TokenizerBinding", "Loading jieba's dictionary…"),
+               "unloaded": QT_TRANSLATE_NOOP("TokenizerBinding", "Press Return in the text box to segment with jieba "
+                                                                 "(loads its dictionary, ~1 s).")}
 
 
 class TokenizerBinding(QObject):
@@ -42,7 +43,7 @@ class TokenizerBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = TokenizerPanel()
-        window.add_panel("tokenizer", self.panel, "Tokenizer explorer")
+        window.add_panel("tokenizer", self.panel, self.tr("Tokenizer explorer"))
         self.compare_tab, self.vocab_tab = self.panel.compare, self.panel.vocab
         self.jieba = JiebaPart(self)
         self.bpe = BpePart(self)
@@ -142,7 +143,7 @@ class TokenizerBinding(QObject):
         tokenizer = ((self._model_spans, loaded.tokenizer.vocab_size, model_description(loaded.tokenizer))
                      if loaded else None)
         rows, stats, ids = views.comparison(text, self.jieba.spans(text), bpe, tokenizer,
-                                            JIEBA_NOTES.get(self.jieba.status, ""))
+                                            self.tr(JIEBA_NOTES.get(self.jieba.status, "")))
         self.compare_tab.set_comparison(len(text), rows, stats, ids)
         self.vocab_tab.set_bytes(*views.bytes_rows(text, self._model_spans if loaded else None))
         self.on_selection()

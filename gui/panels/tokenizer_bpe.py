@@ -14,6 +14,7 @@ from lmscope.backend.tokenize.corpus import PRETOKENIZE_RULE
 from lmscope.backend.tokenize.jobs import BpeSource, BpeTrained, bpe_train_job, words_at_step
 from lmscope.gui.panels import tokenizer_views as views
 from lmscope.widgets.tokenizer.state import BpeState
+from lmscope.widgets.terms import term
 
 if TYPE_CHECKING:
     from lmscope.gui.panels.tokenizer import TokenizerBinding
@@ -33,7 +34,8 @@ class BpePart(QObject):
         self.source, self.requested, self.step = BpeSource(), 0, 0
         self._restore_step = 0
         self._expected_merges: list[tuple[str, str, int]] | None = None
-        self.tab.set_rules(f"Tie rule: {TIE_RULE}  Words: {PRETOKENIZE_RULE}")
+        self.tab.set_rules(self.tr("Tie rule: {tie}  Words: {words}").format(tie=term(TIE_RULE),
+                                                                              words=term(PRETOKENIZE_RULE)))
         self.tab.trainRequested.connect(self.on_train)
         self.tab.stepChanged.connect(self.on_step)
         self.tab.encodeRequested.connect(self.on_encode)

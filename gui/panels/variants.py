@@ -28,7 +28,7 @@ class VariantsBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = VariantsPanel()
-        self.dock = window.add_panel("variants", self.panel, "Attention variants")
+        self.dock = window.add_panel("variants", self.panel, self.tr("Attention variants"))
         self.jobs: dict[str, Job] = {}  # the latest job of each kind
         self.live: LiveCache | None = None
         # The positions and the live cache follow the capture only while the dock is shown (it sits behind the
@@ -108,16 +108,17 @@ class VariantsBinding(QObject):
         except BadInputError as exc:
             self.panel.kvcache.set_error(str(exc))
             return
-        name = "the loaded model" if state.source == THIS_MODEL else state.source if state.source != CUSTOM \
-            else "this shape"
+        name = self.tr("the loaded model") if state.source == THIS_MODEL else state.source \
+            if state.source != CUSTOM else self.tr("this shape")
         self.panel.kvcache.set_rows([KVRow(**row) for row in rows],
-                                    f"KV cache of {name} ({shape.kind.upper()}) for {state.tokens:,} tokens in "
-                                    f"{state.dtype}: each kind with the same L, H and d_h.")
+                                    self.tr("KV cache of {name} ({kind}) for {tokens:,} tokens in {dtype}: each kind "
+                                            "with the same L, H and d_h.").format(
+                                        name=name, kind=shape.kind.upper(), tokens=state.tokens, dtype=state.dtype))
 
     def measure_live(self) -> None:
         model, entry = self._tinygpt(), self.doc.current_trace
         if model is None or entry is None:
-            self.panel.kvcache.set_live("Load a TinyGPT and capture a prompt to measure its live KV cache.")
+            self.panel.kvcache.set_live(self.tr("Load a TinyGPT and capture a prompt to measure its live KV cache."))
             return
         tokens = entry.trace.tokens[0]
         self._start("live", "Measuring the KV cache", lambda: live_cache_job(model, tokens), self._on_live)
@@ -126,11 +127,15 @@ class VariantsBinding(QObject):
         for event in events:
             if isinstance(event, LiveCache):
                 self.live = event
-                agree = "equal to" if event.measured == event.closed_form else "NOT equal to"
-                self.panel.kvcache.set_live(
-                    f"Live: after reading the current prompt ({event.tokens} tokens) the loaded model's KV cache "
-                    f"holds {event.measured:,} bytes ({human_bytes(event.measured)}, {event.dtype}), {agree} the "
-                    f"{event.kind.upper()} closed form {event.closed_form:,}.")
+                agree = (self.tr("Live: after reading the current prompt ({tokens} tokens) the loaded model's KV cache "
+                                 "holds {bytes:,} bytes ({human}, {dtype}), equal to the {kind} closed form {closed:,}.")
+                         if event.measured == event.closed_form else
+                         self.tr("Live: after reading the current prompt ({tokens} tokens) the loaded model's KV cache "
+                                 "holds {bytes:,} bytes ({human}, {dtype}), NOT equal to the {kind} closed form "
+                                 "{closed:,}."))
+                self.panel.kvcache.set_live(agree.format(tokens=event.tokens, bytes=event.measured,
+                                                         human=human_bytes(event.measured), dtype=event.dtype,
+                                                         kind=event.kind.upper(), closed=event.closed_form))
 
     # --- positions -----------------------------------------------------------------------------------------
     def refresh_positions(self) -> None:

@@ -4,6 +4,10 @@
 <context>
     <name>AblationView</name>
     <message>
+        <source>Head ablation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Add selected head</source>
         <translation type="unfinished"></translation>
     </message>
@@ -35,11 +39,47 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>No capture with attention (patterns, or q and k) yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label} · {n} tokens · mask: {mask}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Drawing the model view</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Computing layer {layer}, head {head}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Layer {layer}, head {head}: {proof}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This capture holds no “{stage}”, so the pattern is shown. </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>weight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>query {row} “{token}” · row sum {sum:.6f} · entropy {nats:.4f} nats ({bits:.4f} bits) · max {max:.4f} at key {key} “{key_token}” · {proof}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no masked cells</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} masked cells, largest weight there after softmax = exactly 0 ✓</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} masked cells, largest weight there after softmax = {largest:.3g} ✗</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -66,6 +106,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Debugger</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Masks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ablate &amp;&amp; generate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No capture yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -75,6 +127,26 @@
     </message>
     <message>
         <source>mask overlay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>head</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>stage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sequence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>colours</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -90,7 +162,26 @@
     </message>
 </context>
 <context>
+    <name>BpePart</name>
+    <message>
+        <source>Tie rule: {tie}  Words: {words}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>BpeTab</name>
+    <message>
+        <source>demo corpus</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>text file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>word list</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>word:count items separated by commas; each word gets the end marker &lt;/w&gt;</source>
         <translation type="unfinished"></translation>
@@ -144,6 +235,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>rank</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>new symbol</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Merge table</source>
         <translation type="unfinished"></translation>
     </message>
@@ -188,6 +295,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Merges applied, in order: {merges}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Train to replay the merges.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -197,6 +312,14 @@
     </message>
     <message>
         <source>step {k} / {total}: {value} + {value2} → {value3} ({c:,})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label}: {types:,} word types, {changed:,} changed by this step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; showing {n:,}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -215,6 +338,10 @@
 <context>
     <name>BreakpointEditor</name>
     <message>
+        <source>Breakpoints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>always</source>
         <translation type="unfinished"></translation>
     </message>
@@ -227,11 +354,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Variables: {variables}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Add breakpoint</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>head</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>stage</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -241,6 +384,30 @@
 </context>
 <context>
     <name>CompareTab</name>
+    <message>
+        <source>tokenizer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tokens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>characters / token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>vocabulary</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Run it through the model</source>
         <translation type="unfinished"></translation>
@@ -263,7 +430,18 @@
     </message>
 </context>
 <context>
+    <name>DagView</name>
+    <message>
+        <source>Type a sentence to see jieba&apos;s DAG.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>DebugTools</name>
+    <message>
+        <source>Not started: press Step, Continue or Run to selected head.</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Load a model and run a prompt first.</source>
         <translation type="unfinished"></translation>
@@ -283,6 +461,26 @@
 </context>
 <context>
     <name>DebuggerView</name>
+    <message>
+        <source>Step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Step over layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run to selected head</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Not started: press Step, Continue or Run to.</source>
         <translation type="unfinished"></translation>
@@ -305,6 +503,10 @@
 </context>
 <context>
     <name>EffectMap</name>
+    <message>
+        <source>layer</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>{title}: layer {row}, {value} {col}: {value2}</source>
         <translation type="unfinished"></translation>
@@ -385,9 +587,103 @@
     </message>
 </context>
 <context>
+    <name>FlashRun</name>
+    <message>
+        <source>read</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>wrote</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{verb} {names} ({elements:,} el.)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tile ({i}, {j}) masked: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tile ({i}, {j}): </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no transfers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Oᵢ acc.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Step 0: O = 0, ℓ = 0, m = −∞ in HBM; press Step to load the first tile.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>FlashSimBinding</name>
     <message>
         <source>FlashAttention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no capture to take Q, K and V from yet; use random inputs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Random standard-normal Q, K, V (seed {seed})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Layer {layer} · head {head} of “{label}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>N = {n} is more than the panel steps through ({max_n}); use `lmscope flashsim` for long sequences.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>d = {d} is more than the panel shows ({max_d}); use `lmscope flashsim`.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This setting has {tiles:,} tiles; the panel steps through at most {max_tiles:,}. Use larger blocks or `lmscope flashsim`.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for “{title}” to finish before simulating {tiles:,} tiles…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulating {tiles:,} tiles in the background (progress in the status bar)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Simulation cancelled; the panel still shows the previous run.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{reason} Showing random inputs until a capture has that head.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FlashSimInputs</name>
+    <message>
+        <source>layer {layer} · head {head}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (kv head {kv})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The capture has no Q, K and V for layer {layer}; pick another input.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Layer {layer} has {n} heads; there is no head {head}.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -415,6 +711,14 @@
     </message>
     <message>
         <source>fp64</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>seed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -470,7 +774,47 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>&lt;b&gt;{text}&lt;/b&gt;</source>
+        <source>HBM accesses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reads</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>writes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{source}. S = QKᵀ/√d in {tr} × {tc} tiles of Br × Bc = {br} × {bc}, never stored in HBM; {steps:,} visited. {current} current · {visited} visited (fading) · {todo} to do · {skipped} skipped (causal)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{source}. S = QKᵀ/√d in {tr} × {tc} tiles of Br × Bc = {br} × {bc}, never stored in HBM; {steps:,} visited. {current} current · {visited} visited (fading) · {todo} to do</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} moves fewer elements; it wins once M ≳ 3d² + 4d = {m:,}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} moves more elements here; it wins once M ≳ 3d² + 4d = {m:,}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> = &lt;b&gt;{used:,}&lt;/b&gt; of M = {m:,}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(over M: the paper&apos;s bound is O(M))</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -487,6 +831,14 @@
     </message>
     <message>
         <source>standard attention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} moves fewer elements</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} moves more elements here</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -509,11 +861,39 @@
 <context>
     <name>GenerationView</name>
     <message>
+        <source>Generation (KV cache)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>with ablation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Generate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tokens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>seed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cache position</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>key dimension</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>key position</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -538,9 +918,50 @@
     </message>
 </context>
 <context>
+    <name>GraphicsScene</name>
+    <message>
+        <source>Export...</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HeadGrid</name>
+    <message>
+        <source>layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>head</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HeatmapView</name>
+    <message>
+        <source>query {row} {query} → key {col} {key}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>weight {weight:.4g}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>score {score:.4g}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>HistogramsBinding</name>
     <message>
         <source>Histograms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{run} · layer {layer} · {site}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -556,6 +977,38 @@
     </message>
     <message>
         <source>log y</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compare with</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>capture</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>compare</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training step</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -598,6 +1051,14 @@
 <context>
     <name>InspectorView</name>
     <message>
+        <source>weight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>key position</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Select a query row: click a token, a cell, or a label on the query axis.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -618,6 +1079,10 @@
     </message>
     <message>
         <source>Mode</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;span style=&apos;color:{route}&apos;&gt;━ route (dynamic programming)&lt;/span&gt; &amp;nbsp; &lt;span style=&apos;color:#8fa0b0&apos;&gt;─ dictionary word &amp;nbsp; ╌ unknown character (freq 1)&lt;/span&gt; &amp;nbsp; &lt;span style=&apos;color:{hmm}&apos;&gt;└┘ HMM run: B begin, M middle, E end, S single&lt;/span&gt; &amp;nbsp; under each node: best log P of the rest</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -642,6 +1107,54 @@
     </message>
     <message>
         <source>tag</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>precise</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The route dynamic programming picks through the DAG (jieba.cut, the default).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>full (cut_all)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every dictionary word found in the sentence, overlapping (jieba.cut(cut_all=True)).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>search (cut_for_search)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Precise mode, plus the 2- and 3-character dictionary words inside longer words (jieba.cut_for_search).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>word</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>end</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>POS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dictionary freq</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>frequency</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -676,6 +1189,30 @@
 <context>
     <name>KVCacheView</name>
     <message>
+        <source>layers L</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>query heads H</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>key/value heads G</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>head dim d_h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MLA latent d_c</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MLA RoPE key d_h^R</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>shape of</source>
         <translation type="unfinished"></translation>
     </message>
@@ -685,6 +1222,10 @@
     </message>
     <message>
         <source>dtype</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bytes for the whole context</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -703,11 +1244,19 @@
         <source>of MHA</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>← this model</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>LensBinding</name>
     <message>
         <source>Prediction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a model (Model → Open demo, or a model folder) to look inside its predictions.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -742,6 +1291,30 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Prompt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>vs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>at</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>top</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Mean-ablation prompts, one per line (empty: the mean over the prompt)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -757,9 +1330,49 @@
         <source>Corrupted</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Logit lens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attribution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patching</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>LoadView</name>
+    <message>
+        <source>expert</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>fraction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>load (routed slots)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>importance (mean p)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> · shared experts always on: {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>importance (mean router probability)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>load (fraction of routed slots)</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Heatmap: {what} per layer and expert{shared}. Bars: layer {value}.</source>
         <translation type="unfinished"></translation>
@@ -857,6 +1470,10 @@
     </message>
     <message>
         <source>About lmscope</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CPU · {threads} of {cores} threads</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -973,11 +1590,23 @@ runs in {dtype}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>sliding window / band: |i − j| &lt; w</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dilated window: keys at i ± k·d, k &lt; w</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>positions, e.g. 0, 12</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>block-local: same block of b positions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1005,6 +1634,34 @@ runs in {dtype}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>window w</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dilated w</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>global tokens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>random p</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>block size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>custom</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>padding</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{n} cell{value} painted</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1020,18 +1677,74 @@ runs in {dtype}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>mask</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>head</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>causal (query × key)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>query</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>with the mask</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Type a mask and press Compare.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>queries: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>keys: </source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>ModelView</name>
     <message>
+        <source>every head&apos;s pattern (row-normalised thumbnails)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>per-head summary</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Summary</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Computing thumbnails from q and k: {done} of {total} heads drawn — click any drawn head.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Multi-head attention: each of the {n} query heads has its own key/value head.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Multi-query attention: {shares}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Grouped-query attention: {shares}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1049,6 +1762,22 @@ runs in {dtype}</source>
 <context>
     <name>MoePanel</name>
     <message>
+        <source>Routing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Load &amp;&amp; statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Over training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Soft MoE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No MoE capture: capture a prompt with a mixture-of-experts model (Model → Built-in models → demo-moe).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1057,11 +1786,39 @@ runs in {dtype}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>load</source>
+        <source>Layer</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>importance</source>
+        <source>Heatmap</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>shared gate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This capture has no router tensors: the model is not a mixture of experts, or the capture left the router hooks out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Capture: {label} · {tokens} tokens · {layers} MoE layers · {experts} experts, top-{k}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> · {n} shared</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>max load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expert</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1077,6 +1834,18 @@ runs in {dtype}</source>
     <name>NotesBinding</name>
     <message>
         <source>Notes and bookmarks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> · token {position} “{token}”</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label} · layer {layer} · head {head}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no capture</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1141,6 +1910,18 @@ runs in {dtype}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>positions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>heads</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (patching…)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{title}{done} logit diff: clean {clean_diff:+.4f}, corrupted {corrupt_diff:+.4f}. Effect = (patched − corrupted)/(clean − corrupted): 1 restores the clean answer (red), 0 changes nothing, negative pushes the other way (blue).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1148,16 +1929,76 @@ runs in {dtype}</source>
 <context>
     <name>PositionsView</name>
     <message>
+        <source>layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>head</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>query at m</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>key at n</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sinusoidal PE (position × dimension)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>position</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dimension</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>offset k</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>dot product against the offset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RoPE angle pos·θᵢ mod 2π (position × pair)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pair i</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>shift s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>real head: RoPE(q, m+s)·RoPE(k, n+s)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>both shifted (n − m fixed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>only the key shifted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>learned position embeddings: cosine similarity</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ProjectorBinding</name>
+    <message>
+        <source>{source} · embedding matrix</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Embedding projector</source>
         <translation type="unfinished"></translation>
@@ -1177,6 +2018,42 @@ runs in {dtype}</source>
 </context>
 <context>
     <name>ProjectorPanel</name>
+    <message>
+        <source>PCA (exact)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model embedding matrix</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>word2vec (train below)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Residual stream of the captures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File (word2vec / TSV)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>progress event</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Colour by</source>
         <translation type="unfinished"></translation>
@@ -1211,6 +2088,46 @@ runs in {dtype}</source>
     </message>
     <message>
         <source>Project</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Projection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dimensions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>t-SNE perplexity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>t-SNE exaggeration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>UMAP neighbours</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>UMAP min_dist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Explained</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1250,6 +2167,18 @@ runs in {dtype}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>king</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>man</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>woman</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>empty: the demo corpus</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1263,6 +2192,30 @@ runs in {dtype}</source>
     </message>
     <message>
         <source>CBOW</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dim</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>negative</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>min-count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>epochs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>seed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1287,6 +2240,14 @@ runs in {dtype}</source>
     </message>
     <message>
         <source>&lt;b&gt;{title}&lt;/b&gt; · {value:,} points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{parts} = {percent:.1f} % of the variance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>points</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1323,13 +2284,59 @@ runs in {dtype}</source>
     </message>
 </context>
 <context>
+    <name>RoutingView</name>
+    <message>
+        <source>Colour = top-1 expert ({n} experts: hover a cell for its number). Striped = dropped.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Top-1 expert: {swatches} &amp;nbsp;·&amp;nbsp; striped / dark = an assignment dropped over capacity</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RowStatePlots</name>
+    <message>
+        <source>|O − exact|</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Q row</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>RunView</name>
     <message>
         <source>No training snapshots yet.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>expert</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expert (bias)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No MoE load recorded for this run.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label} · layer {layer}: load per expert at {n} snapshots (steps {first}–{last}); now max {max:.3f} vs ideal {ideal:.3f}, MaxVio {vio:.3f}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> · bias: aux-loss-free balancing (red = raised, blue = lowered)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1347,6 +2354,10 @@ runs in {dtype}</source>
 <context>
     <name>SramView</name>
     <message>
+        <source>S tile in SRAM</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>elements on chip</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1362,6 +2373,14 @@ runs in {dtype}</source>
 <context>
     <name>TargetView</name>
     <message>
+        <source>target rank (1 = top)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>residual point</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Set a target token and run the lens to see where it overtakes the rest.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1374,7 +2393,274 @@ runs in {dtype}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>“{target}” at position {pos} (“{token}”): rank {ranks}; p = {p:.3f} at the end.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No target token: type one (or #ID) and run the lens.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>block {b}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Terms</name>
+    <message>
+        <source>Switch aux</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>z-loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>entropy (nats)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dropped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MaxVio</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>residual in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LN1 normalized</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>attention out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LN2 normalized</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MLP pre-activation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MLP post-activation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>residual out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mean</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>std</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ex. kurtosis</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>max |x|</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>exactly 0</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dead units</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>beyond 6σ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>scores QKᵀ</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>scaled ÷√d</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>after the mask</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>softmax pattern</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>output z = pattern·V</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NaN/Inf anywhere</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>max pattern weight &gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>row entropy &lt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>|score| &gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>q, k, v (pos × d_head), scores, scaled, masked, pattern (query × key), z (pos × d_head), entropy and weight (per query row: entropy in nats and max weight, NaN for rows that see fewer than 2 keys), score (scaled scores, NaN where masked), nonfinite (count of NaN/±Inf, masked −∞ excluded), layer, head, row (the query row under study), n (positions)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mean row entropy (nats)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>attention to the first token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>previous-token score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>diagonal (self) score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>zero</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>greedy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>temperature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>top-k</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>probability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>entropy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>importance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>custom</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cosine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>euclidean</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>script</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>frequency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>length</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Han</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Latin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>digit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>punct</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>space</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pattern</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>scores</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>scaled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>masked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When pairs tie on count, the pair met first wins: scan the words in the order they first appear in the corpus, each word left to right.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Words are split at whitespace; each run of CJK characters is one word, each run of other letters, digits and &apos;_&apos; is one word, and every other character (punctuation, emoji) is a word of its own. Combining marks, joiners and emoji skin tones stay with the character before them.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1388,6 +2674,14 @@ runs in {dtype}</source>
 <context>
     <name>TokenizerBinding</name>
     <message>
+        <source>Loading jieba&apos;s dictionary…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Press Return in the text box to segment with jieba (loads its dictionary, ~1 s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Tokenizer explorer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1395,11 +2689,50 @@ runs in {dtype}</source>
 <context>
     <name>TokenizerPanel</name>
     <message>
+        <source>BPE step by step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Model vocabulary &amp;&amp; bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Type a text, e.g. 我们一起来学习大语言模型</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Text</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TokenizerViews</name>
+    <message>
+        <source>{n} words, {unknown} not in dictionary</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} words</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Train BPE in the “BPE step by step” tab to browse its vocabulary.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Our BPE after {step} merges: {n:,} symbols. Frequency: occurrences in the training corpus segmented at this step.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No model loaded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{source}: {n:,} tokens, one per character, &lt;unk&gt; for any other. Frequency: occurrences in the demo corpus.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1411,6 +2744,29 @@ runs in {dtype}</source>
     </message>
     <message>
         <source>after</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TrafficCurves</name>
+    <message>
+        <source>SRAM M (elements)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sequence length N</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HBM accesses (elements)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this setting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>standard  Θ(Nd + N²)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1507,6 +2863,22 @@ runs in {dtype}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>step</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>train (batch)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>lr</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>step {step:,} / {total:,}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1537,11 +2909,74 @@ runs in {dtype}</source>
         <source>Attention variants</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>the loaded model</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this shape</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KV cache of {name} ({kind}) for {tokens:,} tokens in {dtype}: each kind with the same L, H and d_h.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Load a TinyGPT and capture a prompt to measure its live KV cache.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Live: after reading the current prompt ({tokens} tokens) the loaded model&apos;s KV cache holds {bytes:,} bytes ({human}, {dtype}), equal to the {kind} closed form {closed:,}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Live: after reading the current prompt ({tokens} tokens) the loaded model&apos;s KV cache holds {bytes:,} bytes ({human}, {dtype}), NOT equal to the {kind} closed form {closed:,}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VariantsPanel</name>
+    <message>
+        <source>KV cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Positions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Masks</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>VocabTab</name>
     <message>
+        <source>model tokenizer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>our BPE (at the replay step)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>search tokens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>frequency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>UTF-8 bytes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -3,7 +3,7 @@ table that shows what an intervention did to the next-token prediction (top-k be
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
@@ -19,7 +19,7 @@ from lmscope.widgets.style import cjk_font
 def _spin(name: str, tip: str) -> QSpinBox:
     box = QSpinBox()
     box.setRange(*field_range(MaskState, name))
-    box.setSpecialValueText("off")
+    box.setSpecialValueText(QCoreApplication.translate("masks", "off"))
     box.setToolTip(tip)
     return box
 
@@ -29,7 +29,7 @@ class TopKTable(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 4, parent)
-        self.setHorizontalHeaderLabels(["before", "p", "after", "p"])
+        self.setHorizontalHeaderLabels([self.tr("before"), "p", self.tr("after"), "p"])
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFont(cjk_font(10))
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -59,31 +59,31 @@ class MaskControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.causal = QCheckBox("causal (no future keys)")
+        self.causal = QCheckBox(self.tr("causal (no future keys)"))
         self.causal.setChecked(True)
-        self.window = _spin("window", "sliding window / band: |i − j| < w")
-        self.dilated_w = _spin("dilated_w", "dilated window: keys at i ± k·d, k < w")
+        self.window = _spin("window", self.tr("sliding window / band: |i − j| < w"))
+        self.dilated_w = _spin("dilated_w", self.tr("dilated window: keys at i ± k·d, k < w"))
         self.dilated_d = QSpinBox()
         self.dilated_d.setRange(*field_range(MaskState, "dilated_d"))
         self.dilated_d.setValue(MaskState().dilated_d)
         self.global_positions = QLineEdit()
-        self.global_positions.setPlaceholderText("positions, e.g. 0, 12")
+        self.global_positions.setPlaceholderText(self.tr("positions, e.g. 0, 12"))
         self.random_p = QDoubleSpinBox()
         self.random_p.setRange(*field_range(MaskState, "random_p"))
         self.random_p.setSingleStep(0.05)
-        self.random_p.setSpecialValueText("off")
+        self.random_p.setSpecialValueText(self.tr("off"))
         self.random_seed = QSpinBox()
         self.random_seed.setRange(*field_range(MaskState, "random_seed"))
-        self.block = _spin("block", "block-local: same block of b positions")
-        self.paint = QCheckBox("paint cells out on the heatmap")
-        self.painted = QLabel("0 cells painted")
-        self.clear_paint = QPushButton("Clear painted")
+        self.block = _spin("block", self.tr("block-local: same block of b positions"))
+        self.paint = QCheckBox(self.tr("paint cells out on the heatmap"))
+        self.painted = QLabel(self.tr("0 cells painted"))
+        self.clear_paint = QPushButton(self.tr("Clear painted"))
         self.second_prompt = QLineEdit()
-        self.second_prompt.setPlaceholderText("a shorter second prompt → padded batch")
+        self.second_prompt.setPlaceholderText(self.tr("a shorter second prompt → padded batch"))
         self.second_prompt.setMaxLength(MAX_PROMPT)  # Qt's default cap is 32,767 characters
         self.pad_side = QComboBox()
         self.pad_side.addItems(list(PAD_SIDES))
-        self.apply_button = QPushButton("Run with this mask")
+        self.apply_button = QPushButton(self.tr("Run with this mask"))
         self._lay_out()
         self.apply_button.clicked.connect(self.applyRequested)
         self.paint.toggled.connect(self.paintToggled)
@@ -97,7 +97,7 @@ class MaskControls(QWidget):
         dilated.addWidget(self.dilated_d)
         random = QHBoxLayout()
         random.addWidget(self.random_p)
-        random.addWidget(QLabel("seed"))
+        random.addWidget(QLabel(self.tr("seed")))
         random.addWidget(self.random_seed)
         paint = QHBoxLayout()
         paint.addWidget(self.paint)
@@ -106,9 +106,10 @@ class MaskControls(QWidget):
         padding = QHBoxLayout()
         padding.addWidget(self.second_prompt, 1)
         padding.addWidget(self.pad_side)
-        for label, field in (("", self.causal), ("window w", self.window), ("dilated w", dilated),
-                             ("global tokens", self.global_positions), ("random p", random),
-                             ("block size", self.block), ("custom", paint), ("padding", padding)):
+        for label, field in (("", self.causal), (self.tr("window w"), self.window), (self.tr("dilated w"), dilated),
+                             (self.tr("global tokens"), self.global_positions), (self.tr("random p"), random),
+                             (self.tr("block size"), self.block), (self.tr("custom"), paint),
+                             (self.tr("padding"), padding)):
             form.addRow(label, field)
         self.proof = QLabel("")
         self.proof.setWordWrap(True)
@@ -155,7 +156,7 @@ class MaskControls(QWidget):
         self.pad_side.setCurrentText(side)
 
     def set_painted(self, n: int) -> None:
-        self.painted.setText(f"{n} cell{'s' if n != 1 else ''} painted")
+        self.painted.setText(self.tr("{n} cell{value} painted").format(n=n, value='s' if n != 1 else ''))
 
     def set_proof(self, text: str) -> None:
         self.proof.setText(text)

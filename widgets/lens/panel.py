@@ -23,34 +23,34 @@ class LensPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.prompt = QLineEdit()
-        self.prompt.setPlaceholderText("prompt (follows the current capture)")
+        self.prompt.setPlaceholderText(self.tr("prompt (follows the current capture)"))
         self.prompt.setMaxLength(MAX_PROMPT)
         self.target = QLineEdit()
-        self.target.setPlaceholderText("target: one token or #ID")
+        self.target.setPlaceholderText(self.tr("target: one token or #ID"))
         self.target.setMaxLength(MAX_TOKEN_TEXT)
         self.distractor = QLineEdit()
-        self.distractor.setPlaceholderText("distractor: one token or #ID")
+        self.distractor.setPlaceholderText(self.tr("distractor: one token or #ID"))
         self.distractor.setMaxLength(MAX_TOKEN_TEXT)
         self.position = QSpinBox()
         self.position.setRange(-1, 1_000_000)
         self.position.setValue(-1)
-        self.position.setSpecialValueText("last")
-        self.position.setToolTip("Where attribution and patching read the logit difference")
+        self.position.setSpecialValueText(self.tr("last"))
+        self.position.setToolTip(self.tr("Where attribution and patching read the logit difference"))
         self.top_k = QSpinBox()
         self.top_k.setRange(1, 50)
         self.top_k.setValue(5)
         self.colour = QComboBox()
         self.colour.addItems(COLOURS)
-        self.run_lens = QPushButton("Run lens")
-        self.run_attribution = QPushButton("Attribute")
+        self.run_lens = QPushButton(self.tr("Run lens"))
+        self.run_attribution = QPushButton(self.tr("Attribute"))
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setVisible(False)
 
         controls = QHBoxLayout()
-        for label, widget, stretch in (("Prompt", self.prompt, 4), ("Target", self.target, 1),
-                                       ("vs", self.distractor, 1), ("at", self.position, 0), ("top", self.top_k, 0),
-                                       ("colour", self.colour, 0)):
+        for label, widget, stretch in ((self.tr("Prompt"), self.prompt, 4), (self.tr("Target"), self.target, 1),
+                                       (self.tr("vs"), self.distractor, 1), (self.tr("at"), self.position, 0),
+                                       (self.tr("top"), self.top_k, 0), (self.tr("colour"), self.colour, 0)):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget, stretch)
         controls.addWidget(self.run_lens)
@@ -60,7 +60,7 @@ class LensPanel(QWidget):
         self.target_view = TargetView()
         self.attribution = AttributionTable()
         self.reference = QPlainTextEdit()
-        self.reference.setPlaceholderText("Mean-ablation prompts, one per line (empty: the mean over the prompt)")
+        self.reference.setPlaceholderText(self.tr("Mean-ablation prompts, one per line (empty: the mean over the prompt)"))
         self.reference.setMaximumHeight(54)
         attribution_tab = QWidget()
         lay = QVBoxLayout(attribution_tab)
@@ -68,9 +68,9 @@ class LensPanel(QWidget):
         lay.addWidget(self.reference)
         lay.addWidget(self.attribution, 1)
         self.corrupt = QLineEdit()
-        self.corrupt.setPlaceholderText("corrupted prompt, the same number of tokens as the prompt")
+        self.corrupt.setPlaceholderText(self.tr("corrupted prompt, the same number of tokens as the prompt"))
         self.corrupt.setMaxLength(MAX_PROMPT)
-        self.run_patching = QPushButton("Patch")
+        self.run_patching = QPushButton(self.tr("Patch"))
         self.patching = PatchingView()
         patching_tab = QWidget()
         lay = QVBoxLayout(patching_tab)
@@ -79,13 +79,13 @@ class LensPanel(QWidget):
         line = QHBoxLayout()
         line.addWidget(self.corrupt, 1)
         line.addWidget(self.run_patching)
-        row.addRow("Corrupted", line)
+        row.addRow(self.tr("Corrupted"), line)
         lay.addLayout(row)
         lay.addWidget(self.patching, 1)
 
         self.tabs = QTabWidget()
-        for widget, title in ((self.grid, "Logit lens"), (self.target_view, "Target"),
-                              (attribution_tab, "Attribution"), (patching_tab, "Patching")):
+        for widget, title in ((self.grid, self.tr("Logit lens")), (self.target_view, self.tr("Target")),
+                              (attribution_tab, self.tr("Attribution")), (patching_tab, self.tr("Patching"))):
             self.tabs.addTab(widget, title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -51,7 +51,7 @@ class SoftMatrix(ImagePlot):
 class SoftMoeView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.note = QLabel("No Soft MoE capture: train or load a model with moe_mode = soft.")
+        self.note = QLabel(self.tr("No Soft MoE capture: train or load a model with moe_mode = soft."))
         self.note.setWordWrap(True)
         self.dispatch = SoftMatrix("dispatch")
         self.combine = SoftMatrix("combine")
@@ -68,12 +68,10 @@ class SoftMoeView(QWidget):
     def set_view(self, view: SoftView | None, row: int = 0) -> None:
         self.view = view
         if view is None:
-            self.note.setText("No Soft MoE capture: train or load a model with moe_mode = soft.")
+            self.note.setText(self.tr("No Soft MoE capture: train or load a model with moe_mode = soft."))
             return
         self.note.setText(
-            f"Soft MoE, layer {view.layers[row]}: {view.n_experts} experts × {view.slots_per_expert} slots. Top: "
-            "dispatch D = softmax over tokens (each slot row sums to 1: what the slot reads). Bottom: combine "
-            "C = softmax over slots (each token column sums to 1: where its output comes from). No token is dropped.")
+            self.tr("Soft MoE, layer {value}: {n_experts} experts × {slots_per_expert} slots. Top: dispatch D = softmax over tokens (each slot row sums to 1: what the slot reads). Bottom: combine C = softmax over slots (each token column sums to 1: where its output comes from). No token is dropped.").format(value=view.layers[row], n_experts=view.n_experts, slots_per_expert=view.slots_per_expert))
         self.dispatch.set_view(view, row)
         self.combine.set_view(view, row)
 

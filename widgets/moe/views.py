@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from lmscope.widgets.attention.heatmap import TokenAxis, display_token
@@ -52,10 +52,12 @@ def mark_overlay(codes: np.ndarray) -> np.ndarray:
 def expert_legend(colors: np.ndarray, limit: int = 32) -> str:
     """Rich text naming each expert's colour (beyond ``limit`` experts: hover a cell instead)."""
     if len(colors) > limit:
-        return f"Colour = top-1 expert ({len(colors)} experts: hover a cell for its number). Striped = dropped."
+        return QCoreApplication.translate("RoutingView", "Colour = top-1 expert ({n} experts: hover a cell for its "
+                                                         "number). Striped = dropped.").format(n=len(colors))
     swatches = " ".join(f"<span style='color:#{r:02x}{g:02x}{b:02x}'>&#9632;</span>&nbsp;{e}"
                         for e, (r, g, b, _a) in enumerate(colors.tolist()))
-    return f"Top-1 expert: {swatches} &nbsp;·&nbsp; striped / dark = an assignment dropped over capacity"
+    return QCoreApplication.translate("RoutingView", "Top-1 expert: {swatches} &nbsp;·&nbsp; striped / dark = an "
+                                                     "assignment dropped over capacity").format(swatches=swatches)
 
 
 class CodeOverlay(pg.ImageItem):
@@ -307,7 +309,7 @@ class LoadView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heat = make_plot_widget(bottom="expert")
+        self.heat = make_plot_widget(bottom=self.tr("expert"))
         item = self.heat.getPlotItem()
         self.left_axis = TokenAxis("left", lambda _o, i: self.rowClicked.emit(i))
         self.bottom_axis = TokenAxis("bottom")
@@ -324,10 +326,10 @@ class LoadView(QWidget):
                                             brush=NO_FILL, pen=SELECT_PEN)
         for graphic in (self.image, self.shared_image, self.row_band):
             item.addItem(graphic)
-        self.bars = make_plot_widget(left="fraction", bottom="expert")
+        self.bars = make_plot_widget(left=self.tr("fraction"), bottom=self.tr("expert"))
         self.bars.addLegend(offset=(-10, 10))
-        self.load_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#56B4E9", name="load (routed slots)")
-        self.importance_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#E69F00", name="importance (mean p)")
+        self.load_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#56B4E9", name=self.tr("load (routed slots)"))
+        self.importance_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#E69F00", name=self.tr("importance (mean p)"))
         self.ideal = pg.InfiniteLine(angle=0, movable=False, label="1/E", labelOpts={"position": 0.95},
                                      pen=pg.mkPen("#FFFFFF", width=1.5, style=Qt.PenStyle.DashLine))
         for graphic in (self.load_bars, self.importance_bars, self.ideal):
@@ -376,10 +378,10 @@ class LoadView(QWidget):
         self.load_bars.setOpts(x=x - 0.2, height=view.load[row], width=0.4)
         self.importance_bars.setOpts(x=x + 0.2, height=view.importance[row], width=0.4)
         self.ideal.setValue(1.0 / view.n_experts)
-        shared = f" · {view.n_shared} shared expert{'s' if view.n_shared > 1 else ''} always on" \
-            if view.n_shared else ""
-        what = "importance (mean router probability)" if self.show_importance else "load (fraction of routed slots)"
-        self.title.setText(f"Heatmap: {what} per layer and expert{shared}. Bars: layer {view.layers[row]}.")
+        shared = self.tr(" · shared experts always on: {n}").format(n=view.n_shared) if view.n_shared else ""
+        what = (self.tr("importance (mean router probability)") if self.show_importance
+                else self.tr("load (fraction of routed slots)"))
+        self.title.setText(self.tr("Heatmap: {what} per layer and expert{shared}. Bars: layer {value}.").format(what=what, shared=shared, value=view.layers[row]))
         self.bars.getPlotItem().getViewBox().setRange(
             xRange=(-0.7, view.n_experts - 0.3),
             yRange=(0, max(1.0 / view.n_experts, float(view.load[row].max()), float(view.importance[row].max())) * 1.1),
