@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.models.config import CHOICES, PRESETS, TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
+from lmscope.widgets.terms import add_choices, current_key
 
 INT_FIELDS = {"n_layer": (1, 24), "d_model": (8, 1024), "n_head": (1, 32), "n_kv_head": (1, 32),
               "d_mlp": (8, 4096), "n_ctx": (8, 1024), "n_experts": (1, 64), "top_k": (1, 8), "n_shared": (0, 8),
@@ -77,7 +78,7 @@ class TrainDialog(QDialog):
         self.train_fields["lr"].setValue(defaults.lr)
         train_form.addRow(self.tr("learning rate"), self.train_fields["lr"])
         self.device = QComboBox()
-        self.device.addItems([self.tr("auto"), self.tr("cpu"), self.tr("cuda"), self.tr("mps")])
+        add_choices(self.device, ("auto", "cpu", "cuda", "mps"))
         self.device.setCurrentText(default_device if default_device in ("cpu", "cuda", "mps") else "auto")
         train_form.addRow(self.tr("device"), self.device)
 
@@ -144,7 +145,7 @@ class TrainDialog(QDialog):
         try:
             base = PRESETS[self.preset.currentText()]
             self.config = dataclasses.replace(base, **self._values())
-            device = self.device.currentText()
+            device = current_key(self.device)
             self.settings = TrainSettings(
                 **{name: spin.value() for name, spin in self.train_fields.items()},
                 device=None if device == "auto" else device,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
@@ -199,6 +199,9 @@ class MainWindow(FilesMixin, QMainWindow):
         """View → Language: the interface in ``language`` now, keeping the model, traces, selection and every panel's
         state (the window is retranslated in place, gui/retranslate.py), and at the next start."""
         previous = install_language(language)
+        # Qt posts LanguageChange to every widget; deliver it now, so panels that rebuild texts themselves
+        # (changeEvent) are done before the catalogue retranslates what the others show.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
         retranslate_application(previous, language)
         self.language_actions[language].setChecked(True)
         self.settings.setValue(SETTINGS_KEY, language)

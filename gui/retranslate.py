@@ -150,6 +150,8 @@ def retranslate_widget(widget: QWidget, translate: Translation) -> None:
             _apply(*_bind(cls, getter, setter, widget), translate)
     if isinstance(widget, QComboBox):
         for i in range(QComboBox.count(widget)):
+            if QComboBox.itemData(widget, i) is None:
+                continue  # the item's text may be what the panel reads back (currentText): only keyed items change
             _apply(partial(QComboBox.itemText, widget, i), partial(QComboBox.setItemText, widget, i), translate)
             _apply(lambda i=i: str(QComboBox.itemData(widget, i, Qt.ItemDataRole.ToolTipRole) or ""),
                    lambda text, i=i: QComboBox.setItemData(widget, i, text, Qt.ItemDataRole.ToolTipRole), translate)

@@ -84,7 +84,7 @@ class HistogramsPanel(QWidget):
         for key, label in self._sites.items():
             self.site_box.addItem(term(label), key)
         self.compare_box = QComboBox()
-        self.compare_box.addItem(self.tr("— none —"))
+        self.compare_box.addItem(self.tr("— none —"), -1)
         self.compare_box.setMinimumContentsLength(18)
         self.log_box = QCheckBox(self.tr("log y"))
         row = QHBoxLayout()
@@ -154,7 +154,7 @@ class HistogramsPanel(QWidget):
     def set_compare_options(self, labels: list[str], current: int = -1) -> None:
         self.compare_box.blockSignals(True)
         self.compare_box.clear()
-        self.compare_box.addItem(self.tr("— none —"))
+        self.compare_box.addItem(self.tr("— none —"), -1)
         self.compare_box.addItems(labels)
         self.compare_box.setCurrentIndex(current + 1)
         self.compare_box.blockSignals(False)

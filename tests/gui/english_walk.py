@@ -23,8 +23,17 @@ ALLOWED = frozenset("""
     lmscope TinyGPT GPT GPT-2 BERT Llama Qwen Mixtral jieba HMM Sennrich Haddow Birch arXiv PNG SVG TSV CSV JSON
     UTF-8 Hugging Face Ctrl Shift Alt F1 PyTorch Qt NaN inf fp16 fp32 fp64 float16 float32 bfloat16 float64 int8
     dtype d_model d_head d_k n_head n_layer viridis magma inferno plasma cividis gray greys turbo
-    English lmscope.h5 h5 cos sin exp log max min argmax sqrt tokenizer.json id ids lm_head
-""".split())
+    English lmscope.h5 h5 cos sin exp log max min argmax sqrt tokenizer.json id ids lm_head KiB MiB GiB
+    Br Bc PE CET-L1 CET-D1 CET-C1 openTSNE umap-learn resid_pre resid_post attn_out mlp_out
+    gpt2 deepseek-v2 deepseek-v2-lite deepseek-v3 falcon-7b llama-2-7b llama-2-70b llama-3-8b mistral-7b qwen2-7b
+    bf16 fp8 MaxVio Switch z-loss cut_all cut_for_search posseg DAG LSH word2vec TSV Logit LN1 LN2 Inf ID CBOW
+    skip-gram Markdown pos mod Nd
+""".split()) | {"KV cache", "Soft MoE"}
+# Code the reader types or reads as code: `commands`, identifiers_with_underscores, mask specs (prefix:6, topk:3,
+# causal+window:4) and the breakpoint language's names (its placeholder and tooltip).
+CODE = re.compile(r"`[^`]*`|\b\w*_\w*\b(?:\s*=\s*\w+)?|\b[a-z]+(?:[:+][\w.]+)+")
+EXPRESSION_NAMES = frozenset("q k v scores scaled masked pattern z entropy weight score nonfinite layer head row n "
+                             "max abs min and bidirectional".split())
 # Hook names (blocks.0.attn.hook_pattern), file names, numbers with units, formulas' single letters.
 DATA = re.compile(r"blocks\.\d+\.[\w.]+|hook_\w+|\b[\w-]+\.(?:h5|json|txt|safetensors|png|svg|npz)\b"
                   r"|\b\d[\d,.]*\w*\b|\b[A-Za-z]\b|&\w+;|\bx\d+\b")
@@ -73,12 +82,14 @@ def visible_texts(window: QMainWindow) -> Iterator[tuple[str, str]]:
         actions[id(action)] = ("QAction", action)
     for where, action in actions.values():
         yield where + " action", action.text()
-        yield where + " action tooltip", action.toolTip() if action.toolTip() != action.text().replace("&", "") else ""
+        # Qt makes an action's tooltip from its text when none is set: nothing new to read.
+        derived = action.text().replace("&", "").removesuffix("...").removesuffix("…")
+        yield where + " action tooltip", action.toolTip() if action.toolTip() not in (derived, action.text()) else ""
 
 
 def english_words(text: str, data_words: frozenset[str] = frozenset()) -> list[str]:
     """The words of ``text`` that are English and neither an allowed term nor data."""
-    plain = html.unescape(re.sub(r"<[^>]+>", " ", text)).replace("&", "")
+    plain = CODE.sub(" ", html.unescape(re.sub(r"<[^>]+>", " ", text)).replace("&", ""))
     for term in sorted(ALLOWED, key=len, reverse=True):
         plain = re.sub(rf"(?<![\w-]){re.escape(term)}(?![\w-])", " ", plain)
     plain = DATA.sub(" ", plain)

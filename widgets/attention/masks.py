@@ -14,6 +14,7 @@ from lmscope.widgets.attention.heatmap import display_token
 from lmscope.widgets.attention.state import MAX_PROMPT, PAD_SIDES, MaskState
 from lmscope.widgets.state import field_range
 from lmscope.widgets.style import cjk_font
+from lmscope.widgets.terms import add_choices, current_key, set_key
 
 
 def _spin(name: str, tip: str) -> QSpinBox:
@@ -82,7 +83,7 @@ class MaskControls(QWidget):
         self.second_prompt.setPlaceholderText(self.tr("a shorter second prompt → padded batch"))
         self.second_prompt.setMaxLength(MAX_PROMPT)  # Qt's default cap is 32,767 characters
         self.pad_side = QComboBox()
-        self.pad_side.addItems(list(PAD_SIDES))
+        add_choices(self.pad_side, PAD_SIDES)
         self.apply_button = QPushButton(self.tr("Run with this mask"))
         self._lay_out()
         self.apply_button.clicked.connect(self.applyRequested)
@@ -149,11 +150,11 @@ class MaskControls(QWidget):
 
     def padding(self) -> tuple[str, str]:
         """The second prompt of a padded batch ("" for none) and the side its pads go on."""
-        return self.second_prompt.text(), self.pad_side.currentText()
+        return self.second_prompt.text(), current_key(self.pad_side)
 
     def set_padding(self, second_prompt: str, side: str) -> None:
         self.second_prompt.setText(second_prompt)
-        self.pad_side.setCurrentText(side)
+        set_key(self.pad_side, side)
 
     def set_painted(self, n: int) -> None:
         self.painted.setText(self.tr("{n} cell{value} painted").format(n=n, value='s' if n != 1 else ''))

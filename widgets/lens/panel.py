@@ -12,6 +12,7 @@ from lmscope.widgets.lens.data import AttributionData, LensGridData, PatchingDat
 from lmscope.widgets.lens.grid import LensGrid
 from lmscope.widgets.lens.state import COLOURS, MAX_PROMPT, MAX_TOKEN_TEXT, TABS, LensState
 from lmscope.widgets.lens.views import AttributionTable, PatchingView, TargetView
+from lmscope.widgets.terms import add_choices, current_key, set_key
 
 
 class LensPanel(QWidget):
@@ -40,7 +41,7 @@ class LensPanel(QWidget):
         self.top_k.setRange(1, 50)
         self.top_k.setValue(5)
         self.colour = QComboBox()
-        self.colour.addItems(COLOURS)
+        add_choices(self.colour, COLOURS)
         self.run_lens = QPushButton(self.tr("Run lens"))
         self.run_attribution = QPushButton(self.tr("Attribute"))
         self.message = QLabel("")
@@ -103,7 +104,7 @@ class LensPanel(QWidget):
         self.distractor.returnPressed.connect(self._attribute)
         self.run_patching.clicked.connect(self._patch)
         self.corrupt.returnPressed.connect(self._patch)
-        self.colour.currentTextChanged.connect(self.grid.set_colour)
+        self.colour.currentIndexChanged.connect(lambda _i: self.grid.set_colour(current_key(self.colour)))
         self.grid.positionClicked.connect(self.select_position)
         self.attribution.headSelected.connect(self.headSelected)
         self.attribution.sortChanged.connect(self._on_sort)
@@ -127,7 +128,7 @@ class LensPanel(QWidget):
     # --- data ----------------------------------------------------------------------------------------------
     def set_lens(self, data: LensGridData | None) -> None:
         self._lens = data
-        self.grid.set_data(data, self.colour.currentText())
+        self.grid.set_data(data, current_key(self.colour))
         self.target_view.set_data(data, self._selected)
 
     def set_attribution(self, data: AttributionData | None) -> None:
@@ -157,7 +158,7 @@ class LensPanel(QWidget):
         return LensState(tab=TABS[self.tabs.currentIndex()], prompt=self.prompt.text(), target=self.target.text(),
                          distractor=self.distractor.text(), corrupt=self.corrupt.text(),
                          reference=self.reference.toPlainText(), position=self.position.value(),
-                         selected=self._selected, top_k=self.top_k.value(), colour=self.colour.currentText(),
+                         selected=self._selected, top_k=self.top_k.value(), colour=current_key(self.colour),
                          sort_column=self._sort[0], sort_descending=self._sort[1])
 
     def set_state(self, state: LensState) -> None:
@@ -168,7 +169,7 @@ class LensPanel(QWidget):
         self.reference.setPlainText(state.reference)
         self.position.setValue(state.position)
         self.top_k.setValue(state.top_k)
-        self.colour.setCurrentText(state.colour)
+        set_key(self.colour, state.colour)
         self._sort = (state.sort_column, state.sort_descending)
         self.attribution.sort(*self._sort)
         self.select_position(state.selected)

@@ -104,7 +104,7 @@ class OverTrainingView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.compare_box = QComboBox()
-        self.compare_box.addItem(self.tr("— none —"))
+        self.compare_box.addItem(self.tr("— none —"), -1)
         self.compare_box.setMinimumContentsLength(18)
         self.current = RunView()
         self.other = RunView()
@@ -130,7 +130,7 @@ class OverTrainingView(QWidget):
         self.current.set_timeline(current, self.row)
         self.compare_box.blockSignals(True)
         self.compare_box.clear()
-        self.compare_box.addItem(self.tr("— none —"))
+        self.compare_box.addItem(self.tr("— none —"), -1)
         self.compare_box.addItems([run.label for run in others])
         labels = [run.label for run in others]
         self.compare_box.setCurrentIndex(labels.index(compare) + 1 if compare in labels else 0)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from lmscope.widgets.projector.scatter import ScatterView
 from lmscope.widgets.projector.state import METHODS, ProjectorState, Word2VecForm
 from lmscope.widgets.style import PALETTE, make_plot_widget
+from lmscope.widgets.terms import add_choices, current_key, set_key, term
 
 MAX_MATCHES = 1000
 CATEGORY_COLOURS = ["#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#D55E00", "#0072B2", "#BBBBBB"]
@@ -73,7 +74,7 @@ def colour_column(values: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray
         rank = np.full(len(names), len(keep), dtype=np.int64)
         rank[keep] = np.arange(len(keep))
         other = len(names) > len(keep)
-        legend = [str(names[i]) for i in keep] + ([QCoreApplication.translate("ProjectorPanel", "other")] if other else [])
+        legend = [term(str(names[i])) for i in keep] + ([QCoreApplication.translate("ProjectorPanel", "other")] if other else [])
         colours = CATEGORY_COLOURS[:len(keep)] + ([CATEGORY_COLOURS[-1]] if other else [])
         palette = np.array([pg.mkColor(c).getRgb() for c in colours], dtype=np.uint8)
         return rank[inverse], legend, palette
@@ -144,7 +145,7 @@ class ProjectorPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
         outer.addWidget(split)
-        self.colour_box.currentTextChanged.connect(lambda _: self._recolour())
+        self.colour_box.currentIndexChanged.connect(lambda _: self._recolour())
         self.scatter.pointClicked.connect(self.select)
 
     # --- building ------------------------------------------------------------------------------------------
@@ -208,7 +209,7 @@ class ProjectorPanel(QWidget):
         self.k_box.setRange(1, 1000)
         self.k_box.setValue(10)
         self.metric_box = QComboBox()
-        self.metric_box.addItems([self.tr("cosine"), self.tr("euclidean")])
+        add_choices(self.metric_box, ("cosine", "euclidean"))
         self.isolate_box = QCheckBox(self.tr("isolate"))
         row.addWidget(QLabel("k"))
         row.addWidget(self.k_box)
@@ -249,7 +250,8 @@ class ProjectorPanel(QWidget):
         browse = QPushButton(self.tr("Corpus file…"))
         browse.clicked.connect(self._ask_corpus)
         self.arch_box = QComboBox()
-        self.arch_box.addItems([self.tr("skip-gram"), self.tr("CBOW")])
+        self.arch_box.addItem(self.tr("skip-gram"), "skip-gram")
+        self.arch_box.addItem("CBOW", "CBOW")
         self.w2v = {}
         # the word2vec settings' names, shown as "min-count" etc. in the form below
         _names = (QT_TRANSLATE_NOOP("ProjectorPanel", "dim"), QT_TRANSLATE_NOOP("ProjectorPanel", "window"),
@@ -294,12 +296,12 @@ class ProjectorPanel(QWidget):
         self.coords = np.asarray(coords, dtype=np.float32)
         self._joined = None
         self.title.setText(self.tr("<b>{title}</b> · {value:,} points").format(title=title, value=len(labels)))
-        wanted = self.colour_box.currentText()
+        wanted = current_key(self.colour_box)
         self.colour_box.blockSignals(True)
         self.colour_box.clear()
-        self.colour_box.addItems(list(columns))
+        add_choices(self.colour_box, columns)
         if wanted in columns:
-            self.colour_box.setCurrentText(wanted)
+            set_key(self.colour_box, wanted)
         self.colour_box.blockSignals(False)
         self.set_explained(explained)
         self.note.setText(note)
@@ -320,8 +322,13 @@ class ProjectorPanel(QWidget):
             self.coords = np.asarray(coords, dtype=np.float32)
             self._show_points(keep_view=False)
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.LanguageChange and "groups" in vars(self):  # once it has points
+            self._recolour()  # the legend names the colour column's values (Han, Latin…) in the interface language
+        super().changeEvent(event)
+
     def _recolour(self) -> None:
-        name = self.colour_box.currentText()
+        name = current_key(self.colour_box)
         values = self.columns.get(name)
         if values is None or len(values) != len(self.labels):
             self._colour = (np.zeros(len(self.labels), np.int64), [self.tr("points")],
@@ -388,7 +395,7 @@ class ProjectorPanel(QWidget):
 
     def _ask_neighbours(self) -> None:
         if self.selected >= 0:
-            self.neighboursRequested.emit(self.selected, self.k_box.value(), self.metric_box.currentText())
+            self.neighboursRequested.emit(self.selected, self.k_box.value(), current_key(self.metric_box))
 
     def set_neighbours(self, rows: Sequence[int], distances: Sequence[float], title: str = "") -> None:
         self._neighbour_rows = [int(r) for r in rows]
@@ -469,7 +476,7 @@ class ProjectorPanel(QWidget):
         return ProjectorState(
             method=p["method"], n_components=p["n_components"], perplexity=p["perplexity"],
             exaggeration=p["exaggeration"], n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], seed=p["seed"],
-            metric=self.metric_box.currentText(), k=self.k_box.value(), colour_by=self.colour_box.currentText(),
+            metric=current_key(self.metric_box), k=self.k_box.value(), colour_by=current_key(self.colour_box),
             search=self.search_edit.text(), regex=self.regex_box.isChecked(), selected=self.selected,
             word2vec=self.word2vec_form(), labels=tuple(self.labels), coords=self.coords, **source)
 
@@ -486,7 +493,7 @@ class ProjectorPanel(QWidget):
         self.seed.setValue(state.seed)
         self.metric_box.blockSignals(True)
         self.k_box.blockSignals(True)
-        self.metric_box.setCurrentText(state.metric)
+        set_key(self.metric_box, state.metric)
         self.k_box.setValue(state.k)
         self.metric_box.blockSignals(False)
         self.k_box.blockSignals(False)
@@ -496,4 +503,4 @@ class ProjectorPanel(QWidget):
         self.search_edit.setText(state.search)
         self.set_word2vec_form(state.word2vec)
         if state.colour_by in self.columns:
-            self.colour_box.setCurrentText(state.colour_by)
+            set_key(self.colour_box, state.colour_by)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QLineEd
 from lmscope.widgets.tokenizer.jieba import scrolled
 from lmscope.widgets.tokenizer.spans import SpanRow, SpanRowsView
 from lmscope.widgets.tokenizer.tables import RowsModel, make_table
+from lmscope.widgets.terms import term
 
 VOCAB_SOURCES = [("model", QT_TRANSLATE_NOOP("VocabTab", "model tokenizer")),
                  ("bpe", QT_TRANSLATE_NOOP("VocabTab", "our BPE (at the replay step)"))]
@@ -36,7 +37,7 @@ class VocabTab(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.sort_box = QComboBox()
         for label, _, _ in SORTS:
-            self.sort_box.addItem(label)
+            self.sort_box.addItem(term(label), label)
         self.vocab_model = RowsModel(["id", self.tr("token"), self.tr("frequency"), self.tr("characters"),
                                       self.tr("UTF-8 bytes")])
         self.proxy = QSortFilterProxyModel(self)
