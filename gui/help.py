@@ -11,7 +11,7 @@ from pathlib import Path
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QMenu, QMenuBar, QTextBrowser, QVBoxLayout, QWidget
 
@@ -46,8 +46,10 @@ def shortcuts_html(menu_bar: QMenuBar) -> str:
             walk(top.menu(), top.menu().title().replace("&", ""))
     body = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(where)}</td><td>{html.escape(text)}</td></tr>"
                    for key, where, text in rows)
-    return ("<h2>Keyboard shortcuts</h2><table cellpadding='4'><tr><th align='left'>keys</th>"
-            "<th align='left'>menu</th><th align='left'>action</th></tr>" + body + "</table>")
+    heading, keys = QCoreApplication.translate("help", "Keyboard shortcuts"), QCoreApplication.translate("help", "keys")
+    menu, action = QCoreApplication.translate("help", "menu"), QCoreApplication.translate("help", "action")
+    return (f"<h2>{heading}</h2><table cellpadding='4'><tr><th align='left'>{keys}</th>"
+            f"<th align='left'>{menu}</th><th align='left'>{action}</th></tr>" + body + "</table>")
 
 
 class HelpWindow(QDialog):
@@ -55,7 +57,7 @@ class HelpWindow(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("What am I looking at?")
+        self.setWindowTitle(self.tr("What am I looking at?"))
         self.setModal(False)
         self.resize(640, 720)
         self.browser = QTextBrowser()
@@ -69,7 +71,7 @@ class HelpWindow(QDialog):
         html = help_html(name, language)
         if html is None:
             return False
-        self.show_html(name, f"{title} — what am I looking at?", html)
+        self.show_html(name, self.tr("{title} — what am I looking at?").format(title=title), html)
         return True
 
     def show_html(self, page: str, title: str, html: str) -> None:

@@ -420,7 +420,7 @@ class MainWindow(FilesMixin, QMainWindow):
 
         if self.help_window is None:
             self.help_window = HelpWindow(self)
-        self.help_window.show_html("shortcuts", "Keyboard shortcuts", shortcuts_html(self.menuBar()))
+        self.help_window.show_html("shortcuts", self.tr("Keyboard shortcuts"), shortcuts_html(self.menuBar()))
 
     def show_panel_help(self, name: str) -> bool:
         """The panel's help page in the (one) help window."""

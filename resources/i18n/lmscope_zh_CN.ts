@@ -951,6 +951,17 @@
     </message>
 </context>
 <context>
+    <name>HelpWindow</name>
+    <message>
+        <source>What am I looking at?</source>
+        <translation>我在看什么？</translation>
+    </message>
+    <message>
+        <source>{title} — what am I looking at?</source>
+        <translation>{title} —— 我在看什么？</translation>
+    </message>
+</context>
+<context>
     <name>HistogramsBinding</name>
     <message>
         <source>Histograms</source>
@@ -2964,6 +2975,25 @@ runs in {dtype}</source>
     <message>
         <source>Byte level: the text as UTF-8 bytes and GPT-2&apos;s byte stand-ins</source>
         <translation>字节层面：文本的 UTF-8 字节及 GPT-2 的字节替身字符</translation>
+    </message>
+</context>
+<context>
+    <name>help</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>menu</source>
+        <translation>菜单</translation>
+    </message>
+    <message>
+        <source>action</source>
+        <translation>操作</translation>
     </message>
 </context>
 <context>
