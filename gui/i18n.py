@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtCore import (
+    QCoreApplication,
+    QLibraryInfo,
+    QLocale,
+    QSettings,
+    QTranslator,
+)
 
 LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "中文"}  # each language named in itself, as menus do
 DEFAULT_LANGUAGE = "en"
@@ -54,8 +61,8 @@ def choose_language(option: str | None, settings: QSettings | None) -> str:
 class _Installed:
     """The translators installed on the application now (kept referenced: Qt does not own them)."""
 
-    language = DEFAULT_LANGUAGE
-    translators: list[QTranslator] = []
+    language: ClassVar[str] = DEFAULT_LANGUAGE
+    translators: ClassVar[list[QTranslator]] = []
 
 
 def current_language() -> str:

@@ -11,20 +11,34 @@ from __future__ import annotations
 
 import re
 import string
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, partial
+from xml.etree import ElementTree
 
 import pyqtgraph as pg
+from lmscope.gui.i18n import DEFAULT_LANGUAGE, ts_path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractSpinBox, QApplication, QComboBox, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit, QMenu,
-    QPlainTextEdit, QProgressBar, QSpinBox, QTabBar, QTableWidget, QTextEdit, QTreeWidget, QWidget,
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QProgressBar,
+    QSpinBox,
+    QTabBar,
+    QTableWidget,
+    QTextEdit,
+    QTreeWidget,
+    QWidget,
 )
-
-from lmscope.gui.i18n import DEFAULT_LANGUAGE, ts_path
 
 Key = tuple[str, str]  # (context, English source)
 
@@ -187,7 +201,7 @@ def retranslate_scene(view: pg.GraphicsView, translate: Translation) -> None:
             new = translate(item.labelText)
             if new is not None:
                 item.labelText = new
-                item._updateLabel()  # noqa: SLF001 - setLabel() would reset the label's style
+                item._updateLabel()
         elif isinstance(item, pg.LabelItem) and item.text:
             new = translate(item.text)
             if new is not None:

@@ -5,10 +5,10 @@ One place so panels stay consistent and a later panel copies a call, not a block
 from __future__ import annotations
 
 import math
-from PySide6.QtCore import QCoreApplication
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import QLabel
 

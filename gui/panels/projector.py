@@ -82,7 +82,7 @@ class ProjectorBinding(QObject):
 
     def _show_points(self, source: Any, settings: dict) -> None:  # noqa: ANN401 - an EmbeddingSource
         self.settings = dict(settings)
-        self._start("points", "Projector: points and projection", lambda: source_job(source, settings))
+        self._start("points", self.tr("Projector: points and projection"), lambda: source_job(source, settings))
 
     # --- sources -------------------------------------------------------------------------------------------
     def on_model_changed(self) -> None:
@@ -122,7 +122,8 @@ class ProjectorBinding(QObject):
         self.settings = dict(settings)
         from lmscope.backend.embeddings.jobs import project_job
 
-        self._start("points", f"Projector: {settings['method'].upper()} of {len(points):,} points",
+        self._start("points", self.tr("Projector: {method} of {n:,} points").format(method=settings["method"].upper(),
+                                                                                   n=len(points)),
                     lambda: project_job(points, settings))
 
     def on_import(self, path: str) -> None:
@@ -138,7 +139,7 @@ class ProjectorBinding(QObject):
                     yield from project_job(event.points, settings)
 
         self.settings = settings
-        self._start("points", f"Projector: importing {path}", job)
+        self._start("points", self.tr("Projector: importing {path}").format(path=path), job)
 
     def on_export(self, path: str) -> None:
         if self.points is not None:
@@ -154,13 +155,13 @@ class ProjectorBinding(QObject):
         corpus, segmenter = form.corpus or None, self.segmenter
         job = self._start("train", f"word2vec {settings.architecture}",
                           lambda: word2vec_live_job(settings, corpus, segmenter))
-        self.panel.set_training(True, "Reading the corpus…")
+        self.panel.set_training(True, self.tr("Reading the corpus…"))
         job.finished.connect(self._on_train_finished)
         job.failed.connect(lambda failure: self.panel.set_training(False, failure.message))
 
     def _on_train_finished(self, completed: bool) -> None:
         if not completed:
-            self.panel.set_training(False, "Cancelled.", self.losses)
+            self.panel.set_training(False, self.tr("Cancelled."), self.losses)
 
     def on_cancel(self) -> None:
         job = self._jobs.get("train")
@@ -172,12 +173,12 @@ class ProjectorBinding(QObject):
         if self.points is None or not 0 <= row < len(self.points):
             return
         vectors = self.points.vectors
-        self._start("neighbours", "Projector: nearest neighbours", lambda: neighbors_job(vectors, row, k, metric))
+        self._start("neighbours", self.tr("Projector: nearest neighbours"), lambda: neighbors_job(vectors, row, k, metric))
 
     def on_analogy(self, a: str, b: str, c: str) -> None:
         if self.points is not None:
             points = self.points
-            self._start("neighbours", "Projector: analogy", lambda: analogy_job(points, a, b, c,
+            self._start("neighbours", self.tr("Projector: analogy"), lambda: analogy_job(points, a, b, c,
                                                                               self.panel.k_box.value()))
 
     # --- events --------------------------------------------------------------------------------------------
@@ -191,20 +192,22 @@ class ProjectorBinding(QObject):
                 self._show_update(event)
             elif isinstance(event, NeighborsFound):
                 self.panel.set_neighbours(event.rows, event.distances,
-                                          f"{event.title} ≈ (cosine, original space):" if event.title else "")
+                                          self.tr("{title} ≈ (cosine, original space):").format(title=event.title)
+                                          if event.title else "")
             elif isinstance(event, CorpusReady):
                 self._corpus = event
             elif isinstance(event, Word2VecProgress):
                 self.losses.append(event.loss)
-                self.panel.set_training(True, f"epoch {event.epoch + 1} · loss {event.loss:.3f} · "
-                                              f"{event.words_per_s:,.0f} words/s", self.losses)
+                self.panel.set_training(True, self.tr("epoch {epoch} · loss {loss:.3f} · {speed:,.0f} words/s").format(
+                    epoch=event.epoch + 1, loss=event.loss, speed=event.words_per_s), self.losses)
             elif isinstance(event, Word2VecFinished):
-                self.panel.set_training(False, f"Done: {len(event.vectors):,} words in {event.seconds:.1f} s "
-                                               f"({event.words_per_s:,.0f} words/s).", self.losses)
+                self.panel.set_training(False, self.tr("Done: {n:,} words in {seconds:.1f} s ({speed:,.0f} words/s).")
+                                        .format(n=len(event.vectors), seconds=event.seconds, speed=event.words_per_s),
+                                        self.losses)
 
     def _note(self, n_components: int) -> str:
         return NO_GL if n_components == 3 and not opengl_available() else (
-            "3-D is shown as its first two components here." if n_components == 3 else "")
+            self.tr("3-D is shown as its first two components here.") if n_components == 3 else "")
 
     def _show_projection(self, projection: Projection) -> None:
         points = self.points
@@ -220,7 +223,8 @@ class ProjectorBinding(QObject):
             corpus = self._corpus  # the first picture of a word2vec run: its words, by script and frequency
             columns = {"script": np.array([script_of(w) for w in corpus.labels]),
                        "frequency": corpus.counts.astype(np.float64)}
-            self.panel.set_points(f"word2vec on {corpus.name} (training…)", corpus.labels, update.coords, columns)
+            self.panel.set_points(self.tr("word2vec on {name} (training…)").format(name=corpus.name), corpus.labels,
+                                  update.coords, columns)
         else:
             self.panel.move_points(update.coords)
 
@@ -248,7 +252,8 @@ class ProjectorBinding(QObject):
                 vectors = matrix.vectors
         if not vectors.size:
             vectors = state.coords  # neighbours can only be measured in the picture itself
-            note = "This session holds the picture but not the original vectors; neighbours are measured in 2-D."
+            note = self.tr("This session holds the picture but not the original vectors; neighbours are measured in "
+                           "2-D.")
         columns = {"script": np.array([script_of(w) for w in state.labels])}
         self.points = PointSet(state.source, state.title, state.labels, np.asarray(vectors, np.float32), columns)
         self.projection = Projection(state.method, state.coords, tuple(state.explained))

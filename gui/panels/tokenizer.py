@@ -80,7 +80,8 @@ class TokenizerBinding(QObject):
         job.cancelled.connect(partial(self._on_job_finished, part, job, False))
         running = self.window.runner.running
         if running is not None and running is not job:
-            self.panel.set_status(f"Waiting for “{running.title}” to finish: {title.lower()} starts then.")
+            self.panel.set_status(self.tr("Waiting for “{running}” to finish: {title} starts then.").format(
+                running=running.title, title=title))
         return job
 
     def _job_over(self, part: Part, job: Job) -> bool:
@@ -93,7 +94,7 @@ class TokenizerBinding(QObject):
 
     def _on_job_finished(self, part: Part, job: Job, completed: bool) -> None:
         if self._job_over(part, job) and not completed:
-            self.panel.set_status(f"{job.title}: cancelled.")
+            self.panel.set_status(self.tr("{title}: cancelled.").format(title=job.title))
 
     def _on_job_failed(self, part: Part, job: Job, failure: JobFailure) -> None:
         if self._job_over(part, job):
@@ -181,8 +182,9 @@ class TokenizerBinding(QObject):
             self.compare_tab.set_highlight(span.start, span.end)
         else:
             self.compare_tab.set_highlight(-1, -1)
-        self.compare_tab.set_link(linked, "Click a token to select its position in the other panels." if linked
-                                  else "This text is not the current capture: run it to link token selection.")
+        self.compare_tab.set_link(linked, self.tr("Click a token to select its position in the other panels.")
+                                  if linked else
+                                  self.tr("This text is not the current capture: run it to link token selection."))
 
     def on_run(self) -> None:
         if self.panel.text.strip() and self.window.run_prompt(self.panel.text):

@@ -121,7 +121,7 @@ class VariantsBinding(QObject):
             self.panel.kvcache.set_live(self.tr("Load a TinyGPT and capture a prompt to measure its live KV cache."))
             return
         tokens = entry.trace.tokens[0]
-        self._start("live", "Measuring the KV cache", lambda: live_cache_job(model, tokens), self._on_live)
+        self._start("live", self.tr("Measuring the KV cache"), lambda: live_cache_job(model, tokens), self._on_live)
 
     def _on_live(self, events: list[Any]) -> None:
         for event in events:
@@ -142,7 +142,7 @@ class VariantsBinding(QObject):
         entry, model = self.doc.current_trace, self._model()
         trace = entry.trace if entry is not None else None
         s = self.panel.positions.state()  # within the capture: on_traces set the spin boxes' limits
-        self._start("positions", "Positional encodings",
+        self._start("positions", self.tr("Positional encodings"),
                     lambda: positions_job(trace, model, s.layer, s.head, s.m, s.n), self._on_positions)
 
     def _on_positions(self, events: list[Any]) -> None:
@@ -156,13 +156,13 @@ class VariantsBinding(QObject):
             if head is None:
                 view.set_head_demo(None, None, None, event.head_note)
             else:
-                how = "" if head.uses_rope else " (this model has other positions: its q and k are rotated " \
-                                                "here as RoPE would)"
-                view.set_head_demo(head.shifts, head.both, head.key_only,
-                                   f"Layer {head.layer}, head {head.head}: q of token {head.m} and k of token "
-                                   f"{head.n}, {head.rope_dim} rotated dims{how}. Shifting both by s keeps the score "
-                                   f"(max change {head.max_deviation:.1e}): it depends only on n − m = "
-                                   f"{head.n - head.m}.")
+                how = "" if head.uses_rope else self.tr(" (this model has other positions: its q and k are rotated "
+                                                        "here as RoPE would)")
+                view.set_head_demo(head.shifts, head.both, head.key_only, self.tr(
+                    "Layer {layer}, head {head}: q of token {m} and k of token {n}, {dims} rotated dims{how}. Shifting "
+                    "both by s keeps the score (max change {change:.1e}): it depends only on n − m = {offset}.").format(
+                    layer=head.layer, head=head.head, m=head.m, n=head.n, dims=head.rope_dim, how=how,
+                    change=head.max_deviation, offset=head.n - head.m))
             view.set_learned(event.learned_similarity, event.learned_label)
 
     # --- masks ---------------------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ class VariantsBinding(QObject):
         view, state = self.panel.masks, self.panel.masks.state()
         model, entry = self._model(), self.doc.current_trace
         if model is None or entry is None:
-            view.set_message("Load a model and capture a prompt first.")
+            view.set_message(self.tr("Load a model and capture a prompt first."))
             return
         try:
             spec = MaskSpec.parse(state.spec)
@@ -178,14 +178,14 @@ class VariantsBinding(QObject):
             view.set_message(str(exc))
             return
         if spec.is_content_based and self._tinygpt() is None:
-            view.set_message("Top-k and LSH pick keys inside TinyGPT's attention; this model takes position-based "
-                             "masks only.")
+            view.set_message(self.tr("Top-k and LSH pick keys inside TinyGPT's attention; this model takes "
+                                     "position-based masks only."))
             return
         valid = key_valid_of(entry.trace)[0]  # the first prompt of a padded batch, without its padding
         ids = entry.trace.tokens[0][valid]
         tokens = [t for t, ok in zip(entry.trace.token_strings, valid) if ok]
-        view.set_message(f"Comparing {spec.to_spec()} with causal attention…")
-        self._start("masks", "Comparing masks",
+        view.set_message(self.tr("Comparing {spec} with causal attention…").format(spec=spec.to_spec()))
+        self._start("masks", self.tr("Comparing masks"),
                     lambda: mask_comparison_job(model, ids, tokens, spec, state.layer, state.head), self._on_masks)
 
     def _on_masks(self, events: list[Any]) -> None:

@@ -164,8 +164,20 @@
 <context>
     <name>BpePart</name>
     <message>
+        <source>Training BPE</source>
+        <translation>正在训练 BPE</translation>
+    </message>
+    <message>
         <source>Tie rule: {tie}  Words: {words}</source>
         <translation>平局规则：{tie}  词的切分：{words}</translation>
+    </message>
+    <message>
+        <source>Retraining BPE on the saved corpus gave different merges than the session holds.</source>
+        <translation>在保存的语料上重新训练 BPE，得到的合并与会话中保存的不同。</translation>
+    </message>
+    <message>
+        <source>BPE stopped after {n} merges: every word is a single symbol.</source>
+        <translation>BPE 在 {n} 次合并后停止：每个词都已是单个符号。</translation>
     </message>
 </context>
 <context>
@@ -1075,6 +1087,25 @@
     </message>
 </context>
 <context>
+    <name>JiebaPart</name>
+    <message>
+        <source>Loading jieba&apos;s dictionary</source>
+        <translation>正在加载 jieba 词典</translation>
+    </message>
+    <message>
+        <source>Loading jieba&apos;s dictionary (about a second, the first time)…</source>
+        <translation>正在加载 jieba 词典（首次约需一秒）…</translation>
+    </message>
+    <message>
+        <source>Reading the user dictionary {path}…</source>
+        <translation>正在读取用户词典 {path}…</translation>
+    </message>
+    <message>
+        <source>(The picture shows the first {n} characters.)</source>
+        <translation>（图中只显示前 {n} 个字符。）</translation>
+    </message>
+</context>
+<context>
     <name>JiebaTab</name>
     <message>
         <source>HMM for unknown words</source>
@@ -1263,12 +1294,40 @@
 <context>
     <name>LensBinding</name>
     <message>
+        <source>target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>distractor</source>
+        <translation>干扰项</translation>
+    </message>
+    <message>
         <source>Prediction</source>
         <translation>预测</translation>
     </message>
     <message>
         <source>Open a model (Model → Open demo, or a model folder) to look inside its predictions.</source>
         <translation>打开一个模型（模型 → 演示模型，或模型文件夹），查看其预测的内部过程。</translation>
+    </message>
+    <message>
+        <source>Type a {what} token (one token, or #ID).</source>
+        <translation>请输入{what}词元（一个词元，或 #ID）。</translation>
+    </message>
+    <message>
+        <source>Logit lens</source>
+        <translation>Logit 透镜</translation>
+    </message>
+    <message>
+        <source>Logit attribution</source>
+        <translation>Logit 归因</translation>
+    </message>
+    <message>
+        <source>The prompt has {clean} tokens and the corrupted one {corrupt}; patching needs prompts of the same token length.</source>
+        <translation>原提示有 {clean} 个词元，被破坏的提示有 {corrupt} 个；激活修补需要词元数相同的两个提示。</translation>
+    </message>
+    <message>
+        <source>Activation patching</source>
+        <translation>激活修补</translation>
     </message>
 </context>
 <context>
@@ -2017,6 +2076,10 @@ runs in {dtype}</source>
         <translation>嵌入投影</translation>
     </message>
     <message>
+        <source>Projector: points and projection</source>
+        <translation>嵌入投影：点与投影</translation>
+    </message>
+    <message>
         <source>Load a model first to see its embedding matrix.</source>
         <translation>请先加载模型，才能查看其嵌入矩阵。</translation>
     </message>
@@ -2025,8 +2088,56 @@ runs in {dtype}</source>
         <translation>请先捕获一个提示（模型 → 运行提示…）。</translation>
     </message>
     <message>
+        <source>Projector: {method} of {n:,} points</source>
+        <translation>嵌入投影：对 {n:,} 个点做 {method}</translation>
+    </message>
+    <message>
+        <source>Projector: importing {path}</source>
+        <translation>嵌入投影：正在导入 {path}</translation>
+    </message>
+    <message>
         <source>Exporting {path}</source>
         <translation>正在导出 {path}</translation>
+    </message>
+    <message>
+        <source>Reading the corpus…</source>
+        <translation>正在读取语料…</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Projector: nearest neighbours</source>
+        <translation>嵌入投影：最近邻</translation>
+    </message>
+    <message>
+        <source>Projector: analogy</source>
+        <translation>嵌入投影：类比</translation>
+    </message>
+    <message>
+        <source>{title} ≈ (cosine, original space):</source>
+        <translation>{title} ≈（余弦，原始空间）：</translation>
+    </message>
+    <message>
+        <source>epoch {epoch} · loss {loss:.3f} · {speed:,.0f} words/s</source>
+        <translation>第 {epoch} 轮 · 损失 {loss:.3f} · {speed:,.0f} 词/秒</translation>
+    </message>
+    <message>
+        <source>Done: {n:,} words in {seconds:.1f} s ({speed:,.0f} words/s).</source>
+        <translation>完成：{n:,} 个词，用时 {seconds:.1f} 秒（{speed:,.0f} 词/秒）。</translation>
+    </message>
+    <message>
+        <source>3-D is shown as its first two components here.</source>
+        <translation>三维结果在此只显示前两个分量。</translation>
+    </message>
+    <message>
+        <source>word2vec on {name} (training…)</source>
+        <translation>在 {name} 上训练的 word2vec（训练中…）</translation>
+    </message>
+    <message>
+        <source>This session holds the picture but not the original vectors; neighbours are measured in 2-D.</source>
+        <translation>此会话只保存了图，没有保存原始向量；最近邻在二维图上计算。</translation>
     </message>
 </context>
 <context>
@@ -2686,6 +2797,22 @@ runs in {dtype}</source>
         <source>Tokenizer explorer</source>
         <translation>分词器探索</translation>
     </message>
+    <message>
+        <source>Waiting for “{running}” to finish: {title} starts then.</source>
+        <translation>等待“{running}”完成：之后开始{title}。</translation>
+    </message>
+    <message>
+        <source>{title}: cancelled.</source>
+        <translation>{title}：已取消。</translation>
+    </message>
+    <message>
+        <source>Click a token to select its position in the other panels.</source>
+        <translation>点击一个词元，在其他面板中选中它的位置。</translation>
+    </message>
+    <message>
+        <source>This text is not the current capture: run it to link token selection.</source>
+        <translation>这段文本不是当前捕获：运行它之后，词元选择才会与其他面板联动。</translation>
+    </message>
 </context>
 <context>
     <name>TokenizerPanel</name>
@@ -2911,12 +3038,44 @@ runs in {dtype}</source>
         <translation>加载一个 TinyGPT 并捕获一个提示，以测量它实际的 KV cache。</translation>
     </message>
     <message>
+        <source>Measuring the KV cache</source>
+        <translation>正在测量 KV cache</translation>
+    </message>
+    <message>
         <source>Live: after reading the current prompt ({tokens} tokens) the loaded model&apos;s KV cache holds {bytes:,} bytes ({human}, {dtype}), equal to the {kind} closed form {closed:,}.</source>
         <translation>实测：读完当前提示（{tokens} 个词元）后，已加载模型的 KV cache 占 {bytes:,} 字节（{human}，{dtype}），等于 {kind} 的闭式结果 {closed:,}。</translation>
     </message>
     <message>
         <source>Live: after reading the current prompt ({tokens} tokens) the loaded model&apos;s KV cache holds {bytes:,} bytes ({human}, {dtype}), NOT equal to the {kind} closed form {closed:,}.</source>
         <translation>实测：读完当前提示（{tokens} 个词元）后，已加载模型的 KV cache 占 {bytes:,} 字节（{human}，{dtype}），不等于 {kind} 的闭式结果 {closed:,}。</translation>
+    </message>
+    <message>
+        <source>Positional encodings</source>
+        <translation>位置编码</translation>
+    </message>
+    <message>
+        <source> (this model has other positions: its q and k are rotated here as RoPE would)</source>
+        <translation>（此模型使用别的位置编码：这里按 RoPE 的方式旋转它的 q 和 k）</translation>
+    </message>
+    <message>
+        <source>Layer {layer}, head {head}: q of token {m} and k of token {n}, {dims} rotated dims{how}. Shifting both by s keeps the score (max change {change:.1e}): it depends only on n − m = {offset}.</source>
+        <translation>第 {layer} 层、第 {head} 个头：词元 {m} 的 q 与词元 {n} 的 k，旋转 {dims} 维{how}。两者同时平移 s 时分数不变（最大变化 {change:.1e}）：它只取决于 n − m = {offset}。</translation>
+    </message>
+    <message>
+        <source>Load a model and capture a prompt first.</source>
+        <translation>请先加载模型并捕获一个提示。</translation>
+    </message>
+    <message>
+        <source>Top-k and LSH pick keys inside TinyGPT&apos;s attention; this model takes position-based masks only.</source>
+        <translation>Top-k 和 LSH 在 TinyGPT 的注意力内部挑选键；此模型只支持基于位置的掩码。</translation>
+    </message>
+    <message>
+        <source>Comparing {spec} with causal attention…</source>
+        <translation>正在比较 {spec} 与因果注意力…</translation>
+    </message>
+    <message>
+        <source>Comparing masks</source>
+        <translation>正在比较掩码</translation>
     </message>
 </context>
 <context>

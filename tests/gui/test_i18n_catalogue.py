@@ -5,12 +5,10 @@ import re
 import shutil
 import string
 import subprocess
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings
-
 from lmscope.backend.attention.debugger import CONDITIONS, STAGE_LABELS, VARIABLES
 from lmscope.backend.attention.heads import SUMMARY_METRICS
 from lmscope.backend.embeddings.sources import SCRIPTS
@@ -20,10 +18,17 @@ from lmscope.backend.tokenize.corpus import PRETOKENIZE_RULE
 from lmscope.gui.cli import build_parser
 from lmscope.gui.help import help_folder, help_html
 from lmscope.gui.i18n import (
-    LanguageError, choose_language, current_language, install_language, qm_path, system_language, ts_path,
+    LanguageError,
+    choose_language,
+    current_language,
+    install_language,
+    qm_path,
+    system_language,
+    ts_path,
 )
 from lmscope.widgets.attention.state import ABLATION_MODES, PAD_SIDES, STRATEGIES
 from lmscope.widgets.lens.state import COLOURS
+from PySide6.QtCore import QCoreApplication, QLocale, QSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 

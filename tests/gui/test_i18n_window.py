@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from lmscope.gui.i18n import current_language, install_language
 from lmscope.gui.session_io import session_from_window
 
 sys.path.insert(0, str(Path(__file__).parent))
-from english_walk import EXPRESSION_NAMES, english_words, visible_texts  # noqa: E402
+from english_walk import EXPRESSION_NAMES, english_words, visible_texts
 
 
 @pytest.fixture(autouse=True)

@@ -322,7 +322,7 @@ class ProjectorPanel(QWidget):
             self.coords = np.asarray(coords, dtype=np.float32)
             self._show_points(keep_view=False)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange and "groups" in vars(self):  # once it has points
             self._recolour()  # the legend names the colour column's values (Han, Latin…) in the interface language
         super().changeEvent(event)
