@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
     QLineEdit, QSpinBox, QVBoxLayout, QWidget,
@@ -21,14 +22,17 @@ FLOAT_FIELDS = {"capacity_factor": (0.0, 8.0, 0.05, 2), "dropout": (0.0, 0.9, 0.
                 "aux_loss_coef": (0.0, 1.0, 0.001, 4), "z_loss_coef": (0.0, 1.0, 0.0001, 4),
                 "bias_update_rate": (0.0, 1.0, 0.001, 4)}
 TIPS = {
-    "aux_loss_coef": "Switch load-balancing loss coefficient α per MoE layer (0 = off)",
-    "z_loss_coef": "router z-loss coefficient (ST-MoE)",
-    "bias_update_rate": "auxiliary-loss-free balancing (DeepSeek-V3): a per-expert selection bias moved by ±γ "
-                        "after each step, down when over-loaded, up when under-loaded; 0 = off",
-    "capacity_factor": "expert capacity = ⌈top_k · tokens / n_experts · factor⌉; overflow is dropped; 0 = unlimited",
-    "moe_mode": "topk: sparse routing · dense: every expert, softmax-weighted · soft: Soft MoE slots",
-    "soft_slots": "slots per expert (Soft MoE)",
-    "n_shared": "shared experts every token uses (DeepSeekMoE)",
+    "aux_loss_coef": QT_TRANSLATE_NOOP("TrainDialog", "Switch load-balancing loss coefficient α per MoE layer (0 = off)"),
+    "z_loss_coef": QT_TRANSLATE_NOOP("TrainDialog", "router z-loss coefficient (ST-MoE)"),
+    "bias_update_rate": QT_TRANSLATE_NOOP("TrainDialog", "auxiliary-loss-free balancing (DeepSeek-V3): a per-expert "
+                                                         "selection bias moved by ±γ after each step, down when "
+                                                         "over-loaded, up when under-loaded; 0 = off"),
+    "capacity_factor": QT_TRANSLATE_NOOP("TrainDialog", "expert capacity = ⌈top_k · tokens / n_experts · factor⌉; "
+                                                        "overflow is dropped; 0 = unlimited"),
+    "moe_mode": QT_TRANSLATE_NOOP("TrainDialog", "topk: sparse routing · dense: every expert, softmax-weighted · soft: "
+                                                 "Soft MoE slots"),
+    "soft_slots": QT_TRANSLATE_NOOP("TrainDialog", "slots per expert (Soft MoE)"),
+    "n_shared": QT_TRANSLATE_NOOP("TrainDialog", "shared experts every token uses (DeepSeekMoE)"),
 }
 INT_FIELDS.update({"kv_lora_rank": (0, 1024), "q_lora_rank": (0, 1024), "rope_head_dim": (0, 256)})  # MLA
 TRAIN_INT = {"steps": (1, 1_000_000), "batch_size": (1, 512), "seq_len": (4, 1024), "snapshot_every": (1, 100_000),
@@ -63,7 +67,7 @@ class TrainDialog(QDialog):
         self.fields["noisy_gating"] = QCheckBox()
         model_form.addRow(self.tr("noisy_gating"), self.fields["noisy_gating"])
         for name, tip in TIPS.items():
-            self.fields[name].setToolTip(tip)
+            self.fields[name].setToolTip(self.tr(tip))
 
         train_box = QGroupBox(self.tr("Training (on the demo corpus)"))
         train_form = QFormLayout(train_box)

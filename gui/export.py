@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -28,9 +28,11 @@ def export_widget(widget: QWidget, path: str | Path) -> Path:
         painter.end()
     elif suffix == ".png":
         if not widget.grab().save(str(path), "PNG"):
-            raise BadInputError(f"Could not write {path}; check that the folder exists and is writable.")
+            raise BadInputError(QCoreApplication.translate(
+                "export", "Could not write {path}; check that the folder exists and is writable.").format(path=path))
     else:
-        raise BadInputError(f"Export as .png or .svg, not {suffix or 'a file with no extension'}.")
+        raise BadInputError(QCoreApplication.translate("export", "Export as .png or .svg, not {suffix}.").format(
+            suffix=suffix or QCoreApplication.translate("export", "a file with no extension")))
     return path
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QEvent, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
@@ -41,7 +41,8 @@ from lmscope.widgets.state import PanelState
 
 LAYOUT_VERSION = 1
 MAX_RECENT_MODELS = 8
-NO_MODEL_TIP = "This session holds no model weights: Model → Attach model… to re-run prompts."
+NO_MODEL_TIP = QT_TRANSLATE_NOOP("MainWindow", "This session holds no model weights: Model → Attach model… to re-run "
+                                               "prompts.")
 
 
 class SessionPart(Protocol):
@@ -374,7 +375,7 @@ class MainWindow(FilesMixin, QMainWindow):
     def _update_model_actions(self) -> None:
         has_model = self.document.loaded is not None
         self.run_action.setEnabled(has_model)
-        self.run_action.setToolTip("" if has_model else NO_MODEL_TIP)
+        self.run_action.setToolTip("" if has_model else self.tr(NO_MODEL_TIP))
         self.attach_action.setEnabled(not has_model)
 
     def _on_model_changed(self) -> None:

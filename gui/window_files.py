@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -19,8 +19,8 @@ from lmscope.gui.worker import Job
 from lmscope.sessions.jobs import SessionOpened, SessionSaved, open_session_job, save_session_job
 
 MAX_RECENT = 8
-SESSION_FILTER = "lmscope sessions (*.h5 *.hdf5);;All files (*)"
-TENSOR_FILTER = "NumPy array (*.npy);;CSV table (*.csv);;safetensors (*.safetensors)"
+SESSION_FILTER = QT_TRANSLATE_NOOP("FilesMixin", "lmscope sessions (*.h5 *.hdf5);;All files (*)")
+TENSOR_FILTER = QT_TRANSLATE_NOOP("FilesMixin", "NumPy array (*.npy);;CSV table (*.csv);;safetensors (*.safetensors)")
 
 
 class FilesMixin:
@@ -78,7 +78,8 @@ class FilesMixin:
             self.open_session(str(action.data()))
 
     def ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, QCoreApplication.translate("FilesMixin", "Open session"), "", SESSION_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, QCoreApplication.translate("FilesMixin", "Open session"), "",
+                                              QCoreApplication.translate("FilesMixin", SESSION_FILTER))
         if path:
             self.open_session(path)
 
@@ -89,7 +90,8 @@ class FilesMixin:
             self.save_session(self.document.session_path)
 
     def ask_save_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Save session"), "session.h5", SESSION_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Save session"), "session.h5",
+                                              QCoreApplication.translate("FilesMixin", SESSION_FILTER))
         if path:
             self.save_session(path if Path(path).suffix else f"{path}.h5")
 
@@ -162,6 +164,7 @@ class FilesMixin:
                                      f"blocks.{sel.layer}.attn.hook_pattern")
         if not dialog.exec() or not dialog.names:
             return
-        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Export tensors"), dialog.suggested_file(), TENSOR_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Export tensors"), dialog.suggested_file(),
+                                              QCoreApplication.translate("FilesMixin", TENSOR_FILTER))
         if path:
             self.export_tensors(dialog.names, path)

@@ -525,6 +525,17 @@
     </message>
 </context>
 <context>
+    <name>ExpertMap</name>
+    <message>
+        <source> dropped</source>
+        <translation> 已丢弃</translation>
+    </message>
+    <message>
+        <source>layer {layer} · {token} → {picks}</source>
+        <translation>第 {layer} 层 · {token} → {picks}</translation>
+    </message>
+</context>
+<context>
     <name>ExportTensorsDialog</name>
     <message>
         <source>Export tensors</source>
@@ -541,6 +552,14 @@
 </context>
 <context>
     <name>FilesMixin</name>
+    <message>
+        <source>lmscope sessions (*.h5 *.hdf5);;All files (*)</source>
+        <translation>lmscope 会话 (*.h5 *.hdf5);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>NumPy array (*.npy);;CSV table (*.csv);;safetensors (*.safetensors)</source>
+        <translation>NumPy 数组 (*.npy);;CSV 表格 (*.csv);;safetensors (*.safetensors)</translation>
+    </message>
     <message>
         <source>untitled</source>
         <translation>未命名</translation>
@@ -724,6 +743,10 @@
     <message>
         <source>fp64</source>
         <translation>fp64</translation>
+    </message>
+    <message>
+        <source>paper</source>
+        <translation>论文值</translation>
     </message>
     <message>
         <source>Input</source>
@@ -1072,6 +1095,17 @@
     </message>
 </context>
 <context>
+    <name>ImagePlot</name>
+    <message>
+        <source>token {col} {text}</source>
+        <translation>词元 {col} {text}</translation>
+    </message>
+    <message>
+        <source>token {col}</source>
+        <translation>词元 {col}</translation>
+    </message>
+</context>
+<context>
     <name>InspectorView</name>
     <message>
         <source>weight</source>
@@ -1331,6 +1365,25 @@
     </message>
 </context>
 <context>
+    <name>LensGridModel</name>
+    <message>
+        <source>{point} (final)</source>
+        <translation>{point}（最终）</translation>
+    </message>
+    <message>
+        <source>{point} · position {col} (“{token}”)</source>
+        <translation>{point} · 位置 {col}（“{token}”）</translation>
+    </message>
+    <message>
+        <source>entropy {entropy:.3f} nats</source>
+        <translation>熵 {entropy:.3f} 奈特</translation>
+    </message>
+    <message>
+        <source>target “{target}”: rank {rank}, log p {logp:+.3f}</source>
+        <translation>目标“{target}”：排名 {rank}，log p {logp:+.3f}</translation>
+    </message>
+</context>
+<context>
     <name>LensPanel</name>
     <message>
         <source>prompt (follows the current capture)</source>
@@ -1450,6 +1503,10 @@
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>This session holds no model weights: Model → Attach model… to re-run prompts.</source>
+        <translation>此会话不含模型权重：模型 → 关联模型… 后即可重新运行提示。</translation>
+    </message>
     <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
@@ -2066,6 +2123,25 @@ runs in {dtype}</source>
     </message>
 </context>
 <context>
+    <name>ProbabilityView</name>
+    <message>
+        <source>layer {layer} · {token} · shared expert S{s}: gate {gate:.3f}</source>
+        <translation>第 {layer} 层 · {token} · 共享专家 S{s}：门控 {gate:.3f}</translation>
+    </message>
+    <message>
+        <source> · top-{k} choice, weight {weight:.3f}</source>
+        <translation> · 第 {k} 选择（top-{k}），权重 {weight:.3f}</translation>
+    </message>
+    <message>
+        <source> (dropped)</source>
+        <translation>（已丢弃）</translation>
+    </message>
+    <message>
+        <source>layer {layer} · {token} · expert {expert}: p = {p:.4f}</source>
+        <translation>第 {layer} 层 · {token} · 专家 {expert}：p = {p:.4f}</translation>
+    </message>
+</context>
+<context>
     <name>ProjectorBinding</name>
     <message>
         <source>{source} · embedding matrix</source>
@@ -2450,6 +2526,29 @@ runs in {dtype}</source>
     <message>
         <source> · bias: aux-loss-free balancing (red = raised, blue = lowered)</source>
         <translation> · 偏置：无辅助损失的负载均衡（红 = 调高，蓝 = 调低）</translation>
+    </message>
+</context>
+<context>
+    <name>SoftMatrix</name>
+    <message>
+        <source>share of the slot&apos;s input</source>
+        <translation>占该槽位输入的份额</translation>
+    </message>
+    <message>
+        <source>share of the token&apos;s output</source>
+        <translation>占该词元输出的份额</translation>
+    </message>
+    <message>
+        <source>dispatch</source>
+        <translation>分发</translation>
+    </message>
+    <message>
+        <source>combine</source>
+        <translation>合并</translation>
+    </message>
+    <message>
+        <source>layer {layer} · {token} · slot {j} of expert {e}: {kind} {value:.4f} ({meaning})</source>
+        <translation>第 {layer} 层 · {token} · 专家 {e} 的槽位 {j}：{kind} {value:.4f}（{meaning}）</translation>
     </message>
 </context>
 <context>
@@ -2901,6 +3000,34 @@ runs in {dtype}</source>
 <context>
     <name>TrainDialog</name>
     <message>
+        <source>Switch load-balancing loss coefficient α per MoE layer (0 = off)</source>
+        <translation>每个 MoE 层的 Switch 负载均衡损失系数 α（0 = 关闭）</translation>
+    </message>
+    <message>
+        <source>router z-loss coefficient (ST-MoE)</source>
+        <translation>路由器 z-loss 系数（ST-MoE）</translation>
+    </message>
+    <message>
+        <source>auxiliary-loss-free balancing (DeepSeek-V3): a per-expert selection bias moved by ±γ after each step, down when over-loaded, up when under-loaded; 0 = off</source>
+        <translation>无辅助损失的负载均衡（DeepSeek-V3）：每个专家的选择偏置在每一步后调整 ±γ，过载时调低、负载不足时调高；0 = 关闭</translation>
+    </message>
+    <message>
+        <source>expert capacity = ⌈top_k · tokens / n_experts · factor⌉; overflow is dropped; 0 = unlimited</source>
+        <translation>专家容量 = ⌈top_k · 词元数 / n_experts · 因子⌉；超出部分被丢弃；0 = 不限</translation>
+    </message>
+    <message>
+        <source>topk: sparse routing · dense: every expert, softmax-weighted · soft: Soft MoE slots</source>
+        <translation>topk：稀疏路由 · dense：所有专家按 softmax 加权 · soft：Soft MoE 槽位</translation>
+    </message>
+    <message>
+        <source>slots per expert (Soft MoE)</source>
+        <translation>每个专家的槽位数（Soft MoE）</translation>
+    </message>
+    <message>
+        <source>shared experts every token uses (DeepSeekMoE)</source>
+        <translation>每个词元都使用的共享专家数（DeepSeekMoE）</translation>
+    </message>
+    <message>
         <source>Train new model</source>
         <translation>训练新模型</translation>
     </message>
@@ -3134,6 +3261,28 @@ runs in {dtype}</source>
     <message>
         <source>Byte level: the text as UTF-8 bytes and GPT-2&apos;s byte stand-ins</source>
         <translation>字节层面：文本的 UTF-8 字节及 GPT-2 的字节替身字符</translation>
+    </message>
+</context>
+<context>
+    <name>about</name>
+    <message>
+        <source>A desktop microscope and debugger for transformer language models.</source>
+        <translation>用于 Transformer 语言模型的桌面显微镜与调试器。</translation>
+    </message>
+</context>
+<context>
+    <name>export</name>
+    <message>
+        <source>Could not write {path}; check that the folder exists and is writable.</source>
+        <translation>无法写入 {path}；请检查文件夹是否存在且可写。</translation>
+    </message>
+    <message>
+        <source>Export as .png or .svg, not {suffix}.</source>
+        <translation>请导出为 .png 或 .svg，而不是 {suffix}。</translation>
+    </message>
+    <message>
+        <source>a file with no extension</source>
+        <translation>没有扩展名的文件</translation>
     </message>
 </context>
 <context>

@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractSpinBox,
     QComboBox,
     QDockWidget,
     QGroupBox,
@@ -69,6 +70,8 @@ def visible_texts(window: QMainWindow) -> Iterator[tuple[str, str]]:
                 yield where + " tab", QTabWidget.tabText(widget, i)
         elif isinstance(widget, QMenu):
             yield where + " menu", QMenu.title(widget)
+        elif isinstance(widget, QAbstractSpinBox):
+            yield where + " special value", QAbstractSpinBox.specialValueText(widget)
         elif isinstance(widget, pg.GraphicsView):
             for item in widget.scene().items():
                 if isinstance(item, pg.AxisItem):

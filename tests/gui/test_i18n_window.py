@@ -57,6 +57,18 @@ def test_switching_to_chinese_leaves_no_english_in_the_window(demo_window):
     assert "文件(&F)" in menus and "帮助(&H)" in menus
 
 
+def test_a_window_started_in_chinese_shows_no_english(make_window, qtbot):
+    """`lmscope --language zh_CN`: every text is made by tr() in Chinese from the start (no retranslation)."""
+    install_language("zh_CN")
+    window = make_window("zh")
+    with qtbot.waitSignal(window.demoReady, timeout=120_000):
+        window.open_demo()
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=60_000)
+    assert window.language_actions["zh_CN"].isChecked()
+    left = english_left(window)
+    assert not left, f"{len(left)} texts still in English:\n" + "\n".join(left[:80])
+
+
 def test_live_switch_keeps_the_trace_and_every_panels_state(demo_window, qtbot):
     window = demo_window
     window.document.set_selection(layer=1, head=2, position=5)

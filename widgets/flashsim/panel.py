@@ -100,8 +100,8 @@ class FlashSimPanel(QWidget):
         self.dtype_box.setCurrentText("fp32")
         self.dtype_box.currentIndexChanged.connect(self._emit_settings)
         self.m_label = value_label("M = 256")
-        self.br_spin = self._spin(0, max_n, 0, "paper")
-        self.bc_spin = self._spin(0, max_n, 0, "paper")
+        self.br_spin = self._spin(0, max_n, 0, self.tr("paper"))
+        self.bc_spin = self._spin(0, max_n, 0, self.tr("paper"))
         grid = QGridLayout()
         cells = [[("", algo_row), (self.tr("Input"), self.source_box), (self.tr("seed"), self.seed_spin),
                   ("", self.causal_box)],

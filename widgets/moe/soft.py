@@ -4,7 +4,7 @@ router view): dispatch D (softmax over tokens: each slot row sums to 1 — what 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from lmscope.widgets.moe.data import SoftView
@@ -12,9 +12,10 @@ from lmscope.widgets.moe.views import ImagePlot
 from lmscope.widgets.style import lookup_table
 
 MEANING = {
-    "dispatch": "share of the slot's input",
-    "combine": "share of the token's output",
+    "dispatch": QT_TRANSLATE_NOOP("SoftMatrix", "share of the slot's input"),
+    "combine": QT_TRANSLATE_NOOP("SoftMatrix", "share of the token's output"),
 }
+_KINDS = (QT_TRANSLATE_NOOP("SoftMatrix", "dispatch"), QT_TRANSLATE_NOOP("SoftMatrix", "combine"))
 
 
 class SoftMatrix(ImagePlot):
@@ -44,8 +45,9 @@ class SoftMatrix(ImagePlot):
         view = self.view
         matrix = view.dispatch if self.kind == "dispatch" else view.combine
         e, j = divmod(row, view.slots_per_expert)
-        return (f"layer {view.layers[self.row]} · {self.token_text(col)} · slot {j} of expert {e}: "
-                f"{self.kind} {float(matrix[self.row, col, row]):.4f} ({MEANING[self.kind]})")
+        return self.tr("layer {layer} · {token} · slot {j} of expert {e}: {kind} {value:.4f} ({meaning})").format(
+            layer=view.layers[self.row], token=self.token_text(col), j=j, e=e, kind=self.tr(self.kind),
+            value=float(matrix[self.row, col, row]), meaning=self.tr(MEANING[self.kind]))
 
 
 class SoftMoeView(QWidget):

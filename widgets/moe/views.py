@@ -169,7 +169,8 @@ class ImagePlot(QWidget):
 
     def token_text(self, col: int) -> str:
         tokens = self.view.tokens if self.view is not None else ()
-        return f"token {col} {display_token(tokens[col])!r}" if col < len(tokens) else f"token {col}"
+        return (self.tr("token {col} {text}").format(col=col, text=repr(display_token(tokens[col])))
+                if col < len(tokens) else self.tr("token {col}").format(col=col))
 
     def set_token(self, position: int) -> None:
         if self.view is not None and 0 <= position < self.view.n_tokens:
@@ -218,9 +219,11 @@ class ExpertMap(ImagePlot):
 
     def describe(self, row: int, col: int) -> str:
         view = self.view
-        picks = ", ".join(f"e{int(e)} {float(w):.3f}{' dropped' if d else ''}" for e, w, d in
+        dropped = self.tr(" dropped")
+        picks = ", ".join(f"e{int(e)} {float(w):.3f}{dropped if d else ''}" for e, w, d in
                           zip(view.topk_indices[row, col], view.topk_weights[row, col], view.dropped[row, col]))
-        return f"layer {view.layers[row]} · {self.token_text(col)} → {picks}"
+        return self.tr("layer {layer} · {token} → {picks}").format(layer=view.layers[row], token=self.token_text(col),
+                                                                    picks=picks)
 
 
 class ProbabilityView(ImagePlot):
@@ -290,15 +293,18 @@ class ProbabilityView(ImagePlot):
         if row >= view.n_experts:
             s = row - view.n_experts
             gate = 1.0 if view.shared_gate is None else float(view.shared_gate[self.row, col, s])
-            return f"layer {view.layers[self.row]} · {self.token_text(col)} · shared expert S{s}: gate {gate:.3f}"
+            return self.tr("layer {layer} · {token} · shared expert S{s}: gate {gate:.3f}").format(
+                layer=view.layers[self.row], token=self.token_text(col), s=s, gate=gate)
         p = float(view.probs[self.row, col, row])
         slots = np.flatnonzero(view.topk_indices[self.row, col] == row)
         chosen = ""
         if slots.size:
             s = int(slots[0])
-            chosen = (f" · top-{s + 1} choice, weight {float(view.topk_weights[self.row, col, s]):.3f}"
-                      f"{' (dropped)' if view.dropped[self.row, col, s] else ''}")
-        return f"layer {view.layers[self.row]} · {self.token_text(col)} · expert {row}: p = {p:.4f}{chosen}"
+            chosen = (self.tr(" · top-{k} choice, weight {weight:.3f}").format(
+                k=s + 1, weight=float(view.topk_weights[self.row, col, s]))
+                      + (self.tr(" (dropped)") if view.dropped[self.row, col, s] else ""))
+        return self.tr("layer {layer} · {token} · expert {expert}: p = {p:.4f}").format(
+            layer=view.layers[self.row], token=self.token_text(col), expert=row, p=p) + chosen
 
 
 class LoadView(QWidget):

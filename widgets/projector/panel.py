@@ -154,7 +154,7 @@ class ProjectorPanel(QWidget):
         form = QFormLayout(tab)
         self.source_box = QComboBox()
         for key, name in SOURCE_NAMES.items():
-            self.source_box.addItem(name, key)
+            self.source_box.addItem(self.tr(name), key)
         self.layer_box = QSpinBox()
         self.layer_box.setRange(-1, 10_000)
         self.layer_box.setSpecialValueText(self.tr("all (trajectories)"))

@@ -62,7 +62,7 @@ class BpeTab(QWidget):
     def _build_source(self) -> QGroupBox:
         self.source_box = QComboBox()
         for key, label in SOURCES:
-            self.source_box.addItem(label, key)
+            self.source_box.addItem(self.tr(label), key)
         self.words_edit = QLineEdit("low:5, lower:2, newest:6, widest:3")
         self.words_edit.setToolTip(self.tr("word:count items separated by commas; each word gets the end marker </w>"))
         self.path_edit = QLineEdit()

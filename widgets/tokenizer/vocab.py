@@ -31,7 +31,7 @@ class VocabTab(QWidget):
         super().__init__(parent)
         self.source_box = QComboBox()
         for key, label in VOCAB_SOURCES:
-            self.source_box.addItem(label, key)
+            self.source_box.addItem(self.tr(label), key)
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText(self.tr("search tokens"))
         self.search_edit.setClearButtonEnabled(True)
