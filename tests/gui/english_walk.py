@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPlainTextEdit,
+    QStackedWidget,
     QTabBar,
     QTabWidget,
     QTextEdit,
@@ -45,6 +46,10 @@ def visible_texts(window: QMainWindow) -> Iterator[tuple[str, str]]:
     widgets = [window, *window.findChildren(QWidget)]
     actions: dict[int, tuple[str, QAction]] = {}
     for widget in widgets:
+        if widget.isHidden() and not isinstance(widget, QMenu) and not isinstance(widget.parentWidget(), QStackedWidget):
+            # Hidden on purpose (an idle job's line in the status bar), unlike a tab page not in front, which the
+            # reader brings up with one click.
+            continue
         where = f"{type(widget).__name__} {widget.objectName()}".strip()
         # Qt's accessors through the class: a panel may shadow ``title`` or ``text`` with an attribute.
         yield where + " tooltip", QWidget.toolTip(widget)
