@@ -22,7 +22,8 @@ FLOAT_FIELDS = {"capacity_factor": (0.0, 8.0, 0.05, 2), "dropout": (0.0, 0.9, 0.
                 "aux_loss_coef": (0.0, 1.0, 0.001, 4), "z_loss_coef": (0.0, 1.0, 0.0001, 4),
                 "bias_update_rate": (0.0, 1.0, 0.001, 4)}
 TIPS = {
-    "aux_loss_coef": QT_TRANSLATE_NOOP("TrainDialog", "Switch load-balancing loss coefficient α per MoE layer (0 = off)"),
+    "aux_loss_coef": QT_TRANSLATE_NOOP("TrainDialog", "Switch load-balancing loss coefficient α per MoE layer (0 = "
+                                                      "off)"),
     "z_loss_coef": QT_TRANSLATE_NOOP("TrainDialog", "router z-loss coefficient (ST-MoE)"),
     "bias_update_rate": QT_TRANSLATE_NOOP("TrainDialog", "auxiliary-loss-free balancing (DeepSeek-V3): a per-expert "
                                                          "selection bias moved by ±γ after each step, down when "

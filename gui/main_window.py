@@ -254,7 +254,8 @@ class MainWindow(FilesMixin, QMainWindow):
 
     def open_model_folder(self, folder: str) -> Job:
         """A TinyGPT or Hugging Face folder, or a built-in name (``demo``, ``minilm``)."""
-        job = self.start_job(self.tr("Loading {folder}").format(folder=folder), lambda: open_model_job(folder, self.device), kind="model")
+        job = self.start_job(self.tr("Loading {folder}")
+                             .format(folder=folder), lambda: open_model_job(folder, self.device), kind="model")
         if not is_builtin(folder):
             job.finished.connect(lambda completed: completed and self._remember_model(folder))
         return job
@@ -304,8 +305,10 @@ class MainWindow(FilesMixin, QMainWindow):
         """"left" (keep the end of the text), "right" (keep its start) or None (cancel). Tests replace this."""
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Prompt longer than the model's context"),
                           self.tr("{sentence} Which part should it read?").format(sentence=event.sentence), parent=self)
-        left = box.addButton(self.tr("The last {limit:,} tokens (cut the start)").format(limit=event.limit), QMessageBox.ButtonRole.AcceptRole)
-        right = box.addButton(self.tr("The first {limit:,} tokens (cut the end)").format(limit=event.limit), QMessageBox.ButtonRole.AcceptRole)
+        left = box.addButton(self.tr("The last {limit:,} tokens (cut the start)")
+                             .format(limit=event.limit), QMessageBox.ButtonRole.AcceptRole)
+        right = box.addButton(self.tr("The first {limit:,} tokens (cut the end)")
+                              .format(limit=event.limit), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         clicked = box.clickedButton()
@@ -314,7 +317,8 @@ class MainWindow(FilesMixin, QMainWindow):
     def train(self, config: TinyGPTConfig, settings: TrainSettings, label: str) -> Job:
         device = settings.device or str(self.device)
         settings = dataclasses.replace(settings, device=device)
-        job = self.start_job(self.tr("Training {label}").format(label=label), lambda: train_job(config, settings, label))
+        job = self.start_job(self.tr("Training {label}")
+                             .format(label=label), lambda: train_job(config, settings, label))
         job.started.connect(lambda: self.document.reset_history(TrainingHistory(label=label),
                                                                 total_steps=settings.steps))
         return job
@@ -360,11 +364,14 @@ class MainWindow(FilesMixin, QMainWindow):
         self.job_label.setText(message)
 
     def _on_job_finished(self, job: Job, completed: bool) -> None:
-        self.statusBar().showMessage(self.tr("{title}: done").format(title=job.title) if completed else self.tr("{title}: cancelled").format(title=job.title), 5000)
+        self.statusBar().showMessage(self.tr("{title}: done")
+                                     .format(title=job.title) if completed else self.tr("{title}: cancelled").format(title=job.title), 5000)
 
     def _on_job_failed(self, failure: JobFailure) -> None:
-        self.statusBar().showMessage(self.tr("{title} failed: {message}").format(title=failure.title, message=failure.message))
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("{title} failed").format(title=failure.title), failure.message,
+        self.statusBar().showMessage(self.tr("{title} failed: {message}")
+                                     .format(title=failure.title, message=failure.message))
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("{title} failed")
+                                                    .format(title=failure.title), failure.message,
                           QMessageBox.StandardButton.Close, self)
         if failure.details:
             box.setDetailedText(failure.details)
@@ -384,11 +391,15 @@ class MainWindow(FilesMixin, QMainWindow):
         description = loaded.description if loaded else None
         if description is not None:
             self.model_label.setText(f"{description.display_name} · {description.dtype}")
-            self.model_label.setToolTip(self.tr("{source}\n{value}\nruns in {dtype}").format(source=loaded.source, value=description.summary(), dtype=description.dtype))
+            self.model_label.setToolTip(self.tr("{source}\n{value}\nruns in {dtype}")
+                                        .format(source=loaded.source, value=description.summary(),
+                                                dtype=description.dtype))
             return
         folder = self.session_model_folder()
         self.model_label.setText(self.tr("no model · its folder is here: Model → Attach model…") if folder else self.tr("no model"))
-        self.model_label.setToolTip(self.tr("The session was captured with {folder}; attaching it re-enables re-running.").format(folder=folder)
+        self.model_label.setToolTip(self.tr("The session was captured with {folder}; attaching it re-enables "
+                                            "re-running.")
+                                    .format(folder=folder)
                                     if folder else "")
 
     # --- export, about, close ------------------------------------------------------------------------------
@@ -396,7 +407,8 @@ class MainWindow(FilesMixin, QMainWindow):
         dock = self.docks.get(str(action.data()))
         if dock is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export {value}").format(value=dock.windowTitle()), f"{dock.windowTitle()}.png",
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export {value}")
+                                                    .format(value=dock.windowTitle()), f"{dock.windowTitle()}.png",
                                               self.tr("PNG image (*.png);;SVG drawing (*.svg)"))
         if path:
             export_widget(dock.panel, path)

@@ -53,6 +53,10 @@ def apply_session(window: "MainWindow", opened: SessionOpened) -> None:
         try:
             part.apply_state(part.state_type.from_tree(tree))
         except StateError as exc:
-            window.panel_notice(name, QCoreApplication.translate("session_io", "This panel's part of the session was not restored: {exc}").format(exc=exc))
+            window.panel_notice(name, QCoreApplication.translate("session_io", "This panel's part of the session was "
+                                                                               "not restored: {exc}")
+                                      .format(exc=exc))
         except Exception as exc:  # noqa: BLE001 - a panel's bug must not stop the other panels from restoring
-            window.panel_notice(name, QCoreApplication.translate("session_io", "This panel's part of the session was not restored ({name__}: {value}).").format(name__=type(exc).__name__, value=str(exc)[:200]))
+            window.panel_notice(name, QCoreApplication.translate("session_io", "This panel's part of the session was "
+                                                                               "not restored ({name__}: {value}).")
+                                      .format(name__=type(exc).__name__, value=str(exc)[:200]))

@@ -31,7 +31,8 @@ class FilesMixin:
         self.setWindowModified(self.document.dirty)
 
     def open_session(self, path: str | Path) -> Job:
-        return self.start_job(QCoreApplication.translate("FilesMixin", "Opening {name}").format(name=Path(path).name), lambda: open_session_job(path, self.device),
+        return self.start_job(QCoreApplication.translate("FilesMixin", "Opening {name}")
+                              .format(name=Path(path).name), lambda: open_session_job(path, self.device),
                               self._on_session_events, kind="open-session", supersede=True)
 
     def save_session(self, path: str | Path, include_weights: bool | None = None) -> Job:
@@ -90,7 +91,8 @@ class FilesMixin:
             self.save_session(self.document.session_path)
 
     def ask_save_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Save session"), "session.h5",
+        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Save session"),
+                                              "session.h5",
                                               QCoreApplication.translate("FilesMixin", SESSION_FILTER))
         if path:
             self.save_session(path if Path(path).suffix else f"{path}.h5")
@@ -103,7 +105,8 @@ class FilesMixin:
         return folder if isinstance(folder, str) and folder and Path(folder).is_dir() else ""
 
     def ask_attach(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, QCoreApplication.translate("FilesMixin", "Attach the session's model folder"),
+        folder = QFileDialog.getExistingDirectory(self, QCoreApplication.translate("FilesMixin", "Attach the session's "
+                                                                                                 "model folder"),
                                                   self.session_model_folder())
         if folder:
             self.attach_model(folder)
@@ -111,7 +114,8 @@ class FilesMixin:
     def attach_model(self, folder: str) -> Job:
         entry = self.document.current_trace
         expected = entry.trace.model_config if entry else None
-        return self.start_job(QCoreApplication.translate("FilesMixin", "Attaching {name}").format(name=Path(folder).name),
+        return self.start_job(QCoreApplication.translate("FilesMixin", "Attaching {name}")
+                              .format(name=Path(folder).name),
                               lambda: attach_model_job(folder, self.device, expected), kind="model")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
@@ -128,7 +132,8 @@ class FilesMixin:
     def confirm_discard(self) -> bool:
         """Ask before losing unsaved changes; True to go on (after saving, if the user chose Save)."""
         answer = QMessageBox.question(
-            self, QCoreApplication.translate("FilesMixin", "Unsaved changes"), QCoreApplication.translate("FilesMixin", "This session has unsaved changes. Save them before closing?"),
+            self, QCoreApplication.translate("FilesMixin", "Unsaved changes"), QCoreApplication.translate("FilesMixin",
+                                                                                                          "This session has unsaved changes. Save them before closing?"),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Save:
@@ -141,30 +146,36 @@ class FilesMixin:
         """Write the current capture's tensors ``names`` to ``path`` (.npy, .csv or .safetensors) in the worker."""
         entry = self.document.current_trace
         if entry is None:
-            self.statusBar().showMessage(QCoreApplication.translate("FilesMixin", "There is no capture to export from yet."), 5000)
+            self.statusBar().showMessage(QCoreApplication.translate("FilesMixin", "There is no capture to export from "
+                                                                                  "yet."), 5000)
             return None
         tensors = TensorsWithAttention(entry.trace)  # patterns not stored are recomputed from q and k
-        return self.start_job(QCoreApplication.translate("FilesMixin", "Exporting {name}").format(name=Path(path).name), lambda: export_job(tensors, names, path),
+        return self.start_job(QCoreApplication.translate("FilesMixin", "Exporting {name}")
+                              .format(name=Path(path).name), lambda: export_job(tensors, names, path),
                               self._on_export_events)
 
     def _on_export_events(self, events: list[Any]) -> None:
         for event in events:
             if isinstance(event, TensorsExported):
-                self.statusBar().showMessage(QCoreApplication.translate("FilesMixin", "Exported {value} tensor(s) to {path}").format(value=len(event.names), path=event.path), 8000)
+                self.statusBar().showMessage(QCoreApplication.translate("FilesMixin", "Exported {value} tensor(s) to "
+                                                                                      "{path}")
+                                             .format(value=len(event.names), path=event.path), 8000)
 
     def ask_export_tensors(self) -> None:
         from lmscope.gui.export import ExportTensorsDialog
 
         entry = self.document.current_trace
         if entry is None:
-            self.statusBar().showMessage(QCoreApplication.translate("FilesMixin", "There is no capture to export from yet."), 5000)
+            self.statusBar().showMessage(QCoreApplication.translate("FilesMixin", "There is no capture to export from "
+                                                                                  "yet."), 5000)
             return
         sel = self.document.selection
         dialog = ExportTensorsDialog(self, list(TensorsWithAttention(entry.trace)),
                                      f"blocks.{sel.layer}.attn.hook_pattern")
         if not dialog.exec() or not dialog.names:
             return
-        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Export tensors"), dialog.suggested_file(),
+        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Export tensors"),
+                                              dialog.suggested_file(),
                                               QCoreApplication.translate("FilesMixin", TENSOR_FILTER))
         if path:
             self.export_tensors(dialog.names, path)

@@ -181,7 +181,8 @@ class HistogramsPanel(QWidget):
         self.timeline_band[0].setData(timeline.steps, timeline.mean - timeline.std)
         self.timeline_band[1].setData(timeline.steps, timeline.mean + timeline.std)
         self.timeline_note.setText(
-            self.tr("{label}: {value} snapshots, steps {value2}–{value3}; colour = log density, white = mean ± std").format(label=timeline.label, value=len(timeline.steps), value2=int(x0), value3=int(x1)))
+            self.tr("{label}: {value} snapshots, steps {value2}–{value3}; colour = log density, white = mean ± std")
+            .format(label=timeline.label, value=len(timeline.steps), value2=int(x0), value3=int(x1)))
         self.timeline_plot.autoRange()
 
     def select(self, layer: int, site: str) -> None:
@@ -222,7 +223,8 @@ class HistogramsPanel(QWidget):
         legend.addItem(self.current_curve, self._label or self.tr("capture"))
         if self._reference:
             legend.addItem(self.reference_curve, self._ref_label)
-        self.hist_plot.setTitle(self.tr("layer {layer} · {value}").format(layer=self.layer, value=term(self._sites.get(self.site, self.site))))
+        self.hist_plot.setTitle(self.tr("layer {layer} · {value}")
+                                .format(layer=self.layer, value=term(self._sites.get(self.site, self.site))))
         self._fill_table()
 
     @staticmethod

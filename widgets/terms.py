@@ -67,7 +67,7 @@ _TERMS = (
     QT_TRANSLATE_NOOP("Terms", "custom"), QT_TRANSLATE_NOOP("Terms", "this model"),
     QT_TRANSLATE_NOOP("Terms", "cosine"), QT_TRANSLATE_NOOP("Terms", "euclidean"),
     QT_TRANSLATE_NOOP("Terms", "script"), QT_TRANSLATE_NOOP("Terms", "frequency"), QT_TRANSLATE_NOOP("Terms", "length"),
-    QT_TRANSLATE_NOOP("Terms", "none"), QT_TRANSLATE_NOOP("Terms", "layer"),
+    QT_TRANSLATE_NOOP("Terms", "none"), QT_TRANSLATE_NOOP("Terms", "layer"), QT_TRANSLATE_NOOP("Terms", "token id"),
     QT_TRANSLATE_NOOP("Terms", "Han"), QT_TRANSLATE_NOOP("Terms", "Latin"), QT_TRANSLATE_NOOP("Terms", "digit"),
     QT_TRANSLATE_NOOP("Terms", "punct"), QT_TRANSLATE_NOOP("Terms", "space"), QT_TRANSLATE_NOOP("Terms", "other"),
     QT_TRANSLATE_NOOP("Terms", "pattern"), QT_TRANSLATE_NOOP("Terms", "scores"), QT_TRANSLATE_NOOP("Terms", "scaled"),

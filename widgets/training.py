@@ -80,7 +80,9 @@ class TrainingPanel(QWidget):
         self.log_loss.setChecked(state.log_loss)
 
     def set_status(self, step: int, total: int, loss: float, tokens_per_s: float) -> None:
-        self.step_label.setText(self.tr("step {step:,} / {total:,}").format(step=step, total=total) if total else self.tr("step {step:,}").format(step=step))
+        self.step_label.setText(self.tr("step {step:,} / {total:,}")
+                                .format(step=step,
+                                        total=total) if total else self.tr("step {step:,}").format(step=step))
         self.loss_label.setText(self.tr("loss {loss:.3f}").format(loss=loss))
         self.speed_label.setText(self.tr("{tokens_per_s:,.0f} tok/s").format(tokens_per_s=tokens_per_s))
 

@@ -151,7 +151,8 @@ class AttentionBinding(QObject):
         done = frozenset(self._view_done)
         total = trace.n_layer * int(trace.model_config["n_head"])
         self.panel.model_view.set_progress(len(done), total)
-        job = self.window.start_job(self.tr("Drawing the model view"), lambda: model_view_job(trace, batch, THUMBNAIL, done),
+        job = self.window.start_job(self.tr("Drawing the model view"), lambda: model_view_job(trace, batch, THUMBNAIL,
+                                                                                              done),
                                     partial(self.on_view_events, self._view_key), kind="model-view", supersede=True)
         self._view_job = job
 
@@ -325,7 +326,8 @@ class AttentionBinding(QObject):
     def on_paint_toggled(self, painting: bool) -> None:
         self.panel.show_tab(self.panel.masks)
         if painting:
-            self.window.statusBar().showMessage(self.tr("Click cells of the heatmap to mask them out; then Run with this "
+            self.window.statusBar().showMessage(self.tr("Click cells of the heatmap to mask them out; then Run with "
+                                                        "this "
                                                 "mask."), 5000)
 
     def clear_paint(self) -> None:

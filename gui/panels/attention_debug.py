@@ -236,7 +236,8 @@ class DebugTools(QObject):
         position = self.binding.row(trace)
         spec = self.ablation
         label = f"ablate {' '.join(spec.to_text())} ({spec.mode})"
-        self.window.start_job(self.tr("Re-running with ablation"), lambda: ablation_job(loaded, inp, spec, position, label),
+        self.window.start_job(self.tr("Re-running with ablation"), lambda: ablation_job(loaded, inp, spec, position,
+                                                                                        label),
                               self.on_ablation, kind="ablation", supersede=True)
         return True
 
@@ -268,7 +269,8 @@ class DebugTools(QObject):
         spec = self.ablation if self.generation_view.with_ablation else None
         self.steps, self.generated = [], []
         self._prompt = trace
-        self.window.start_job(self.tr("Generating"), lambda: generate_job(loaded, prompt, settings, spec), self.on_generation,
+        self.window.start_job(self.tr("Generating"), lambda: generate_job(loaded, prompt, settings, spec),
+                              self.on_generation,
                               kind="generation", supersede=True)
         return True
 

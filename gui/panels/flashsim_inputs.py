@@ -45,7 +45,8 @@ def _head_tensors(trace: Any, layer: int, head: int) -> tuple[Any, Any, Any]:  #
     q, k, v = (tensors[name] for name in names)
     if not 0 <= head < q.shape[2]:
         raise BadInputError(QCoreApplication.translate("FlashSimInputs", "Layer {layer} has {n} heads; there is no "
-                                                                         "head {head}.").format(layer=layer, n=q.shape[2],
+                                                                         "head {head}.").format(layer=layer,
+                                                                                                n=q.shape[2],
                                                                                                  head=head))
     return q, k, v
 

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from lmscope.gui.worker import Job
 
 HEADERS = {"switch_aux": QT_TRANSLATE_NOOP("Terms", "Switch aux"), "z_loss": QT_TRANSLATE_NOOP("Terms", "z-loss"),
-           "entropy": QT_TRANSLATE_NOOP("Terms", "entropy (nats)"), "dropped_fraction": QT_TRANSLATE_NOOP("Terms", "dropped"),
+           "entropy": QT_TRANSLATE_NOOP("Terms", "entropy (nats)"), "dropped_fraction": QT_TRANSLATE_NOOP("Terms",
+                                                                                                          "dropped"),
            "max_violation": QT_TRANSLATE_NOOP("Terms", "MaxVio")}
 COLUMNS = tuple((name, HEADERS[name], name == "dropped_fraction") for name in SCALAR_FIELDS)
 MAX_RUNS = 6  # earlier training runs kept to compare with, oldest dropped first

@@ -144,7 +144,8 @@ class ProjectorBinding(QObject):
     def on_export(self, path: str) -> None:
         if self.points is not None:
             points = self.points
-            self.window.start_job(self.tr("Exporting {path}").format(path=path), lambda: export_job(points, path), lambda _: None)
+            self.window.start_job(self.tr("Exporting {path}")
+                                  .format(path=path), lambda: export_job(points, path), lambda _: None)
 
     # --- word2vec ------------------------------------------------------------------------------------------
     def on_train(self, form: Word2VecForm) -> None:
@@ -173,7 +174,8 @@ class ProjectorBinding(QObject):
         if self.points is None or not 0 <= row < len(self.points):
             return
         vectors = self.points.vectors
-        self._start("neighbours", self.tr("Projector: nearest neighbours"), lambda: neighbors_job(vectors, row, k, metric))
+        self._start("neighbours", self.tr("Projector: nearest neighbours"), lambda: neighbors_job(vectors, row, k,
+                                                                                                  metric))
 
     def on_analogy(self, a: str, b: str, c: str) -> None:
         if self.points is not None:

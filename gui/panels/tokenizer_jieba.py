@@ -84,7 +84,8 @@ class JiebaPart(QObject):
                                   if not dictionary else
                                   self.tr("Reading the user dictionary {path}…").format(path=dictionary))
 
-        self.host.start(self, self.tr(JIEBA_JOB), lambda: load_segmenter_job(self.segmenter, words, request, dictionary),
+        self.host.start(self, self.tr(JIEBA_JOB), lambda: load_segmenter_job(self.segmenter, words, request,
+                                                                             dictionary),
                         started)
 
     # --- segmenting ----------------------------------------------------------------------------------------

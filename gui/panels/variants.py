@@ -128,7 +128,8 @@ class VariantsBinding(QObject):
             if isinstance(event, LiveCache):
                 self.live = event
                 agree = (self.tr("Live: after reading the current prompt ({tokens} tokens) the loaded model's KV cache "
-                                 "holds {bytes:,} bytes ({human}, {dtype}), equal to the {kind} closed form {closed:,}.")
+                                 "holds {bytes:,} bytes ({human}, {dtype}), equal to the {kind} closed form "
+                                 "{closed:,}.")
                          if event.measured == event.closed_form else
                          self.tr("Live: after reading the current prompt ({tokens} tokens) the loaded model's KV cache "
                                  "holds {bytes:,} bytes ({human}, {dtype}), NOT equal to the {kind} closed form "

@@ -2827,6 +2827,10 @@ runs in {dtype}</source>
         <translation>层</translation>
     </message>
     <message>
+        <source>token id</source>
+        <translation>词元 id</translation>
+    </message>
+    <message>
         <source>Han</source>
         <translation>汉字</translation>
     </message>

@@ -29,12 +29,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# Terms kept in Latin script in Chinese technical writing, and names. Compared case-sensitively, whole words.
-ALLOWED = frozenset(["softmax", "RoPE", "ALiBi", "top-k", "top-p", "KV", "Q", "K", "V", "QK", "QKᵀ", "GELU", "ReLU", "SiLU", "SwiGLU", "LayerNorm", "RMSNorm", "BPE", "MoE", "PCA", "t-SNE", "UMAP", "word2vec", "HDF5", "GQA", "MQA", "MLA", "MHA", "FlashAttention", "FA1", "FA2", "SRAM", "HBM", "GPU", "CPU", "CUDA", "MPS", "FFN", "MLP", "logit", "logits", "lmscope", "TinyGPT", "GPT", "GPT-2", "BERT", "Llama", "Qwen", "Mixtral", "jieba", "HMM", "Sennrich", "Haddow", "Birch", "arXiv", "PNG", "SVG", "TSV", "CSV", "JSON", "UTF-8", "Hugging", "Face", "Ctrl", "Shift", "Alt", "F1", "PyTorch", "Qt", "NaN", "inf", "fp16", "fp32", "fp64", "float16", "float32", "bfloat16", "float64", "int8", "dtype", "d_model", "d_head", "d_k", "n_head", "n_layer", "viridis", "magma", "inferno", "plasma", "cividis", "gray", "greys", "turbo", "English", "lmscope.h5", "h5", "cos", "sin", "exp", "log", "max", "min", "argmax", "sqrt", "tokenizer.json", "id", "ids", "lm_head", "KiB", "MiB", "GiB", "Br", "Bc", "PE", "CET-L1", "CET-D1", "CET-C1", "openTSNE", "umap-learn", "resid_pre", "resid_post", "attn_out", "mlp_out", "gpt2", "deepseek-v2", "deepseek-v2-lite", "deepseek-v3", "falcon-7b", "llama-2-7b", "llama-2-70b", "llama-3-8b", "mistral-7b", "qwen2-7b", "bf16", "fp8", "MaxVio", "Switch", "z-loss", "cut_all", "cut_for_search", "posseg", "DAG", "LSH", "word2vec", "TSV", "Logit", "LN1", "LN2", "Inf", "ID", "CBOW", "skip-gram", "Markdown", "pos", "mod", "Nd"]) | {"KV cache", "Soft MoE"}
+# Kept in Latin script as Chinese technical writing keeps them (ML terms, formula symbols, units), and names (of
+# formats, libraries, models, people). Compared case-sensitively as whole words; identifiers_with_underscores, single
+# letters, numbers, hook and file names are left out by CODE and DATA below.
+ALLOWED = frozenset({
+    # ML terms
+    "softmax", "RoPE", "top-k", "KV", "KV cache", "QK", "GELU", "SwiGLU", "LayerNorm", "RMSNorm", "LN1", "LN2", "BPE",
+    "MoE", "Soft MoE", "MaxVio", "Switch", "z-loss", "PCA", "t-SNE", "UMAP", "word2vec", "skip-gram", "CBOW", "GQA",
+    "MQA", "MLA", "MHA", "FlashAttention", "FA1", "FA2", "SRAM", "HBM", "MLP", "PE", "Br", "Bc", "logit", "Logit",
+    "DAG", "HMM", "LSH", "NaN", "Inf", "ID", "id",
+    # formula symbols, units and number formats
+    "pos", "mod", "Nd", "log", "max", "KiB", "MiB", "fp16", "fp32", "fp64", "bf16", "fp8", "float32",
+    # names: the app, formats, libraries, colour maps, papers' authors, model shapes the KV-cache panel offers
+    "lmscope", "TinyGPT", "GPT-2", "Hugging", "Face", "jieba", "Markdown", "PNG", "SVG", "TSV", "UTF-8", "CPU",
+    "openTSNE", "umap-learn", "jieba.posseg", "viridis", "magma", "inferno", "cividis", "CET-L1", "Sennrich", "Haddow",
+    "Birch", "arXiv", "English",
+    "gpt2", "deepseek-v2", "deepseek-v2-lite", "deepseek-v3", "falcon-7b", "llama-2-7b", "llama-2-70b", "llama-3-8b",
+    "mistral-7b", "qwen2-7b",
+})
 # Code the reader types or reads as code: `commands`, identifiers_with_underscores, mask specs (prefix:6, topk:3,
 # causal+window:4) and the breakpoint language's names (its placeholder and tooltip).
 CODE = re.compile(r"`[^`]*`|\b\w*_\w*\b(?:\s*=\s*\w+)?|\b[a-z]+(?:[:+][\w.]+)+")
-EXPRESSION_NAMES = frozenset(["q", "k", "v", "scores", "scaled", "masked", "pattern", "z", "entropy", "weight", "score", "nonfinite", "layer", "head", "row", "n", "max", "abs", "min", "and", "bidirectional"])
+EXPRESSION_NAMES = frozenset({"scores", "scaled", "masked", "pattern", "entropy", "weight", "score", "nonfinite",
+                              "layer", "head", "row", "max", "abs", "min", "and", "bidirectional"})
 # Hook names (blocks.0.attn.hook_pattern), file names, numbers with units, formulas' single letters.
 DATA = re.compile(r"blocks\.\d+\.[\w.]+|hook_\w+|\b[\w-]+\.(?:h5|json|txt|safetensors|png|svg|npz)\b"
                   r"|\b\d[\d,.]*\w*\b|\b[A-Za-z]\b|&\w+;|\bx\d+\b")
@@ -46,7 +63,8 @@ def visible_texts(window: QMainWindow) -> Iterator[tuple[str, str]]:
     widgets = [window, *window.findChildren(QWidget)]
     actions: dict[int, tuple[str, QAction]] = {}
     for widget in widgets:
-        if widget.isHidden() and not isinstance(widget, QMenu) and not isinstance(widget.parentWidget(), QStackedWidget):
+        if widget.isHidden() and not isinstance(widget, QMenu) and not isinstance(widget.parentWidget(),
+                                                                                  QStackedWidget):
             # Hidden on purpose (an idle job's line in the status bar), unlike a tab page not in front, which the
             # reader brings up with one click.
             continue

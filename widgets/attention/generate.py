@@ -146,8 +146,11 @@ class GenerationView(QGroupBox):
         query row's weights at each step (NaN beyond the cache); ``top`` the latest next-token top 10."""
         tail = prompt[-60:]
         new = "".join(generated)
-        self.text.setText(self.tr("<span style='color:#9a9a9a'>…{value}</span><b style='color:#E69F00'>{value2}</b>").format(value=_html(tail), value2=_html(new)))
-        self.title.setText(self.tr("{title}: K cache has {value} rows; each step appends one and computes only the new query row.").format(title=title, value=keys.shape[0]))
+        self.text.setText(self.tr("<span style='color:#9a9a9a'>…{value}</span><b style='color:#E69F00'>{value2}</b>")
+                          .format(value=_html(tail), value2=_html(new)))
+        self.title.setText(self.tr("{title}: K cache has {value} rows; each step appends one and computes only the new "
+                                   "query row.")
+                           .format(title=title, value=keys.shape[0]))
         self.cache_plot.setTitle(self.tr("K cache ({value} rows)").format(value=keys.shape[0]))
         if keys.size:
             lim = float(np.abs(keys).max()) or 1.0

@@ -185,7 +185,9 @@ class ModelView(QWidget):
         filling = 0 <= done < total
         self.progress_label.setVisible(filling)
         if filling:
-            self.progress_label.setText(self.tr("Computing thumbnails from q and k: {done} of {total} heads drawn — click any drawn head.").format(done=done, total=total))
+            self.progress_label.setText(self.tr("Computing thumbnails from q and k: {done} of {total} heads drawn — "
+                                                "click any drawn head.")
+                                        .format(done=done, total=total))
 
     def select(self, layer: int, head: int) -> None:
         self.grid.select(layer, head)

@@ -91,7 +91,8 @@ class FlashSimPanel(QWidget):
         self.causal_box = QCheckBox(self.tr("causal"))
         self.causal_box.toggled.connect(self._emit_settings)
         self.n_spin = self._spin(1, max_n, 64)
-        self.n_spin.setToolTip(self.tr("The panel steps through at most N = {max_n}; `lmscope flashsim` takes any N.").format(max_n=max_n))
+        self.n_spin.setToolTip(self.tr("The panel steps through at most N = {max_n}; `lmscope flashsim` takes any N.")
+                               .format(max_n=max_n))
         self.d_spin = self._spin(1, MAX_D, 16)
         self.sram_spin = self._spin(1, MAX_SRAM_BYTES, 1024)
         self.sram_spin.setSuffix(" B")
@@ -309,9 +310,11 @@ class FlashSimPanel(QWidget):
             verdict = (self.tr("{name} moves fewer elements; it wins once M ≳ 3d² + 4d = {m:,}") if ratio >= 1
                        else self.tr("{name} moves more elements here; it wins once M ≳ 3d² + 4d = {m:,}"))
         else:
-            verdict = self.tr("{name} moves fewer elements") if ratio >= 1 else self.tr("{name} moves more elements here")
+            verdict = self.tr("{name} moves fewer elements") if ratio >= 1 else self.tr("{name} moves more elements "
+                                                                                        "here")
         verdict = verdict.format(name=name, m=3 * setup.d ** 2 + 4 * setup.d)
-        self.ratio_label.setText(self.tr("standard / {name} = {ratio:.2f}×: {verdict}").format(name=name, ratio=ratio, verdict=verdict))
+        self.ratio_label.setText(self.tr("standard / {name} = {ratio:.2f}×: {verdict}")
+                                 .format(name=name, ratio=ratio, verdict=verdict))
         self.row_plots.set_setup(setup)
 
     def _set_counter(self, key: str, reads: int, writes: int) -> None:
@@ -334,7 +337,8 @@ class FlashSimPanel(QWidget):
         self.row_plots.set_frame(frame, setup)
         self._set_counter("so_far", frame.hbm_reads, frame.hbm_writes)
         self.error_label.setText(self.tr("max |O − exact| = {value:.2e}").format(value=float(frame.error.max())))
-        self.peak_label.setText(self.tr("peak SRAM {peak_sram:,} = {value:.2f} × M").format(peak_sram=frame.peak_sram, value=frame.peak_sram / setup.m))
+        self.peak_label.setText(self.tr("peak SRAM {peak_sram:,} = {value:.2f} × M")
+                                .format(peak_sram=frame.peak_sram, value=frame.peak_sram / setup.m))
         used = sum(p[2] for p in frame.sram_parts)
         self.sram_legend.setText(" · ".join(f"<span style='color:{COLORS[c]}'>■</span> {text} {size:,}"
                                             for c, text, size in frame.sram_parts)
@@ -343,7 +347,8 @@ class FlashSimPanel(QWidget):
                                     + "</span>"
                                     if used > setup.m else ""))
         self.transfers_label.setText(frame.transfers)
-        self.step_label.setText(self.tr("step {step:,} / {total_steps:,}").format(step=frame.step, total_steps=setup.total_steps))
+        self.step_label.setText(self.tr("step {step:,} / {total_steps:,}")
+                                .format(step=frame.step, total_steps=setup.total_steps))
         self.slider.blockSignals(True)
         self.slider.setValue(frame.step)
         self.slider.blockSignals(False)

@@ -299,4 +299,6 @@ class SramView(pg.GraphicsLayoutWidget):
         self.masked.setRect(rect)
         self.tile_box.setRange(rect, padding=0.02)
         i, j = frame.tile
-        self.title.setText(self.tr("S tile ({i}, {j}): {value}×{value2}, {value3} … {value4}").format(i=i, j=j, value=scores.shape[0], value2=scores.shape[1], value3=fmt(lo), value4=fmt(hi)))
+        self.title.setText(self.tr("S tile ({i}, {j}): {value}×{value2}, {value3} … {value4}")
+                           .format(i=i, j=j, value=scores.shape[0], value2=scores.shape[1], value3=fmt(lo),
+                                   value4=fmt(hi)))

@@ -61,7 +61,8 @@ class LensPanel(QWidget):
         self.target_view = TargetView()
         self.attribution = AttributionTable()
         self.reference = QPlainTextEdit()
-        self.reference.setPlaceholderText(self.tr("Mean-ablation prompts, one per line (empty: the mean over the prompt)"))
+        self.reference.setPlaceholderText(self.tr("Mean-ablation prompts, one per line (empty: the mean over the "
+                                                  "prompt)"))
         self.reference.setMaximumHeight(54)
         attribution_tab = QWidget()
         lay = QVBoxLayout(attribution_tab)

@@ -142,7 +142,12 @@ class AttributionTable(QWidget):
         if data is None:
             return
         self.note.setText(
-            self.tr("{title}: logit diff {logit_diff:+.4f} = Σ direct ({value:+.4f}) + bias terms ({bias:+.4f}). Direct attribution holds the final norm's scale frozen at its value on this input (σ = {scale:.4g}); ablation Δ is the change in logit diff when that component alone is replaced by zeros or by its mean. Click a head to open it in the attention inspector.").format(title=data.title, logit_diff=data.logit_diff, value=float(np.sum(data.direct)), bias=data.bias, scale=data.scale))
+            self.tr("{title}: logit diff {logit_diff:+.4f} = Σ direct ({value:+.4f}) + bias terms ({bias:+.4f}). "
+                    "Direct attribution holds the final norm's scale frozen at its value on this input (σ = "
+                    "{scale:.4g}); ablation Δ is the change in logit diff when that component alone is replaced by "
+                    "zeros or by its mean. Click a head to open it in the attention inspector.")
+            .format(title=data.title, logit_diff=data.logit_diff, value=float(np.sum(data.direct)), bias=data.bias,
+                    scale=data.scale))
         for i, label in enumerate(data.labels):
             values = [label, data.layers[i], data.indices[i], data.direct[i],
                       np.nan if data.zero_ablation is None else data.zero_ablation[i],
@@ -222,7 +227,9 @@ class EffectMap(QWidget):
         pos = event.pos()
         row, col = int(pos.y()), int(pos.x())
         if 0 <= row < self.values.shape[0] and 0 <= col < self.values.shape[1]:
-            self.plot.setTitle(self.tr("{title}: layer {row}, {value} {col}: {value2}").format(title=self.title, row=row, value=self.columns[:-1], col=col, value2=fmt(float(self.values[row, col]))))
+            self.plot.setTitle(self.tr("{title}: layer {row}, {value} {col}: {value2}")
+                               .format(title=self.title, row=row, value=self.columns[:-1], col=col,
+                                       value2=fmt(float(self.values[row, col]))))
 
 
 class PatchingView(QWidget):
@@ -259,7 +266,11 @@ class PatchingView(QWidget):
             self.prompts.setRowCount(0)
             return
         done = "" if data.complete else self.tr(" (patching…)")
-        self.note.setText(self.tr("{title}{done} logit diff: clean {clean_diff:+.4f}, corrupted {corrupt_diff:+.4f}. Effect = (patched − corrupted)/(clean − corrupted): 1 restores the clean answer (red), 0 changes nothing, negative pushes the other way (blue).").format(title=data.title, done=done, clean_diff=data.clean_diff, corrupt_diff=data.corrupt_diff))
+        self.note.setText(self.tr("{title}{done} logit diff: clean {clean_diff:+.4f}, corrupted {corrupt_diff:+.4f}. "
+                                  "Effect = (patched − corrupted)/(clean − corrupted): 1 restores the clean answer "
+                                  "(red), 0 changes nothing, negative pushes the other way (blue).")
+                          .format(title=data.title, done=done, clean_diff=data.clean_diff,
+                                  corrupt_diff=data.corrupt_diff))
         n = len(data.clean_tokens)
         self.prompts.setRowCount(n)
         self.prompts.setVerticalHeaderLabels([str(p) for p in range(n)])  # positions, as on the maps' axes

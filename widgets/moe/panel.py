@@ -132,7 +132,11 @@ class MoePanel(QWidget):
         self._fill_table()
         k = view.top_k
         self.hf_label.setText(
-            self.tr("transformers' pooled auxiliary loss (hf_aux) = {value} — its own convention: all layers' tokens pooled and every top-{k} slot counted without dividing by k, so balanced top-{k} routing gives {k}.0, not 1.0. A pooled figure can look perfect while every layer has collapsed (each onto a different set of experts): read the per-layer Switch aux and MaxVio above.").format(value=fmt(view.hf_aux), k=k))
+            self.tr("transformers' pooled auxiliary loss (hf_aux) = {value} — its own convention: all layers' tokens "
+                    "pooled and every top-{k} slot counted without dividing by k, so balanced top-{k} routing gives "
+                    "{k}.0, not 1.0. A pooled figure can look perfect while every layer has collapsed (each onto a "
+                    "different set of experts): read the per-layer Switch aux and MaxVio above.")
+            .format(value=fmt(view.hf_aux), k=k))
         self._redraw_layer()
         self.set_position(self.position)
 
@@ -140,7 +144,9 @@ class MoePanel(QWidget):
         """Show a Soft MoE capture: its dispatch and combine matrices (there is no top-k router to show)."""
         self.view, self.soft = None, soft
         self.row = min(self.row, len(soft.layers) - 1)
-        self.source_label.setText(self.tr("Capture: {label} · {n_tokens} tokens · {value} Soft MoE layers: no router picks experts, see the Soft MoE tab.").format(label=soft.label, n_tokens=soft.n_tokens, value=len(soft.layers)))
+        self.source_label.setText(self.tr("Capture: {label} · {n_tokens} tokens · {value} Soft MoE layers: no router "
+                                          "picks experts, see the Soft MoE tab.")
+                                  .format(label=soft.label, n_tokens=soft.n_tokens, value=len(soft.layers)))
         self._fill_layers(soft.layers)
         self.soft_view.set_view(soft, self.row)
         self.tabs.setCurrentIndex(TABS.index("Soft MoE"))

@@ -73,7 +73,10 @@ class SoftMoeView(QWidget):
             self.note.setText(self.tr("No Soft MoE capture: train or load a model with moe_mode = soft."))
             return
         self.note.setText(
-            self.tr("Soft MoE, layer {value}: {n_experts} experts × {slots_per_expert} slots. Top: dispatch D = softmax over tokens (each slot row sums to 1: what the slot reads). Bottom: combine C = softmax over slots (each token column sums to 1: where its output comes from). No token is dropped.").format(value=view.layers[row], n_experts=view.n_experts, slots_per_expert=view.slots_per_expert))
+            self.tr("Soft MoE, layer {value}: {n_experts} experts × {slots_per_expert} slots. Top: dispatch D = "
+                    "softmax over tokens (each slot row sums to 1: what the slot reads). Bottom: combine C = softmax "
+                    "over slots (each token column sums to 1: where its output comes from). No token is dropped.")
+            .format(value=view.layers[row], n_experts=view.n_experts, slots_per_expert=view.slots_per_expert))
         self.dispatch.set_view(view, row)
         self.combine.set_view(view, row)
 

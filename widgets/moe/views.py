@@ -334,8 +334,10 @@ class LoadView(QWidget):
             item.addItem(graphic)
         self.bars = make_plot_widget(left=self.tr("fraction"), bottom=self.tr("expert"))
         self.bars.addLegend(offset=(-10, 10))
-        self.load_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#56B4E9", name=self.tr("load (routed slots)"))
-        self.importance_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#E69F00", name=self.tr("importance (mean p)"))
+        self.load_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#56B4E9", name=self.tr("load (routed "
+                                                                                                   "slots)"))
+        self.importance_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#E69F00", name=self.tr("importance "
+                                                                                                         "(mean p)"))
         self.ideal = pg.InfiniteLine(angle=0, movable=False, label="1/E", labelOpts={"position": 0.95},
                                      pen=pg.mkPen("#FFFFFF", width=1.5, style=Qt.PenStyle.DashLine))
         for graphic in (self.load_bars, self.importance_bars, self.ideal):
@@ -387,7 +389,8 @@ class LoadView(QWidget):
         shared = self.tr(" · shared experts always on: {n}").format(n=view.n_shared) if view.n_shared else ""
         what = (self.tr("importance (mean router probability)") if self.show_importance
                 else self.tr("load (fraction of routed slots)"))
-        self.title.setText(self.tr("Heatmap: {what} per layer and expert{shared}. Bars: layer {value}.").format(what=what, shared=shared, value=view.layers[row]))
+        self.title.setText(self.tr("Heatmap: {what} per layer and expert{shared}. Bars: layer {value}.")
+                           .format(what=what, shared=shared, value=view.layers[row]))
         self.bars.getPlotItem().getViewBox().setRange(
             xRange=(-0.7, view.n_experts - 0.3),
             yRange=(0, max(1.0 / view.n_experts, float(view.load[row].max()), float(view.importance[row].max())) * 1.1),

@@ -74,7 +74,8 @@ def colour_column(values: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray
         rank = np.full(len(names), len(keep), dtype=np.int64)
         rank[keep] = np.arange(len(keep))
         other = len(names) > len(keep)
-        legend = [term(str(names[i])) for i in keep] + ([QCoreApplication.translate("ProjectorPanel", "other")] if other else [])
+        legend = [term(str(names[i])) for i in keep] + ([QCoreApplication.translate("ProjectorPanel",
+                                                                                    "other")] if other else [])
         colours = CATEGORY_COLOURS[:len(keep)] + ([CATEGORY_COLOURS[-1]] if other else [])
         palette = np.array([pg.mkColor(c).getRgb() for c in colours], dtype=np.uint8)
         return rank[inverse], legend, palette
@@ -372,7 +373,8 @@ class ProjectorPanel(QWidget):
             self._matches = np.zeros(0, np.int64)
             self.match_label.setText(str(exc))
             return
-        self.match_label.setText(self.tr("{value:,} match{value2}").format(value=len(self._matches), value2='es' if len(self._matches) != 1 else '')
+        self.match_label.setText(self.tr("{value:,} match{value2}")
+                                 .format(value=len(self._matches), value2='es' if len(self._matches) != 1 else '')
                                  if pattern else "")
         if len(self._matches):
             exact = [i for i in self._matches[:MAX_MATCHES].tolist() if self.labels[i] == pattern]
@@ -387,7 +389,9 @@ class ProjectorPanel(QWidget):
         self.selected = row if 0 <= row < len(self.labels) else -1
         self._neighbour_rows = []
         self.table.setRowCount(0)
-        self.neighbour_title.setText(self.tr("Nearest to <b>{value}</b> ({value2}, original space):").format(value=self.labels[self.selected], value2=self.metric_box.currentText()) if self.selected >= 0 else
+        self.neighbour_title.setText(self.tr("Nearest to <b>{value}</b> ({value2}, original space):")
+                                     .format(value=self.labels[self.selected],
+                                             value2=self.metric_box.currentText()) if self.selected >= 0 else
                                      self.tr("Click a point or search a word to see its nearest neighbours."))
         self._refresh_highlight()
         self.pointSelected.emit(self.selected)
@@ -442,12 +446,14 @@ class ProjectorPanel(QWidget):
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export vectors"), "vectors.txt",
-                                              self.tr("word2vec text (*.txt);;word2vec binary (*.bin);;TensorBoard TSV (*.tsv)"))
+                                              self.tr("word2vec text (*.txt);;word2vec binary (*.bin);;TensorBoard TSV "
+                                                      "(*.tsv)"))
         if path:
             self.exportRequested.emit(path)
 
     def _ask_corpus(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Corpus for word2vec"), "", self.tr("Text (*.txt);;All files (*)"))
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Corpus for word2vec"), "", self.tr("Text (*.txt);;All "
+                                                                                                "files (*)"))
         if path:
             self.corpus_edit.setText(path)
 

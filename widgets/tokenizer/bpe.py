@@ -258,7 +258,8 @@ class BpeTab(QWidget):
             self.step_label.setText(self.tr("step 0 / {total}: characters + {EOW}").format(total=total, EOW=EOW))
         else:
             _, a, b, c = self._merges[k - 1]
-            self.step_label.setText(self.tr("step {k} / {total}: {value} + {value2} → {value3} ({c:,})").format(k=k, total=total, value=_sym(a), value2=_sym(b), value3=_sym(a + b), c=c))
+            self.step_label.setText(self.tr("step {k} / {total}: {value} + {value2} → {value3} ({c:,})")
+                                    .format(k=k, total=total, value=_sym(a), value2=_sym(b), value3=_sym(a + b), c=c))
         self.merge_model.mark(k - 1 if k > 0 else -1)
         if k > 0:
             self.merge_table.scrollTo(self.merge_model.index(k - 1, 0))
@@ -301,7 +302,8 @@ class BpeTab(QWidget):
                                  self.merges_spin.value())
 
     def _on_browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Train BPE on a text file"), "", self.tr("Text files (*.txt);;All (*)"))
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Train BPE on a text file"), "", self.tr("Text files "
+                                                                                                     "(*.txt);;All (*)"))
         if path:
             self.path_edit.setText(path)
 

@@ -28,12 +28,14 @@ class CompareTab(QWidget):
         self.link_label = QLabel("")
         self.link_label.setWordWrap(True)
         self.run_button = QPushButton(self.tr("Run it through the model"))
-        self.run_button.setToolTip(self.tr("Capture this text with the model, so selecting a token here selects it in the "
+        self.run_button.setToolTip(self.tr("Capture this text with the model, so selecting a token here selects it in "
+                                           "the "
                                    "other panels"))
         self.run_button.clicked.connect(self.runRequested)
         self.copy_box = QComboBox()
         self.copy_button = QPushButton(self.tr("Copy ids"))
-        self.copy_button.setToolTip(self.tr("Copy the chosen row's token ids to the clipboard as a list, e.g. [5, 17, 2]"))
+        self.copy_button.setToolTip(self.tr("Copy the chosen row's token ids to the clipboard as a list, e.g. [5, 17, "
+                                            "2]"))
         self.copy_button.clicked.connect(self.copy_ids)
         self._ids: dict[str, list[int]] = {}
         actions = QHBoxLayout()

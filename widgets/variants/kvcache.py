@@ -23,7 +23,8 @@ THIS_MODEL = "this model"
 CUSTOM = "custom"
 DTYPES = ("fp16", "fp32", "bf16", "fp8")
 SHAPE_FIELDS = ("layers", "heads", "kv_heads", "head_dim", "kv_lora_rank", "rope_head_dim")
-LABELS = {"layers": QT_TRANSLATE_NOOP("KVCacheView", "layers L"), "heads": QT_TRANSLATE_NOOP("KVCacheView", "query heads H"),
+LABELS = {"layers": QT_TRANSLATE_NOOP("KVCacheView", "layers L"), "heads": QT_TRANSLATE_NOOP("KVCacheView", "query "
+                                                                                                            "heads H"),
           "kv_heads": QT_TRANSLATE_NOOP("KVCacheView", "key/value heads G"),
           "head_dim": QT_TRANSLATE_NOOP("KVCacheView", "head dim d_h"),
           "kv_lora_rank": QT_TRANSLATE_NOOP("KVCacheView", "MLA latent d_c"),

@@ -50,7 +50,8 @@ class MasksView(QWidget):
         self.layer, self.head = spin(0, 10_000, defaults.layer), spin(0, 10_000, defaults.head)
         self.run = QPushButton(self.tr("Compare"))
         controls = QHBoxLayout()
-        for label, widget in ((self.tr("mask"), self.spec), (self.tr("layer"), self.layer), (self.tr("head"), self.head)):
+        for label, widget in ((self.tr("mask"), self.spec), (self.tr("layer"), self.layer), (self.tr("head"),
+                                                                                             self.head)):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget, 1 if widget is self.spec else 0)
         controls.addWidget(self.run)
