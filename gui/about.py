@@ -27,4 +27,5 @@ def about_html(device: torch.device) -> str:
     rows = "".join(f"<tr><td>{k}</td><td>&nbsp;{v}</td></tr>" for k, v in versions().items())
     tagline = QCoreApplication.translate("about", "A desktop microscope and debugger for transformer language models.")
     return (f"<h3>lmscope</h3><p>{tagline}</p>"
-            f"<p><b>{QCoreApplication.translate('about', 'Device:')}</b> {describe_device(device)}</p><table>{rows}</table>")
+            f"<p><b>{QCoreApplication.translate('about', 'Device:')}</b> {describe_device(device)}</p>"
+            f"<table>{rows}</table>")

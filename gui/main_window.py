@@ -171,7 +171,8 @@ class MainWindow(FilesMixin, QMainWindow):
         self.run_action = self._action(model_menu, self.tr("Run prompt…"), self.ask_prompt, "Ctrl+R")
         self.run_action.setEnabled(False)
         self.attach_action = self._action(model_menu, self.tr("Attach model…"), self.ask_attach)
-        self.attach_action.setToolTip(self.tr("Attach the model folder a session was captured with, to re-run prompts."))
+        self.attach_action.setToolTip(self.tr("Attach the model folder a session was captured with, to re-run "
+                                              "prompts."))
         model_menu.setToolTipsVisible(True)
         self.view_menu = bar.addMenu(self.tr("&View"))
         self._view_separator = self.view_menu.addSeparator()
@@ -364,8 +365,8 @@ class MainWindow(FilesMixin, QMainWindow):
         self.job_label.setText(message)
 
     def _on_job_finished(self, job: Job, completed: bool) -> None:
-        self.statusBar().showMessage(self.tr("{title}: done")
-                                     .format(title=job.title) if completed else self.tr("{title}: cancelled").format(title=job.title), 5000)
+        done = self.tr("{title}: done") if completed else self.tr("{title}: cancelled")
+        self.statusBar().showMessage(done.format(title=job.title), 5000)
 
     def _on_job_failed(self, failure: JobFailure) -> None:
         self.statusBar().showMessage(self.tr("{title} failed: {message}")
@@ -396,7 +397,8 @@ class MainWindow(FilesMixin, QMainWindow):
                                                 dtype=description.dtype))
             return
         folder = self.session_model_folder()
-        self.model_label.setText(self.tr("no model · its folder is here: Model → Attach model…") if folder else self.tr("no model"))
+        self.model_label.setText(self.tr("no model · its folder is here: Model → Attach model…") if folder
+                                 else self.tr("no model"))
         self.model_label.setToolTip(self.tr("The session was captured with {folder}; attaching it re-enables "
                                             "re-running.")
                                     .format(folder=folder)

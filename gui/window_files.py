@@ -132,8 +132,8 @@ class FilesMixin:
     def confirm_discard(self) -> bool:
         """Ask before losing unsaved changes; True to go on (after saving, if the user chose Save)."""
         answer = QMessageBox.question(
-            self, QCoreApplication.translate("FilesMixin", "Unsaved changes"), QCoreApplication.translate("FilesMixin",
-                                                                                                          "This session has unsaved changes. Save them before closing?"),
+            self, QCoreApplication.translate("FilesMixin", "Unsaved changes"),
+            QCoreApplication.translate("FilesMixin", "This session has unsaved changes. Save them before closing?"),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Save:

@@ -38,12 +38,12 @@ def add_plot_menu(plot_item: pg.PlotItem) -> None:
     """Right-click on a plot: export that plot alone (PNG at 2×, SVG) and copy its data as TSV."""
     menu = plot_item.getViewBox().menu
     menu.addSeparator()
-    menu.addAction(QCoreApplication.translate("style",
-                                              "Export this plot as PNG (2×)…")).triggered.connect(lambda: _ask_export(plot_item, ".png"))
-    menu.addAction(QCoreApplication.translate("style",
-                                              "Export this plot as SVG…")).triggered.connect(lambda: _ask_export(plot_item, ".svg"))
-    menu.addAction(QCoreApplication.translate("style",
-                                              "Copy data (TSV)")).triggered.connect(lambda: copy_plot_data(plot_item))
+    menu.addAction(QCoreApplication.translate("style", "Export this plot as PNG (2×)…")).triggered.connect(
+        lambda: _ask_export(plot_item, ".png"))
+    menu.addAction(QCoreApplication.translate("style", "Export this plot as SVG…")).triggered.connect(
+        lambda: _ask_export(plot_item, ".svg"))
+    menu.addAction(QCoreApplication.translate("style", "Copy data (TSV)")).triggered.connect(
+        lambda: copy_plot_data(plot_item))
 
 
 def _ask_export(plot_item: pg.PlotItem, suffix: str) -> None:

@@ -287,7 +287,8 @@ class AttentionBinding(QObject):
         self.panel.masks.set_proof(self.tr("Layer {layer}, head {head}: {proof}").format(layer=layer, head=head,
                                                                                          proof=zero_text))
         missing = "" if shown.stage == self.panel.stage else self.tr(
-            "This capture holds no “{stage}”, so the pattern is shown. ").format(stage=term(STAGE_LABELS[self.panel.stage]))
+            "This capture holds no “{stage}”, so the pattern is shown. ").format(
+            stage=term(STAGE_LABELS[self.panel.stage]))
         self.panel.show_row(
             pattern[row], self.tr("weight"),
             missing + self.tr("query {row} “{token}” · row sum {sum:.6f} · entropy {nats:.4f} nats ({bits:.4f} bits) · "

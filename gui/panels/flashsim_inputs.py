@@ -41,7 +41,8 @@ def _head_tensors(trace: Any, layer: int, head: int) -> tuple[Any, Any, Any]:  #
              prefix + ("hook_rot_k" if prefix + "hook_rot_k" in tensors else "hook_k"), prefix + "hook_v"]
     if any(name not in tensors for name in names):
         raise BadInputError(QCoreApplication.translate("FlashSimInputs", "The capture has no Q, K and V for layer "
-                                                                         "{layer}; pick another input.").format(layer=layer))
+                                                                         "{layer}; pick another input.").format(
+            layer=layer))
     q, k, v = (tensors[name] for name in names)
     if not 0 <= head < q.shape[2]:
         raise BadInputError(QCoreApplication.translate("FlashSimInputs", "Layer {layer} has {n} heads; there is no "

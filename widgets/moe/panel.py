@@ -119,7 +119,8 @@ class MoePanel(QWidget):
         self.soft_view.set_view(None)
         if view is None:
             self.source_label.setText(reason or self.tr("This capture has no router tensors: the model is not a "
-                                                        "mixture of experts, or the capture left the router hooks out."))
+                                                        "mixture of experts, or the capture left the router hooks "
+                                                        "out."))
             return
         self.row = min(self.row, len(view.layers) - 1)
         self.source_label.setText(

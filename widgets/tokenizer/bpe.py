@@ -302,8 +302,8 @@ class BpeTab(QWidget):
                                  self.merges_spin.value())
 
     def _on_browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Train BPE on a text file"), "", self.tr("Text files "
-                                                                                                     "(*.txt);;All (*)"))
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Train BPE on a text file"), "",
+                                              self.tr("Text files (*.txt);;All (*)"))
         if path:
             self.path_edit.setText(path)
 
