@@ -5,6 +5,7 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 
 import torch
+from PySide6.QtCore import QCoreApplication
 
 from lmscope.backend.device import describe_device
 
@@ -24,7 +25,7 @@ def versions() -> dict[str, str]:
 
 def about_html(device: torch.device) -> str:
     rows = "".join(f"<tr><td>{k}</td><td>&nbsp;{v}</td></tr>" for k, v in versions().items())
-    return (
-        "<h3>lmscope</h3><p>A desktop microscope and debugger for transformer language models.</p>"
-        f"<p><b>Device:</b> {describe_device(device)}</p><table>{rows}</table>"
-    )
+    tagline = QCoreApplication.translate("about", "A desktop microscope and debugger for transformer language models.")
+    return (f"<h3>lmscope</h3><p>{tagline}</p>"
+            f"<p><b>{QCoreApplication.translate('about', 'Device:')}</b> {describe_device(device)}</p>"
+            f"<table>{rows}</table>")

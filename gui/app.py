@@ -40,7 +40,7 @@ def build_window(device, settings=None):  # noqa: ANN001, ANN201 - Qt types impo
 
 
 def run_gui(device: str | None = None, model: str | None = None, screenshot_dir: str | None = None,
-            session: str | None = None, force: bool = False) -> int:
+            session: str | None = None, force: bool = False, language: str | None = None) -> int:
     configure_qt(offscreen=screenshot_dir is not None and "QT_QPA_PLATFORM" not in os.environ)
     from lmscope.gui.preflight import problems
 
@@ -63,14 +63,21 @@ def run_gui(device: str | None = None, model: str | None = None, screenshot_dir:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("lmscope")
     app.setOrganizationName("lmscope")
+    from PySide6.QtCore import QSettings
+
     settings = None
     if screenshot_dir is not None:
         # Screenshots use the default layout and size, never the layout a user saved.
-        from PySide6.QtCore import QSettings
-
         ini = Path(tempfile.gettempdir()) / f"lmscope-screenshot-{os.getpid()}.ini"
         settings = QSettings(str(ini), QSettings.Format.IniFormat)
         settings.clear()
+    from lmscope.gui.i18n import choose_language, install_language
+
+    # Before the window is built, so every tr() reads the chosen language; the saved choice lives in the user's
+    # settings even for screenshots (whose layout settings are a fresh file).
+    if screenshot_dir is not None and language is None:
+        language = "en"  # `make screenshots` writes the README's English pictures whatever the user chose
+    install_language(choose_language(language, settings or QSettings("lmscope", "lmscope")))
     window = build_window(torch_device, settings)
     window.show()
     if screenshot_dir is not None:

@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", metavar="DIR|NAME",
                         help="open this model instead of the demo: a TinyGPT or Hugging Face folder, or a built-in "
                              "name (demo, minilm)")
+    parser.add_argument("--language", choices=("en", "zh_CN"),
+                        help="interface language (default: the one chosen in View → Language, else the system's)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     cli_sessions.add_commands(sub)
     cli_export.add_commands(sub)
@@ -149,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_gui(device=args.device, model=args.model,
                            screenshot_dir=getattr(args, "open_screenshot", None) or args.screenshot,
-                           session=getattr(args, "file", None), force=getattr(args, "open_force", False))
+                           session=getattr(args, "file", None), force=getattr(args, "open_force", False),
+                           language=args.language)
         compute, as_text = COMMANDS[args.command]
         result = compute(args)
         if getattr(args, "json", False):

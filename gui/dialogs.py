@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
     QLineEdit, QSpinBox, QVBoxLayout, QWidget,
@@ -12,6 +13,7 @@ from lmscope.backend.errors import BadInputError
 from lmscope.backend.models.config import CHOICES, PRESETS, TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
 from lmscope.widgets.glossary import explain
+from lmscope.widgets.terms import add_choices, current_key
 
 INT_FIELDS = {"n_layer": (1, 24), "d_model": (8, 1024), "n_head": (1, 32), "n_kv_head": (1, 32),
               "d_mlp": (8, 4096), "n_ctx": (8, 1024), "n_experts": (1, 64), "top_k": (1, 8), "n_shared": (0, 8),
@@ -21,14 +23,18 @@ FLOAT_FIELDS = {"capacity_factor": (0.0, 8.0, 0.05, 2), "dropout": (0.0, 0.9, 0.
                 "aux_loss_coef": (0.0, 1.0, 0.001, 4), "z_loss_coef": (0.0, 1.0, 0.0001, 4),
                 "bias_update_rate": (0.0, 1.0, 0.001, 4)}
 TIPS = {
-    "aux_loss_coef": "Switch load-balancing loss coefficient α per MoE layer (0 = off)",
-    "z_loss_coef": "router z-loss coefficient (ST-MoE)",
-    "bias_update_rate": "auxiliary-loss-free balancing (DeepSeek-V3): a per-expert selection bias moved by ±γ "
-                        "after each step, down when over-loaded, up when under-loaded; 0 = off",
-    "capacity_factor": "expert capacity = ⌈top_k · tokens / n_experts · factor⌉; overflow is dropped; 0 = unlimited",
-    "moe_mode": "topk: sparse routing · dense: every expert, softmax-weighted · soft: Soft MoE slots",
-    "soft_slots": "slots per expert (Soft MoE)",
-    "n_shared": "shared experts every token uses (DeepSeekMoE)",
+    "aux_loss_coef": QT_TRANSLATE_NOOP("TrainDialog", "Switch load-balancing loss coefficient α per MoE layer (0 = "
+                                                      "off)"),
+    "z_loss_coef": QT_TRANSLATE_NOOP("TrainDialog", "router z-loss coefficient (ST-MoE)"),
+    "bias_update_rate": QT_TRANSLATE_NOOP("TrainDialog", "auxiliary-loss-free balancing (DeepSeek-V3): a per-expert "
+                                                         "selection bias moved by ±γ after each step, down when "
+                                                         "over-loaded, up when under-loaded; 0 = off"),
+    "capacity_factor": QT_TRANSLATE_NOOP("TrainDialog", "expert capacity = ⌈top_k · tokens / n_experts · factor⌉; "
+                                                        "overflow is dropped; 0 = unlimited"),
+    "moe_mode": QT_TRANSLATE_NOOP("TrainDialog", "topk: sparse routing · dense: every expert, softmax-weighted · soft: "
+                                                 "Soft MoE slots"),
+    "soft_slots": QT_TRANSLATE_NOOP("TrainDialog", "slots per expert (Soft MoE)"),
+    "n_shared": QT_TRANSLATE_NOOP("TrainDialog", "shared experts every token uses (DeepSeekMoE)"),
 }
 INT_FIELDS.update({"kv_lora_rank": (0, 1024), "q_lora_rank": (0, 1024), "rope_head_dim": (0, 256)})  # MLA
 TRAIN_INT = {"steps": (1, 1_000_000), "batch_size": (1, 512), "seq_len": (4, 1024), "snapshot_every": (1, 100_000),
@@ -38,7 +44,7 @@ TRAIN_INT = {"steps": (1, 1_000_000), "batch_size": (1, 512), "seq_len": (4, 102
 class TrainDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, default_device: str = "cpu") -> None:
         super().__init__(parent)
-        self.setWindowTitle("Train new model")
+        self.setWindowTitle(self.tr("Train new model"))
         self.config: TinyGPTConfig | None = None
         self.settings: TrainSettings | None = None
         self.label = ""
@@ -46,7 +52,7 @@ class TrainDialog(QDialog):
         self.preset.addItems(list(PRESETS))
         self.name = QLineEdit()
         self.fields: dict[str, QWidget] = {}
-        model_box = QGroupBox("Model (TinyGPT config)")
+        model_box = QGroupBox(self.tr("Model (TinyGPT config)"))
         model_form = QFormLayout(model_box)
         for name in INT_FIELDS:
             lo, hi = INT_FIELDS[name]
@@ -61,11 +67,11 @@ class TrainDialog(QDialog):
             self.fields[name] = self._dspin(lo, hi, step, decimals)
             model_form.addRow(name, self.fields[name])
         self.fields["noisy_gating"] = QCheckBox()
-        model_form.addRow("noisy_gating", self.fields["noisy_gating"])
+        model_form.addRow(self.tr("noisy_gating"), self.fields["noisy_gating"])
         for name, tip in TIPS.items():
-            self.fields[name].setToolTip(tip)
+            self.fields[name].setToolTip(self.tr(tip))
 
-        train_box = QGroupBox("Training (on the demo corpus)")
+        train_box = QGroupBox(self.tr("Training (on the demo corpus)"))
         train_form = QFormLayout(train_box)
         defaults = TrainSettings()
         self.train_fields: dict[str, QWidget] = {}
@@ -76,22 +82,22 @@ class TrainDialog(QDialog):
             train_form.addRow(name, spin)
         self.train_fields["lr"] = self._dspin(1e-5, 1.0, 1e-4, 5)
         self.train_fields["lr"].setValue(defaults.lr)
-        train_form.addRow("learning rate", self.train_fields["lr"])
+        train_form.addRow(self.tr("learning rate"), self.train_fields["lr"])
         self.device = QComboBox()
-        self.device.addItems(["auto", "cpu", "cuda", "mps"])
+        add_choices(self.device, ("auto", "cpu", "cuda", "mps"))
         self.device.setCurrentText(default_device if default_device in ("cpu", "cuda", "mps") else "auto")
-        train_form.addRow("device", self.device)
+        train_form.addRow(self.tr("device"), self.device)
 
         self.error = QLabel("")
         self.error.setStyleSheet("color: #d55e00")
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Train")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Train"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         top = QFormLayout()
-        top.addRow("Preset", self.preset)
-        top.addRow("Run name", self.name)
+        top.addRow(self.tr("Preset"), self.preset)
+        top.addRow(self.tr("Run name"), self.name)
         boxes = QHBoxLayout()
         boxes.addWidget(model_box)
         boxes.addWidget(train_box)
@@ -146,7 +152,7 @@ class TrainDialog(QDialog):
         try:
             base = PRESETS[self.preset.currentText()]
             self.config = dataclasses.replace(base, **self._values())
-            device = self.device.currentText()
+            device = current_key(self.device)
             self.settings = TrainSettings(
                 **{name: spin.value() for name, spin in self.train_fields.items()},
                 device=None if device == "auto" else device,

@@ -105,11 +105,11 @@ class DockTitle(QWidget):
         style = self.style()
         self.label = QLabel(dock.windowTitle())
         dock.windowTitleChanged.connect(self.label.setText)
-        self.help_button = self._button("?", "What am I looking at? (F1)", dock.request_help)
-        self.float_button = self._button("", "Float or dock this panel",
+        self.help_button = self._button("?", self.tr("What am I looking at? (F1)"), dock.request_help)
+        self.float_button = self._button("", self.tr("Float or dock this panel"),
                                          lambda: dock.setFloating(not dock.isFloating()))
         self.float_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_TitleBarNormalButton))
-        self.close_button = self._button("", "Close this panel (View menu brings it back)", dock.close)
+        self.close_button = self._button("", self.tr("Close this panel (View menu brings it back)"), dock.close)
         self.close_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_TitleBarCloseButton))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 1, 2, 1)

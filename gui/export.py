@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -28,9 +28,11 @@ def export_widget(widget: QWidget, path: str | Path) -> Path:
         painter.end()
     elif suffix == ".png":
         if not widget.grab().save(str(path), "PNG"):
-            raise BadInputError(f"Could not write {path}; check that the folder exists and is writable.")
+            raise BadInputError(QCoreApplication.translate(
+                "export", "Could not write {path}; check that the folder exists and is writable.").format(path=path))
     else:
-        raise BadInputError(f"Export as .png or .svg, not {suffix or 'a file with no extension'}.")
+        raise BadInputError(QCoreApplication.translate("export", "Export as .png or .svg, not {suffix}.").format(
+            suffix=suffix or QCoreApplication.translate("export", "a file with no extension")))
     return path
 
 
@@ -39,10 +41,10 @@ class ExportTensorsDialog(QDialog):
 
     def __init__(self, parent: QWidget, names: list[str], preselect: str = "") -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export tensors")
+        self.setWindowTitle(self.tr("Export tensors"))
         self.resize(520, 560)
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("filter, e.g. attn.hook_pattern or blocks.3.")
+        self.filter.setPlaceholderText(self.tr("filter, e.g. attn.hook_pattern or blocks.3."))
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.addItems(names)
@@ -54,7 +56,7 @@ class ExportTensorsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("One tensor: .npy or .csv (at most 2-D). Several: .safetensors."))
+        layout.addWidget(QLabel(self.tr("One tensor: .npy or .csv (at most 2-D). Several: .safetensors.")))
         layout.addWidget(self.filter)
         layout.addWidget(self.list, 1)
         layout.addWidget(buttons)

@@ -59,8 +59,10 @@ def shortcuts_html(menu_bar: QMenuBar, panels: Sequence[tuple[str, QWidget]] = (
                 rows.append(row)
     body = "".join(f"<tr><td><b>{html.escape(key)}</b></td><td>{html.escape(where)}</td>"
                    f"<td>{html.escape(text)}</td></tr>" for key, where, text in rows)
-    return ("<h2>Keyboard shortcuts</h2><table cellpadding='4'><tr><th align='left'>keys</th>"
-            "<th align='left'>where</th><th align='left'>action</th></tr>" + body + "</table>")
+    heading, keys = QCoreApplication.translate("help", "Keyboard shortcuts"), QCoreApplication.translate("help", "keys")
+    where, action = QCoreApplication.translate("help", "where"), QCoreApplication.translate("help", "action")
+    return (f"<h2>{heading}</h2><table cellpadding='4'><tr><th align='left'>{keys}</th>"
+            f"<th align='left'>{where}</th><th align='left'>{action}</th></tr>" + body + "</table>")
 
 
 class HelpWindow(QDialog):
@@ -68,7 +70,7 @@ class HelpWindow(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("What am I looking at?")
+        self.setWindowTitle(self.tr("What am I looking at?"))
         self.setModal(False)
         self.resize(640, 720)
         self.browser = QTextBrowser()
@@ -82,7 +84,7 @@ class HelpWindow(QDialog):
         html = help_html(name, language)
         if html is None:
             return False
-        self.show_html(name, f"{title} — what am I looking at?", html)
+        self.show_html(name, self.tr("{title} — what am I looking at?").format(title=title), html)
         return True
 
     def show_html(self, page: str, title: str, html: str) -> None:

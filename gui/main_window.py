@@ -6,6 +6,7 @@ dock a stable object name so ``saveState``/``restoreState`` survive restarts.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, Protocol
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton,
     QTabBar, QWidget,
@@ -32,13 +33,16 @@ from lmscope.gui import about
 from lmscope.gui.document import Document
 from lmscope.gui.docks import MAIN, MAIN_SHARE, PLACES, PanelDock, object_name
 from lmscope.gui.export import export_widget
+from lmscope.gui.i18n import LANGUAGES, SETTINGS_KEY, current_language, install_language
+from lmscope.gui.retranslate import retranslate_application
 from lmscope.gui.window_files import FilesMixin
 from lmscope.gui.worker import Job, JobFailure, JobRunner
 from lmscope.widgets.state import PanelState
 
 LAYOUT_VERSION = 1
 MAX_RECENT_MODELS = 8
-NO_MODEL_TIP = "This session holds no model weights: Model → Attach model… to re-run prompts."
+NO_MODEL_TIP = QT_TRANSLATE_NOOP("MainWindow", "This session holds no model weights: Model → Attach model… to re-run "
+                                               "prompts.")
 
 
 class SessionPart(Protocol):
@@ -58,6 +62,7 @@ class SessionPart(Protocol):
 
 class MainWindow(FilesMixin, QMainWindow):
     demoReady = Signal()  # the first model is loaded and its default prompt captured
+    languageChanged = Signal(str)  # View → Language switched the interface (texts made later use tr() anyway)
 
     def __init__(self, device: torch.device, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -96,9 +101,12 @@ class MainWindow(FilesMixin, QMainWindow):
             self.tabifyDockWidget(self.docks[object_name(place.tab_with)], dock)
         self.docks[dock.objectName()] = dock
         dock.helpRequested.connect(self.show_panel_help)
-        self.help_menu.insertAction(self._help_separator, self._make_help_action(name, title))
+        help_action = self._make_help_action(name, title)
+        dock.windowTitleChanged.connect(lambda text: help_action.setText(f"{text}…"))
+        self.help_menu.insertAction(self._help_separator, help_action)
         self.view_menu.insertAction(self._view_separator, dock.toggleViewAction())
         export = QAction(f"{title}…", self)
+        dock.windowTitleChanged.connect(lambda text: export.setText(f"{text}…"))  # follows View → Language
         export.setData(dock.objectName())
         self.export_menu.addAction(export)
         return dock
@@ -177,50 +185,81 @@ class MainWindow(FilesMixin, QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Open session…", self.ask_open, "Ctrl+O")
-        self.save_action = self._action(file_menu, "&Save session", self.save, "Ctrl+S")
-        self._action(file_menu, "Save session &as…", self.ask_save_as, "Ctrl+Shift+S")
-        self.recent_menu = file_menu.addMenu("Recent sessions")
+        file_menu = bar.addMenu(self.tr("&File"))
+        self._action(file_menu, self.tr("&Open session…"), self.ask_open, "Ctrl+O")
+        self.save_action = self._action(file_menu, self.tr("&Save session"), self.save, "Ctrl+S")
+        self._action(file_menu, self.tr("Save session &as…"), self.ask_save_as, "Ctrl+Shift+S")
+        self.recent_menu = file_menu.addMenu(self.tr("Recent sessions"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.recent_menu.triggered.connect(self._on_recent)
         file_menu.addSeparator()
-        self._action(file_menu, "Export &tensors…", self.ask_export_tensors, "Ctrl+E")
-        self.export_menu = file_menu.addMenu("Export figure as PNG/SVG")
+        self._action(file_menu, self.tr("Export &tensors…"), self.ask_export_tensors, "Ctrl+E")
+        self.export_menu = file_menu.addMenu(self.tr("Export figure as PNG/SVG"))
         self.export_menu.triggered.connect(self._on_export)
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
-        model_menu = bar.addMenu("&Model")
-        self.load_action = self._action(model_menu, "Load model folder…", self.ask_model_folder, "Ctrl+L")
-        self.builtin_menu = model_menu.addMenu("Built-in models")
-        self.recent_models_menu = model_menu.addMenu("Recent models")
+        self._action(file_menu, self.tr("&Quit"), self.close, "Ctrl+Q")
+        model_menu = bar.addMenu(self.tr("&Model"))
+        self.load_action = self._action(model_menu, self.tr("Load model folder…"), self.ask_model_folder, "Ctrl+L")
+        self.builtin_menu = model_menu.addMenu(self.tr("Built-in models"))
+        self.recent_models_menu = model_menu.addMenu(self.tr("Recent models"))
         model_menu.aboutToShow.connect(self._fill_model_menus)
-        self.train_action = self._action(model_menu, "Train new model…", self.ask_train, "Ctrl+T")
-        self.run_action = self._action(model_menu, "Run prompt…", self.ask_prompt, "Ctrl+R")
+        self.train_action = self._action(model_menu, self.tr("Train new model…"), self.ask_train, "Ctrl+T")
+        self.run_action = self._action(model_menu, self.tr("Run prompt…"), self.ask_prompt, "Ctrl+R")
         self.run_action.setEnabled(False)
-        self.attach_action = self._action(model_menu, "Attach model…", self.ask_attach)
-        self.attach_action.setToolTip("Attach the model folder a session was captured with, to re-run prompts.")
+        self.attach_action = self._action(model_menu, self.tr("Attach model…"), self.ask_attach)
+        self.attach_action.setToolTip(self.tr("Attach the model folder a session was captured with, to re-run "
+                                              "prompts."))
         model_menu.setToolTipsVisible(True)
-        self.view_menu = bar.addMenu("&View")
+        self.view_menu = bar.addMenu(self.tr("&View"))
         self._view_separator = self.view_menu.addSeparator()
-        self._action(self.view_menu, "Reset layout", self.reset_layout)
-        self.help_menu = help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "What am I looking at? (focused panel)", self.help_for_focus, "F1")
-        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts)
+        self._action(self.view_menu, self.tr("Reset layout"), self.reset_layout)
+        self._build_language_menu(self.view_menu.addMenu(self.tr("Language")))
+        self.help_menu = help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(help_menu, self.tr("What am I looking at? (focused panel)"), self.help_for_focus, "F1")
+        self._action(help_menu, self.tr("Keyboard shortcuts"), self.show_shortcuts)
         help_menu.addSeparator()
         self._help_separator = help_menu.addSeparator()
-        self._action(help_menu, "About lmscope", self.show_about)
+        self._action(help_menu, self.tr("About lmscope"), self.show_about)
+
+    def _build_language_menu(self, menu: QMenu) -> None:
+        group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():  # each named in itself, so a reader finds their own
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == current_language())
+            action.setData(code)
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, c=code: self.set_language(c))
+            self.language_actions[code] = action
+
+    def set_language(self, language: str) -> None:
+        """View → Language: the interface in ``language`` now, keeping the model, traces, selection and every panel's
+        state (the window is retranslated in place, gui/retranslate.py), and at the next start."""
+        previous = install_language(language)
+        # Qt posts LanguageChange to every widget; deliver it now, so panels that rebuild texts themselves
+        # (changeEvent) are done before the catalogue retranslates what the others show.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
+        retranslate_application(previous, language)
+        self.language_actions[language].setChecked(True)
+        self.settings.setValue(SETTINGS_KEY, language)
+        if self.help_window is not None and self.help_window.isVisible() and self.help_window.page in PLACES:
+            self.show_panel_help(self.help_window.page)
+        self._update_title()
+        self.languageChanged.emit(language)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.device_label = QLabel(describe_device(self.device))
-        self.model_label = QLabel("no model")
+        self.device_label = QLabel(self.tr("CPU · {threads} of {cores} threads").format(
+            threads=torch.get_num_threads(), cores=os.cpu_count()) if self.device.type == "cpu"
+            else describe_device(self.device))  # the backend's words for CPU, translated; GPU names stay
+        self.model_label = QLabel(self.tr("no model"))
         self.job_label = QLabel("")
         self.waiting_label = QLabel("")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.clicked.connect(self.runner.cancel)
         for widget in (self.job_label, self.waiting_label, self.progress, self.cancel_button):
             widget.setVisible(False)
@@ -241,7 +280,7 @@ class MainWindow(FilesMixin, QMainWindow):
         return job
 
     def open_demo(self) -> Job:
-        job = self.start_job("Loading the demo", lambda: open_model_job("demo", self.device), kind="model")
+        job = self.start_job(self.tr("Loading the demo"), lambda: open_model_job("demo", self.device), kind="model")
         job.finished.connect(self._on_demo_loaded)
         return job
 
@@ -252,7 +291,8 @@ class MainWindow(FilesMixin, QMainWindow):
 
     def open_model_folder(self, folder: str) -> Job:
         """A TinyGPT or Hugging Face folder, or a built-in name (``demo``, ``minilm``)."""
-        job = self.start_job(f"Loading {folder}", lambda: open_model_job(folder, self.device), kind="model")
+        job = self.start_job(self.tr("Loading {folder}")
+                             .format(folder=folder), lambda: open_model_job(folder, self.device), kind="model")
         if not is_builtin(folder):
             job.finished.connect(lambda completed: completed and self._remember_model(folder))
         return job
@@ -275,15 +315,15 @@ class MainWindow(FilesMixin, QMainWindow):
             action = self.recent_models_menu.addAction(folder)
             action.triggered.connect(lambda _=False, f=folder: self.open_model_folder(f))
         if self.recent_models_menu.isEmpty():
-            self.recent_models_menu.addAction("(none yet)").setEnabled(False)
+            self.recent_models_menu.addAction(self.tr("(none yet)")).setEnabled(False)
 
     def run_prompt(self, text: str, truncate: str | None = None) -> Job | None:
         """Capture ``text``; a prompt longer than the model's context asks which end to cut (``truncate``)."""
         loaded = self.document.loaded
         if loaded is None:
-            self.statusBar().showMessage("Load a model first (Model → Load model folder…).", 5000)
+            self.statusBar().showMessage(self.tr("Load a model first (Model → Load model folder…)."), 5000)
             return None
-        return self.start_job("Running the prompt", lambda: capture_job(loaded, text, truncate=truncate),
+        return self.start_job(self.tr("Running the prompt"), lambda: capture_job(loaded, text, truncate=truncate),
                               self._on_prompt_events, kind="capture")
 
     def _on_prompt_events(self, events: list[Any]) -> None:
@@ -300,10 +340,12 @@ class MainWindow(FilesMixin, QMainWindow):
 
     def ask_truncation(self, event: ContextExceeded) -> str | None:
         """"left" (keep the end of the text), "right" (keep its start) or None (cancel). Tests replace this."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Prompt longer than the model's context",
-                          f"{event.sentence} Which part should it read?", parent=self)
-        left = box.addButton(f"The last {event.limit:,} tokens (cut the start)", QMessageBox.ButtonRole.AcceptRole)
-        right = box.addButton(f"The first {event.limit:,} tokens (cut the end)", QMessageBox.ButtonRole.AcceptRole)
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Prompt longer than the model's context"),
+                          self.tr("{sentence} Which part should it read?").format(sentence=event.sentence), parent=self)
+        left = box.addButton(self.tr("The last {limit:,} tokens (cut the start)")
+                             .format(limit=event.limit), QMessageBox.ButtonRole.AcceptRole)
+        right = box.addButton(self.tr("The first {limit:,} tokens (cut the end)")
+                              .format(limit=event.limit), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         clicked = box.clickedButton()
@@ -312,20 +354,21 @@ class MainWindow(FilesMixin, QMainWindow):
     def train(self, config: TinyGPTConfig, settings: TrainSettings, label: str) -> Job:
         device = settings.device or str(self.device)
         settings = dataclasses.replace(settings, device=device)
-        job = self.start_job(f"Training {label}", lambda: train_job(config, settings, label))
+        job = self.start_job(self.tr("Training {label}")
+                             .format(label=label), lambda: train_job(config, settings, label))
         job.started.connect(lambda: self.document.reset_history(TrainingHistory(label=label),
                                                                 total_steps=settings.steps))
         return job
 
     def ask_model_folder(self) -> None:
         start = self.recent_models()[0] if self.recent_models() else ""
-        folder = QFileDialog.getExistingDirectory(self, "Load a model folder (TinyGPT or Hugging Face)", start)
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Load a model folder (TinyGPT or Hugging Face)"), start)
         if folder:
             self.open_model_folder(folder)
 
     def ask_prompt(self) -> None:
         entry = self.document.current_trace
-        text, ok = QInputDialog.getMultiLineText(self, "Run prompt", "Text to run through the model:",
+        text, ok = QInputDialog.getMultiLineText(self, self.tr("Run prompt"), self.tr("Text to run through the model:"),
                                                  entry.trace.text if entry else DEFAULT_PROMPT)
         if ok:
             self.run_prompt(text)
@@ -344,7 +387,7 @@ class MainWindow(FilesMixin, QMainWindow):
             self.job_label.setText(running.title)
         for widget in (self.job_label, self.progress, self.cancel_button):
             widget.setVisible(running is not None)
-        self.waiting_label.setText(f"+{waiting} waiting" if waiting else "")
+        self.waiting_label.setText(self.tr("+{waiting} waiting").format(waiting=waiting) if waiting else "")
         self.waiting_label.setToolTip("\n".join(job.title for job in self.runner.waiting))
         self.waiting_label.setVisible(bool(waiting))
         self._update_model_actions()
@@ -358,11 +401,14 @@ class MainWindow(FilesMixin, QMainWindow):
         self.job_label.setText(message)
 
     def _on_job_finished(self, job: Job, completed: bool) -> None:
-        self.statusBar().showMessage(f"{job.title}: done" if completed else f"{job.title}: cancelled", 5000)
+        done = self.tr("{title}: done") if completed else self.tr("{title}: cancelled")
+        self.statusBar().showMessage(done.format(title=job.title), 5000)
 
     def _on_job_failed(self, failure: JobFailure) -> None:
-        self.statusBar().showMessage(f"{failure.title} failed: {failure.message}")
-        box = QMessageBox(QMessageBox.Icon.Warning, f"{failure.title} failed", failure.message,
+        self.statusBar().showMessage(self.tr("{title} failed: {message}")
+                                     .format(title=failure.title, message=failure.message))
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("{title} failed")
+                                                    .format(title=failure.title), failure.message,
                           QMessageBox.StandardButton.Close, self)
         if failure.details:
             box.setDetailedText(failure.details)
@@ -377,7 +423,7 @@ class MainWindow(FilesMixin, QMainWindow):
     def _update_model_actions(self) -> None:
         has_model = self.document.loaded is not None
         self.run_action.setEnabled(has_model)
-        self.run_action.setToolTip("" if has_model else NO_MODEL_TIP)
+        self.run_action.setToolTip("" if has_model else self.tr(NO_MODEL_TIP))
         self.attach_action.setEnabled(not has_model)
 
     def _on_model_changed(self) -> None:
@@ -386,11 +432,16 @@ class MainWindow(FilesMixin, QMainWindow):
         description = loaded.description if loaded else None
         if description is not None:
             self.model_label.setText(f"{description.display_name} · {description.dtype}")
-            self.model_label.setToolTip(f"{loaded.source}\n{description.summary()}\nruns in {description.dtype}")
+            self.model_label.setToolTip(self.tr("{source}\n{value}\nruns in {dtype}")
+                                        .format(source=loaded.source, value=description.summary(),
+                                                dtype=description.dtype))
             return
         folder = self.session_model_folder()
-        self.model_label.setText("no model · its folder is here: Model → Attach model…" if folder else "no model")
-        self.model_label.setToolTip(f"The session was captured with {folder}; attaching it re-enables re-running."
+        self.model_label.setText(self.tr("no model · its folder is here: Model → Attach model…") if folder
+                                 else self.tr("no model"))
+        self.model_label.setToolTip(self.tr("The session was captured with {folder}; attaching it re-enables "
+                                            "re-running.")
+                                    .format(folder=folder)
                                     if folder else "")
 
     # --- export, about, close ------------------------------------------------------------------------------
@@ -398,11 +449,12 @@ class MainWindow(FilesMixin, QMainWindow):
         dock = self.docks.get(str(action.data()))
         if dock is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {dock.windowTitle()}", f"{dock.windowTitle()}.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export {value}")
+                                                    .format(value=dock.windowTitle()), f"{dock.windowTitle()}.png",
+                                              self.tr("PNG image (*.png);;SVG drawing (*.svg)"))
         if path:
             export_widget(dock.panel, path)
-            self.statusBar().showMessage(f"Saved {path}", 5000)
+            self.statusBar().showMessage(self.tr("Saved {path}").format(path=path), 5000)
 
     def _make_help_action(self, name: str, title: str) -> QAction:
         action = QAction(f"{title}…", self)
@@ -424,7 +476,7 @@ class MainWindow(FilesMixin, QMainWindow):
         if self.help_window is None:
             self.help_window = HelpWindow(self)
         panels = [(dock.windowTitle(), dock.panel) for dock in self.docks.values()]
-        self.help_window.show_html("shortcuts", "Keyboard shortcuts", shortcuts_html(self.menuBar(), panels))
+        self.help_window.show_html("shortcuts", self.tr("Keyboard shortcuts"), shortcuts_html(self.menuBar(), panels))
 
     def show_panel_help(self, name: str) -> bool:
         """The panel's help page in the (one) help window."""
@@ -433,7 +485,7 @@ class MainWindow(FilesMixin, QMainWindow):
         if self.help_window is None:
             self.help_window = HelpWindow(self)
         dock = self.docks.get(object_name(name))
-        return self.help_window.show_page(name, dock.windowTitle() if dock else name)
+        return self.help_window.show_page(name, dock.windowTitle() if dock else name, current_language())
 
     def help_for_focus(self) -> bool:
         """F1: the help of the panel that holds the keyboard focus (or of the attention panel)."""
@@ -442,7 +494,7 @@ class MainWindow(FilesMixin, QMainWindow):
         return self.show_panel_help(owner.name if owner else "attention")
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About lmscope", about.about_html(self.device))
+        QMessageBox.about(self, self.tr("About lmscope"), about.about_html(self.device))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if self.document.dirty and not self.confirm_discard():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QCoreApplication, QByteArray
 
 from lmscope.sessions import ModelPart, SavedTrace, Session
 from lmscope.sessions.jobs import SessionOpened
@@ -53,7 +53,10 @@ def apply_session(window: "MainWindow", opened: SessionOpened) -> None:
         try:
             part.apply_state(part.state_type.from_tree(tree))
         except StateError as exc:
-            window.panel_notice(name, f"This panel's part of the session was not restored: {exc}")
+            window.panel_notice(name, QCoreApplication.translate("session_io", "This panel's part of the session was "
+                                                                               "not restored: {exc}")
+                                      .format(exc=exc))
         except Exception as exc:  # noqa: BLE001 - a panel's bug must not stop the other panels from restoring
-            window.panel_notice(name, f"This panel's part of the session was not restored ({type(exc).__name__}: "
-                                      f"{str(exc)[:200]}).")
+            window.panel_notice(name, QCoreApplication.translate("session_io", "This panel's part of the session was "
+                                                                               "not restored ({name__}: {value}).")
+                                      .format(name__=type(exc).__name__, value=str(exc)[:200]))

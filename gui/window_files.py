@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -20,24 +20,27 @@ from lmscope.sessions.errors import SessionTooLargeError
 from lmscope.sessions.jobs import SessionOpened, SessionSaved, open_session_job, save_session_job
 
 MAX_RECENT = 8
-OPEN_ANYWAY = "Open anyway"
-SESSION_FILTER = "lmscope sessions (*.h5 *.hdf5);;All files (*)"
-TENSOR_FILTER = "NumPy array (*.npy);;CSV table (*.csv);;safetensors (*.safetensors)"
+OPEN_ANYWAY = QT_TRANSLATE_NOOP("FilesMixin", "Open anyway")
+SESSION_FILTER = QT_TRANSLATE_NOOP("FilesMixin", "lmscope sessions (*.h5 *.hdf5);;All files (*)")
+TENSOR_FILTER = QT_TRANSLATE_NOOP("FilesMixin", "NumPy array (*.npy);;CSV table (*.csv);;safetensors (*.safetensors)")
 
 
 class FilesMixin:
     def _update_title(self, *_: object) -> None:
         path = self.document.session_path
-        self.setWindowTitle(f"{path.name if path else 'untitled'}[*] — lmscope")
+        name = path.name if path else QCoreApplication.translate("FilesMixin", "untitled")
+        self.setWindowTitle(f"{name}[*] — lmscope")
         self.setWindowModified(self.document.dirty)
 
     def open_session(self, path: str | Path, force: bool = False) -> Job:
         """Open in the worker. A file over this machine's size limits fails with one sentence and an "Open anyway"
         button (``force``: the limits lifted, for a file the user trusts; links and data types stay refused)."""
-        job = self.start_job(f"Opening {Path(path).name}", lambda: open_session_job(path, self.device, force=force),
+        job = self.start_job(QCoreApplication.translate("FilesMixin", "Opening {name}").format(name=Path(path).name),
+                             lambda: open_session_job(path, self.device, force=force),
                              self._on_session_events, kind="open-session", supersede=True)
         if not force:
-            job.offer(SessionTooLargeError, OPEN_ANYWAY, lambda: self.open_session(path, force=True))
+            job.offer(SessionTooLargeError, QCoreApplication.translate("FilesMixin", OPEN_ANYWAY),
+                      lambda: self.open_session(path, force=True))
         return job
 
     def save_session(self, path: str | Path, include_weights: bool | None = None) -> Job:
@@ -45,7 +48,7 @@ class FilesMixin:
         session, loaded = session_from_window(self), self.document.loaded
         if include_weights is None:
             include_weights = loaded is None or loaded.weights_in_sessions
-        return self.start_job(f"Saving {Path(path).name}",
+        return self.start_job(QCoreApplication.translate("FilesMixin", "Saving {name}").format(name=Path(path).name),
                               lambda: save_session_job(session, path, include_weights, loaded=loaded),
                               self._on_session_events)
 
@@ -77,14 +80,15 @@ class FilesMixin:
         for path in self.recent_sessions():
             self.recent_menu.addAction(path).setData(path)
         if self.recent_menu.isEmpty():
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
+            self.recent_menu.addAction(QCoreApplication.translate("FilesMixin", "(none yet)")).setEnabled(False)
 
     def _on_recent(self, action: QAction) -> None:
         if action.data():
             self.open_session(str(action.data()))
 
     def ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open session", "", SESSION_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, QCoreApplication.translate("FilesMixin", "Open session"), "",
+                                              QCoreApplication.translate("FilesMixin", SESSION_FILTER))
         if path:
             self.open_session(path)
 
@@ -95,7 +99,9 @@ class FilesMixin:
             self.save_session(self.document.session_path)
 
     def ask_save_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save session", "session.h5", SESSION_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Save session"),
+                                              "session.h5",
+                                              QCoreApplication.translate("FilesMixin", SESSION_FILTER))
         if path:
             self.save_session(path if Path(path).suffix else f"{path}.h5")
 
@@ -107,7 +113,8 @@ class FilesMixin:
         return folder if isinstance(folder, str) and folder and Path(folder).is_dir() else ""
 
     def ask_attach(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Attach the session's model folder",
+        folder = QFileDialog.getExistingDirectory(self, QCoreApplication.translate("FilesMixin", "Attach the session's "
+                                                                                                 "model folder"),
                                                   self.session_model_folder())
         if folder:
             self.attach_model(folder)
@@ -115,7 +122,8 @@ class FilesMixin:
     def attach_model(self, folder: str) -> Job:
         entry = self.document.current_trace
         expected = entry.trace.model_config if entry else None
-        return self.start_job(f"Attaching {Path(folder).name}",
+        return self.start_job(QCoreApplication.translate("FilesMixin", "Attaching {name}")
+                              .format(name=Path(folder).name),
                               lambda: attach_model_job(folder, self.device, expected), kind="model")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
@@ -132,7 +140,8 @@ class FilesMixin:
     def confirm_discard(self) -> bool:
         """Ask before losing unsaved changes; True to go on (after saving, if the user chose Save)."""
         answer = QMessageBox.question(
-            self, "Unsaved changes", "This session has unsaved changes. Save them before closing?",
+            self, QCoreApplication.translate("FilesMixin", "Unsaved changes"),
+            QCoreApplication.translate("FilesMixin", "This session has unsaved changes. Save them before closing?"),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Save:
@@ -145,29 +154,36 @@ class FilesMixin:
         """Write the current capture's tensors ``names`` to ``path`` (.npy, .csv or .safetensors) in the worker."""
         entry = self.document.current_trace
         if entry is None:
-            self.statusBar().showMessage("There is no capture to export from yet.", 5000)
+            self.statusBar().showMessage(QCoreApplication.translate("FilesMixin", "There is no capture to export from "
+                                                                                  "yet."), 5000)
             return None
         tensors = TensorsWithAttention(entry.trace)  # patterns not stored are recomputed from q and k
-        return self.start_job(f"Exporting {Path(path).name}", lambda: export_job(tensors, names, path),
+        return self.start_job(QCoreApplication.translate("FilesMixin", "Exporting {name}")
+                              .format(name=Path(path).name), lambda: export_job(tensors, names, path),
                               self._on_export_events)
 
     def _on_export_events(self, events: list[Any]) -> None:
         for event in events:
             if isinstance(event, TensorsExported):
-                self.statusBar().showMessage(f"Exported {len(event.names)} tensor(s) to {event.path}", 8000)
+                self.statusBar().showMessage(QCoreApplication.translate("FilesMixin", "Exported {value} tensor(s) to "
+                                                                                      "{path}")
+                                             .format(value=len(event.names), path=event.path), 8000)
 
     def ask_export_tensors(self) -> None:
         from lmscope.gui.export import ExportTensorsDialog
 
         entry = self.document.current_trace
         if entry is None:
-            self.statusBar().showMessage("There is no capture to export from yet.", 5000)
+            self.statusBar().showMessage(QCoreApplication.translate("FilesMixin", "There is no capture to export from "
+                                                                                  "yet."), 5000)
             return
         sel = self.document.selection
         dialog = ExportTensorsDialog(self, list(TensorsWithAttention(entry.trace)),
                                      f"blocks.{sel.layer}.attn.hook_pattern")
         if not dialog.exec() or not dialog.names:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export tensors", dialog.suggested_file(), TENSOR_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self, QCoreApplication.translate("FilesMixin", "Export tensors"),
+                                              dialog.suggested_file(),
+                                              QCoreApplication.translate("FilesMixin", TENSOR_FILTER))
         if path:
             self.export_tensors(dialog.names, path)

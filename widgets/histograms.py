@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 from lmscope.widgets.colorbar import ColorBar, HoverReadout
 from lmscope.widgets.state import PanelState, bounded, text
 from lmscope.widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, make_plot_widget, muted
+from lmscope.widgets.terms import term
+
 
 
 @dataclass(frozen=True)
@@ -78,21 +80,22 @@ class HistogramsPanel(QWidget):
 
     # --- construction --------------------------------------------------------------------------------------
     def _build_controls(self) -> None:
-        self.source_label = QLabel("No capture yet")
+        self.source_label = QLabel(self.tr("No capture yet"))
         self.site_note = QLabel("")
         self.site_note.setWordWrap(True)
         self.site_note.setVisible(False)
         self.layer_box = QComboBox()
         self.site_box = QComboBox()
         for key, label in self._sites.items():
-            self.site_box.addItem(label, key)
+            self.site_box.addItem(term(label), key)
         self.compare_box = QComboBox()
-        self.compare_box.addItem("— none —")
+        self.compare_box.addItem(self.tr("— none —"), -1)
         self.compare_box.setMinimumContentsLength(18)
-        self.log_box = QCheckBox("log y")
+        self.log_box = QCheckBox(self.tr("log y"))
         self.log_box.setToolTip(self.tr("y = log₁₀ density: the rare values in the tails become visible"))
         row = QHBoxLayout()
-        for text, widget in (("Layer", self.layer_box), ("Site", self.site_box), ("Compare with", self.compare_box)):
+        for text, widget in ((self.tr("Layer"), self.layer_box), (self.tr("Site"), self.site_box),
+                             (self.tr("Compare with"), self.compare_box)):
             row.addWidget(QLabel(text))
             row.addWidget(widget)
         row.addWidget(self.log_box)
@@ -100,15 +103,15 @@ class HistogramsPanel(QWidget):
         self._controls = row
 
     def _build_views(self) -> None:
-        self.hist_plot = make_plot_widget(left="density", bottom="value")
+        self.hist_plot = make_plot_widget(left=self.tr("density"), bottom=self.tr("value"))
         self.hist_plot.addLegend(offset=(-10, 10))
         self.current_curve = pg.PlotDataItem(stepMode="center", fillLevel=0, pen=CURVE_PENS[0],
-                                             brush=pg.mkBrush(86, 180, 233, 90), name="capture")
-        self.reference_curve = pg.PlotDataItem(stepMode="center", pen=REFERENCE_PEN, name="compare")
+                                             brush=pg.mkBrush(86, 180, 233, 90), name=self.tr("capture"))
+        self.reference_curve = pg.PlotDataItem(stepMode="center", pen=REFERENCE_PEN, name=self.tr("compare"))
         self.hist_plot.addItem(self.current_curve)
         self.hist_plot.addItem(self.reference_curve)
         self.table = QTableWidget(0, len(self._columns) + 1)
-        self.table.setHorizontalHeaderLabels(["site"] + [c[1] for c in self._columns])
+        self.table.setHorizontalHeaderLabels([self.tr("site")] + [term(c[1]) for c in self._columns])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -119,7 +122,7 @@ class HistogramsPanel(QWidget):
         capture_tab.addWidget(self.table)
         capture_tab.setSizes([300, 200])
 
-        self.timeline_plot = make_plot_widget(left="value", bottom="training step")
+        self.timeline_plot = make_plot_widget(left=self.tr("value"), bottom=self.tr("training step"))
         self.timeline_image = pg.ImageItem(axisOrder="row-major")
         self.timeline_plot.addItem(self.timeline_image)
         self.timeline_bar = ColorBar(self.timeline_image, "viridis", self.tr("log₁₀(1 + 1000·density/max)"),
@@ -127,7 +130,7 @@ class HistogramsPanel(QWidget):
         self.timeline_mean = self.timeline_plot.plot(pen=pg.mkPen("w", width=1.5))
         self.timeline_band = [self.timeline_plot.plot(pen=pg.mkPen("w", width=1, style=Qt.PenStyle.DotLine))
                               for _ in range(2)]
-        self.timeline_note = QLabel("No training snapshots yet.")
+        self.timeline_note = QLabel(self.tr("No training snapshots yet."))
         self.timeline_hover = QLabel(" ")
         self._timeline: Timeline | None = None
         self.timeline_readout = HoverReadout(self.timeline_image, self.timeline_hover, self._describe_timeline)
@@ -139,8 +142,8 @@ class HistogramsPanel(QWidget):
         tl.addWidget(self.timeline_hover)
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(capture_tab, "This capture")
-        self.tabs.addTab(timeline_tab, "Over training")
+        self.tabs.addTab(capture_tab, self.tr("This capture"))
+        self.tabs.addTab(timeline_tab, self.tr("Over training"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.source_label)
@@ -151,7 +154,7 @@ class HistogramsPanel(QWidget):
     # --- data in -------------------------------------------------------------------------------------------
     def set_histograms(self, label: str, n_layer: int, data: dict[tuple[int, str], SiteHistogram]) -> None:
         self._label, self._data = label, dict(data)
-        self.source_label.setText(f"Capture: {label}")
+        self.source_label.setText(self.tr("Capture: {label}").format(label=label))
         layer = self.layer_box.currentIndex()
         self.layer_box.blockSignals(True)
         self.layer_box.clear()
@@ -190,7 +193,7 @@ class HistogramsPanel(QWidget):
     def set_compare_options(self, labels: list[str], current: int = -1) -> None:
         self.compare_box.blockSignals(True)
         self.compare_box.clear()
-        self.compare_box.addItem("— none —")
+        self.compare_box.addItem(self.tr("— none —"), -1)
         self.compare_box.addItems(labels)
         self.compare_box.setCurrentIndex(current + 1)
         self.compare_box.blockSignals(False)
@@ -205,7 +208,7 @@ class HistogramsPanel(QWidget):
             self.timeline_image.clear()
             for item in (self.timeline_mean, *self.timeline_band):
                 item.setData([], [])
-            self.timeline_note.setText("No training snapshots for this layer and site yet.")
+            self.timeline_note.setText(self.tr("No training snapshots for this layer and site yet."))
             return
         image = np.log10(1 + timeline.density.T / max(1e-12, float(np.nanmax(timeline.density))) * 1e3)
         self.timeline_image.setImage(np.ascontiguousarray(image, dtype=np.float32), autoLevels=False,
@@ -218,8 +221,8 @@ class HistogramsPanel(QWidget):
         self.timeline_band[0].setData(timeline.steps, timeline.mean - timeline.std)
         self.timeline_band[1].setData(timeline.steps, timeline.mean + timeline.std)
         self.timeline_note.setText(
-            f"{timeline.label}: {len(timeline.steps)} snapshots, steps {int(x0)}–{int(x1)}; colour = log density, "
-            "white = mean ± std")
+            self.tr("{label}: {value} snapshots, steps {value2}–{value3}; colour = log density, white = mean ± std")
+            .format(label=timeline.label, value=len(timeline.steps), value2=int(x0), value3=int(x1)))
         self.timeline_plot.autoRange()
 
     def _describe_timeline(self, row: int, col: int, value: float) -> str:
@@ -264,13 +267,14 @@ class HistogramsPanel(QWidget):
         log = self.log_box.isChecked()
         self._draw_curve(self.current_curve, self._data.get(key), log)
         self._draw_curve(self.reference_curve, self._reference.get(key), log)
-        self.hist_plot.setLabel("left", "log₁₀ density" if log else "density")
+        self.hist_plot.setLabel("left", self.tr("log₁₀ density") if log else self.tr("density"))
         legend = self.hist_plot.getPlotItem().legend
         legend.clear()
-        legend.addItem(self.current_curve, self._label or "capture")
+        legend.addItem(self.current_curve, self._label or self.tr("capture"))
         if self._reference:
             legend.addItem(self.reference_curve, self._ref_label)
-        self.hist_plot.setTitle(f"layer {self.layer} · {self._sites.get(self.site, self.site)}")
+        self.hist_plot.setTitle(self.tr("layer {layer} · {value}")
+                                .format(layer=self.layer, value=term(self._sites.get(self.site, self.site))))
         self._fill_table()
         self._show_note()
 
@@ -294,7 +298,7 @@ class HistogramsPanel(QWidget):
         rows: list[tuple[str, str, SiteHistogram, bool]] = []
         for key, label in self._sites.items():
             if (self.layer, key) in self._data:
-                rows.append((key, label, self._data[(self.layer, key)], False))
+                rows.append((key, term(label), self._data[(self.layer, key)], False))
             if (self.layer, key) in self._reference:
                 rows.append((key, f"  ↳ {self._ref_label}", self._reference[(self.layer, key)], True))
         self.table.setRowCount(len(rows))

@@ -32,16 +32,16 @@ class NotesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = QPlainTextEdit()
-        self.editor.setPlaceholderText("Notes for this session (Markdown): what you looked at and why.")
+        self.editor.setPlaceholderText(self.tr("Notes for this session (Markdown): what you looked at and why."))
         self.preview = QTextBrowser()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.editor, "Edit")
-        self.tabs.addTab(self.preview, "Preview")
+        self.tabs.addTab(self.editor, self.tr("Edit"))
+        self.tabs.addTab(self.preview, self.tr("Preview"))
         self.where = QLabel("")
         self.bookmark_text = QLineEdit()
-        self.bookmark_text.setPlaceholderText("What is interesting here?")
-        self.add_button = QPushButton("Bookmark selection")
-        self.remove_button = QPushButton("Remove")
+        self.bookmark_text.setPlaceholderText(self.tr("What is interesting here?"))
+        self.add_button = QPushButton(self.tr("Bookmark selection"))
+        self.remove_button = QPushButton(self.tr("Remove"))
         self.bookmarks = QListWidget()
         row = QHBoxLayout()
         row.addWidget(self.bookmark_text, 1)
@@ -84,7 +84,7 @@ class NotesPanel(QWidget):
             self.bookmarks.addItem(QListWidgetItem(text))
 
     def set_selection_text(self, text: str) -> None:
-        self.where.setText(f"Selection: {text}")
+        self.where.setText(self.tr("Selection: {text}").format(text=text))
 
     def _on_text_changed(self) -> None:
         self.notesEdited.emit(self.editor.toPlainText())

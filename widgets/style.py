@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import QLabel
 
@@ -37,16 +38,20 @@ def add_plot_menu(plot_item: pg.PlotItem) -> None:
     """Right-click on a plot: export that plot alone (PNG at 2×, SVG) and copy its data as TSV."""
     menu = plot_item.getViewBox().menu
     menu.addSeparator()
-    menu.addAction("Export this plot as PNG (2×)…").triggered.connect(lambda: _ask_export(plot_item, ".png"))
-    menu.addAction("Export this plot as SVG…").triggered.connect(lambda: _ask_export(plot_item, ".svg"))
-    menu.addAction("Copy data (TSV)").triggered.connect(lambda: copy_plot_data(plot_item))
+    menu.addAction(QCoreApplication.translate("style", "Export this plot as PNG (2×)…")).triggered.connect(
+        lambda: _ask_export(plot_item, ".png"))
+    menu.addAction(QCoreApplication.translate("style", "Export this plot as SVG…")).triggered.connect(
+        lambda: _ask_export(plot_item, ".svg"))
+    menu.addAction(QCoreApplication.translate("style", "Copy data (TSV)")).triggered.connect(
+        lambda: copy_plot_data(plot_item))
 
 
 def _ask_export(plot_item: pg.PlotItem, suffix: str) -> None:
     from PySide6.QtWidgets import QFileDialog
 
     kind = "PNG image (*.png)" if suffix == ".png" else "SVG drawing (*.svg)"
-    path, _ = QFileDialog.getSaveFileName(None, "Export plot", f"plot{suffix}", kind)
+    path, _ = QFileDialog.getSaveFileName(None, QCoreApplication.translate("style", "Export plot"), f"plot{suffix}",
+                                          kind)
     if path:
         export_plot(plot_item, path if path.lower().endswith(suffix) else path + suffix)
 
@@ -66,7 +71,7 @@ def export_plot(plot_item: pg.PlotItem, path: str, scale: float = 2.0) -> str:
         generator.setFileName(path)
         generator.setSize(rect.size().toSize())
         generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle("lmscope plot")
+        generator.setTitle(QCoreApplication.translate("style", "lmscope plot"))
         painter = QPainter(generator)
         plot_item.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
         painter.end()

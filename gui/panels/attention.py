@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
 from lmscope.backend.attention.heads import (
     SUMMARY_METRICS, HeadShown, HeadThumbnail, allowed_of, batch_token_strings, head_job, head_shown, hook,
@@ -33,6 +33,7 @@ from lmscope.widgets.attention.heatmap import display_token
 from lmscope.widgets.attention.panel import AttentionPanel
 from lmscope.widgets.attention.state import AttentionState, MaskState
 from lmscope.widgets.state import StateError
+from lmscope.widgets.terms import term
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
@@ -55,7 +56,7 @@ class AttentionBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = AttentionPanel(STAGE_LABELS, SUMMARY_METRICS, CONDITIONS, VARIABLES)
-        self.dock = window.add_panel("attention", self.panel, "Attention")
+        self.dock = window.add_panel("attention", self.panel, self.tr("Attention"))
         self.painted: tuple[tuple[int, int], ...] = ()  # cells painted out, applied on the next masked run
         self._masked_cache: tuple[object, np.ndarray] = (None, np.zeros((0, 0), dtype=bool))
         self._overlay_key: object = None
@@ -111,7 +112,7 @@ class AttentionBinding(QObject):
         self.shown, self._shown_key = None, None
         trace = self.trace
         if trace is None:
-            self.panel.set_source("No capture with attention (patterns, or q and k) yet")
+            self.panel.set_source(self.tr("No capture with attention (patterns, or q and k) yet"))
             return
         cfg = trace.model_config
         labels = [f"{h} (kv {kv_head_of(cfg, h)})" if cfg["n_kv_head"] != cfg["n_head"] else str(h)
@@ -146,7 +147,8 @@ class AttentionBinding(QObject):
         done = frozenset(self._view_done)
         total = trace.n_layer * int(trace.model_config["n_head"])
         self.panel.model_view.set_progress(len(done), total)
-        job = self.window.start_job("Drawing the model view", lambda: model_view_job(trace, batch, THUMBNAIL, done),
+        job = self.window.start_job(self.tr("Drawing the model view"), lambda: model_view_job(trace, batch, THUMBNAIL,
+                                                                                              done),
                                     partial(self.on_view_events, self._view_key), kind="model-view", supersede=True)
         self._view_job = job
 
@@ -195,7 +197,7 @@ class AttentionBinding(QObject):
             self.show_head(trace, head_shown(trace, layer, head, stage, batch))
             return
         self._pause_model_view()
-        job = self.window.start_job(f"Computing layer {layer}, head {head}",
+        job = self.window.start_job(self.tr("Computing layer {layer}, head {head}").format(layer=layer, head=head),
                                     lambda: head_job(trace, layer, head, stage, batch),
                                     partial(self.on_head_events, id(trace)), kind="attention-head", supersede=True)
         for signal in (job.finished, job.failed, job.cancelled):
@@ -278,23 +280,30 @@ class AttentionBinding(QObject):
         pattern = shown.pattern
         stats = row_stats(pattern[row])
         zero_text = self.zero_proof(pattern, self.masked(trace, layer))
-        self.panel.masks.set_proof(f"Layer {layer}, head {head}: {zero_text}")
-        missing = "" if shown.stage == self.panel.stage else (
-            f"This capture holds no “{STAGE_LABELS[self.panel.stage]}”, so the pattern is shown. ")
+        self.panel.masks.set_proof(self.tr("Layer {layer}, head {head}: {proof}").format(layer=layer, head=head,
+                                                                                         proof=zero_text))
+        missing = "" if shown.stage == self.panel.stage else self.tr(
+            "This capture holds no “{stage}”, so the pattern is shown. ").format(
+            stage=term(STAGE_LABELS[self.panel.stage]))
         self.panel.show_row(
-            pattern[row], "weight",
-            f"{missing}query {row} “{display_token(tokens[row])}” · row sum {stats['sum']:.6f} · entropy "
-            f"{stats['entropy']:.4f} nats ({stats['entropy'] / math.log(2):.4f} bits) · max {stats['max']:.4f} at "
-            f"key {stats['argmax']} “{display_token(tokens[stats['argmax']])}” · {zero_text}")
+            pattern[row], self.tr("weight"),
+            missing + self.tr("query {row} “{token}” · row sum {sum:.6f} · entropy {nats:.4f} nats ({bits:.4f} bits) · "
+                              "max {max:.4f} at key {key} “{key_token}” · {proof}").format(
+                row=row, token=display_token(tokens[row]), sum=stats["sum"], nats=stats["entropy"],
+                bits=stats["entropy"] / math.log(2), max=stats["max"], key=stats["argmax"],
+                key_token=display_token(tokens[stats["argmax"]]), proof=zero_text))
 
     @staticmethod
     def zero_proof(pattern: np.ndarray, masked: np.ndarray) -> str:
         n_masked = int(np.count_nonzero(masked))
         if not n_masked:
-            return "no masked cells"
+            return QCoreApplication.translate("AttentionBinding", "no masked cells")
         largest = float(np.max(pattern, where=masked, initial=0.0))  # no copy of the masked cells
-        verdict = "exactly 0 ✓" if largest == 0.0 else f"{largest:.3g} ✗"
-        return f"{n_masked} masked cells, largest weight there after softmax = {verdict}"
+        if largest == 0.0:
+            return QCoreApplication.translate("AttentionBinding", "{n} masked cells, largest weight there after "
+                                                                  "softmax = exactly 0 ✓").format(n=n_masked)
+        return QCoreApplication.translate("AttentionBinding", "{n} masked cells, largest weight there after softmax = "
+                                                              "{largest:.3g} ✗").format(n=n_masked, largest=largest)
 
     # --- user intent ---------------------------------------------------------------------------------------
     def on_head(self, layer: int, head: int) -> None:
@@ -314,8 +323,9 @@ class AttentionBinding(QObject):
     def on_paint_toggled(self, painting: bool) -> None:
         self.panel.show_tab(self.panel.masks)
         if painting:
-            self.window.statusBar().showMessage("Click cells of the heatmap to mask them out; then Run with this "
-                                                "mask.", 5000)
+            self.window.statusBar().showMessage(self.tr("Click cells of the heatmap to mask them out; then Run with "
+                                                        "this "
+                                                "mask."), 5000)
 
     def clear_paint(self) -> None:
         self.painted = ()
@@ -336,7 +346,7 @@ class AttentionBinding(QObject):
     def apply_mask(self) -> bool:
         loaded, trace = self.doc.loaded, self.trace
         if loaded is None or trace is None:
-            self.window.statusBar().showMessage("Load a model and run a prompt first.", 5000)
+            self.window.statusBar().showMessage(self.tr("Load a model and run a prompt first."), 5000)
             return False
         try:
             spec = self.mask_spec()
@@ -345,7 +355,7 @@ class AttentionBinding(QObject):
             return False
         second_prompt, side = self.panel.masks.padding()
         texts = [trace.meta.get("batch_texts", [trace.text])[0] or trace.text, second_prompt]
-        self.window.start_job("Running with a mask", lambda: masked_capture_job(loaded, texts, spec, side),
+        self.window.start_job(self.tr("Running with a mask"), lambda: masked_capture_job(loaded, texts, spec, side),
                               self.on_mask_events, kind="masked-capture", supersede=True)
         return True
 

@@ -112,13 +112,13 @@ class DebugTools(QObject):
         self.debugger, self.last_pause = None, None
         trace = self.binding.trace
         self.view.show_where(trace.n_layer if trace else 0, None, False, self._marked_layers())
-        self.view.set_status("Not started: press Step, Continue or Run to selected head.")
+        self.view.set_status(self.tr("Not started: press Step, Continue or Run to selected head."))
         self.update_actions()
 
     def ensure_debugger(self) -> Debugger | None:
         trace, loaded = self.binding.trace, self.doc.loaded
         if trace is None or loaded is None:
-            self.window.statusBar().showMessage("Load a model and run a prompt first.", 5000)
+            self.window.statusBar().showMessage(self.tr("Load a model and run a prompt first."), 5000)
             return None
         if self.debugger is None:
             try:
@@ -275,7 +275,7 @@ class DebugTools(QObject):
     def run_ablation(self) -> bool:
         trace, loaded = self.binding.trace, self.doc.loaded
         if trace is None or loaded is None or not self.ablation.heads:
-            self.window.statusBar().showMessage("Add at least one head to ablate (select it, then Add).", 5000)
+            self.window.statusBar().showMessage(self.tr("Add at least one head to ablate (select it, then Add)."), 5000)
             return False
         try:
             inp = trace_input(trace, loaded.model.device)
@@ -285,7 +285,8 @@ class DebugTools(QObject):
         position = self.binding.row(trace)
         spec = self.ablation
         label = f"ablate {' '.join(spec.to_text())} ({spec.mode})"
-        self.window.start_job("Re-running with ablation", lambda: ablation_job(loaded, inp, spec, position, label),
+        self.window.start_job(self.tr("Re-running with ablation"), lambda: ablation_job(loaded, inp, spec, position,
+                                                                                        label),
                               self.on_ablation, kind="ablation", supersede=True)
         return True
 
@@ -306,7 +307,7 @@ class DebugTools(QObject):
     def generate(self) -> bool:
         trace, loaded = self.binding.trace, self.doc.loaded
         if trace is None or loaded is None:
-            self.window.statusBar().showMessage("Load a model and run a prompt first.", 5000)
+            self.window.statusBar().showMessage(self.tr("Load a model and run a prompt first."), 5000)
             return False
         try:
             settings = GenerateSettings(**self.generation_view.state().to_tree())
@@ -317,7 +318,8 @@ class DebugTools(QObject):
         spec = self.ablation if self.generation_view.with_ablation else None
         self.steps, self.generated = [], []
         self._prompt = trace
-        self.window.start_job("Generating", lambda: generate_job(loaded, prompt, settings, spec), self.on_generation,
+        self.window.start_job(self.tr("Generating"), lambda: generate_job(loaded, prompt, settings, spec),
+                              self.on_generation,
                               kind="generation", supersede=True)
         return True
 

@@ -42,7 +42,7 @@ class FlashSimBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = FlashSimPanel(max_n=MAX_N)
-        window.add_panel("flashsim", self.panel, "FlashAttention")
+        window.add_panel("flashsim", self.panel, self.tr("FlashAttention"))
         self.settings = DEFAULTS  # of the run asked for last (its step is always 0: the run's position says)
         self.run: RunLog | None = None
         self._building: RunLog | None = None
@@ -81,33 +81,36 @@ class FlashSimBinding(QObject):
             return settings.n, settings.d
         entry = self.doc.current_trace
         if entry is None:
-            raise BadInputError("There is no capture to take Q, K and V from yet; use random inputs.")
+            raise BadInputError(self.tr("There is no capture to take Q, K and V from yet; use random inputs."))
         return head_shape(entry.trace, settings.layer, settings.head)
 
     def _inputs(self, settings: FlashSimState) -> tuple[tuple[np.ndarray, ...], str]:
         if settings.random:
             qkv = random_qkv(settings.n, settings.d, settings.seed)
-            return qkv, f"Random standard-normal Q, K, V (seed {settings.seed})"
+            return qkv, self.tr("Random standard-normal Q, K, V (seed {seed})").format(seed=settings.seed)
         entry = self.doc.current_trace
         assert entry is not None  # _shape said so
         qkv = head_qkv(entry.trace, settings.layer, settings.head)
-        return qkv, f"Layer {settings.layer} · head {settings.head} of “{entry.label}”"
+        return qkv, self.tr("Layer {layer} · head {head} of “{label}”").format(layer=settings.layer,
+                                                                               head=settings.head, label=entry.label)
 
     def _config(self, settings: FlashSimState) -> TileConfig:
         """The run's geometry, refused (one sentence) when the panel could not step through it: checked from
         the shapes and tile counts alone, before the inputs are made."""
         n, d = self._shape(settings)
         if n > MAX_N:
-            raise BadInputError(f"N = {n} is more than the panel steps through ({MAX_N}); "
-                                "use `lmscope flashsim` for long sequences.")
+            raise BadInputError(self.tr("N = {n} is more than the panel steps through ({max_n}); use `lmscope "
+                                        "flashsim` for long sequences.").format(n=n, max_n=MAX_N))
         if d > MAX_D:
-            raise BadInputError(f"d = {d} is more than the panel shows ({MAX_D}); use `lmscope flashsim`.")
+            raise BadInputError(self.tr("d = {d} is more than the panel shows ({max_d}); use `lmscope flashsim`.")
+                                .format(d=d, max_d=MAX_D))
         config = make_config(n, d, settings.sram_bytes // DTYPE_BYTES[settings.dtype], br=settings.br or None,
                              bc=settings.bc or None, causal=settings.causal, algo=settings.algo)
         tiles = count_traffic(config).tiles  # O(Tr) arithmetic, nothing per tile
         if tiles > MAX_TILES:
-            raise BadInputError(f"This setting has {tiles:,} tiles; the panel steps through at most "
-                                f"{MAX_TILES:,}. Use larger blocks or `lmscope flashsim`.")
+            raise BadInputError(self.tr("This setting has {tiles:,} tiles; the panel steps through at most "
+                                        "{max_tiles:,}. Use larger blocks or `lmscope flashsim`.")
+                                .format(tiles=tiles, max_tiles=MAX_TILES))
         return config
 
     def apply(self, settings: FlashSimState, step: int = 0) -> bool:
@@ -157,9 +160,11 @@ class FlashSimBinding(QObject):
         running = self.window.runner.running
         tiles = count_traffic(config).tiles
         if running is not None and running.kind != "flashsim":
-            self.panel.set_message(f"Waiting for “{running.title}” to finish before simulating {tiles:,} tiles…")
+            self.panel.set_message(self.tr("Waiting for “{title}” to finish before simulating {tiles:,} tiles…")
+                                   .format(title=running.title, tiles=tiles))
         else:
-            self.panel.set_message(f"Simulating {tiles:,} tiles in the background (progress in the status bar)…")
+            self.panel.set_message(self.tr("Simulating {tiles:,} tiles in the background (progress in the status "
+                                           "bar)…").format(tiles=tiles))
 
     def _on_job_events(self, job: "Job", events: list[Any]) -> None:
         """The worker's batches (≤ 30 a second); ignored when they belong to a run already replaced."""
@@ -183,7 +188,7 @@ class FlashSimBinding(QObject):
         self._job = None
         if not completed:  # cancelled from the status bar
             self._revert_settings()
-            self.panel.set_message("Simulation cancelled; the panel still shows the previous run.")
+            self.panel.set_message(self.tr("Simulation cancelled; the panel still shows the previous run."))
 
     def _on_job_failed(self, job: "Job", failure: Any) -> None:  # noqa: ANN401 - lmscope.gui.worker.JobFailure
         if job is not self._job:
@@ -234,7 +239,8 @@ class FlashSimBinding(QObject):
         if not self.apply(state, state.step) and not state.random:
             reason = self.panel.message
             self.apply(state.with_source_key(RANDOM), state.step)
-            self.panel.set_message(f"{reason} Showing random inputs until a capture has that head.", error=True)
+            self.panel.set_message(self.tr("{reason} Showing random inputs until a capture has that head.")
+                                   .format(reason=reason), error=True)
             self._wanted_head = (state, state.step)
 
 

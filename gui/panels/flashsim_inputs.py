@@ -4,6 +4,7 @@ A head's shape is read before its arrays are copied, so a run the panel would re
 """
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from lmscope.backend.errors import BadInputError
 
 def head_sources(trace: Any) -> list[tuple[str, str]]:
     """Input choices: random Q, K, V, then every (layer, head) of the capture that recorded Q, K and V."""
-    sources = [("random", "random Q, K, V")]
+    sources = [("random", QCoreApplication.translate("FlashSimPanel", "random Q, K, V"))]
     if trace is None:
         return sources
     for layer in range(trace.n_layer):
@@ -22,8 +23,10 @@ def head_sources(trace: Any) -> list[tuple[str, str]]:
         if q is None or k is None or f"blocks.{layer}.attn.hook_v" not in trace.tensors:
             continue
         group = q.shape[2] // k.shape[2]
-        sources += [(f"head:{layer}:{head}", f"layer {layer} · head {head}"
-                     + (f" (kv head {head // group})" if group > 1 else "")) for head in range(q.shape[2])]
+        sources += [(f"head:{layer}:{head}", QCoreApplication.translate("FlashSimInputs", "layer {layer} · head {head}")
+                     .format(layer=layer, head=head)
+                     + (QCoreApplication.translate("FlashSimInputs", " (kv head {kv})").format(kv=head // group)
+                        if group > 1 else "")) for head in range(q.shape[2])]
     return sources
 
 
@@ -37,10 +40,15 @@ def _head_tensors(trace: Any, layer: int, head: int) -> tuple[Any, Any, Any]:  #
     names = [prefix + ("hook_rot_q" if prefix + "hook_rot_q" in tensors else "hook_q"),
              prefix + ("hook_rot_k" if prefix + "hook_rot_k" in tensors else "hook_k"), prefix + "hook_v"]
     if any(name not in tensors for name in names):
-        raise BadInputError(f"The capture has no Q, K and V for layer {layer}; pick another input.")
+        raise BadInputError(QCoreApplication.translate("FlashSimInputs", "The capture has no Q, K and V for layer "
+                                                                         "{layer}; pick another input.").format(
+            layer=layer))
     q, k, v = (tensors[name] for name in names)
     if not 0 <= head < q.shape[2]:
-        raise BadInputError(f"Layer {layer} has {q.shape[2]} heads; there is no head {head}.")
+        raise BadInputError(QCoreApplication.translate("FlashSimInputs", "Layer {layer} has {n} heads; there is no "
+                                                                         "head {head}.").format(layer=layer,
+                                                                                                n=q.shape[2],
+                                                                                                 head=head))
     return q, k, v
 
 

@@ -4,6 +4,7 @@ plain view data (frames, transfer lines, traffic curves) the widget draws from i
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 
 from lmscope.backend.flashsim import TRANSFER_TENSORS, FlashPrepared, FlashStepBatch
 from lmscope.widgets.flashsim.views import FlashCurves, FlashFrame
@@ -15,13 +16,17 @@ TENSOR_NAMES = {"l": "ℓ"}
 def describe_transfers(i: int, j: int, masked: bool, moves: np.ndarray) -> str:
     """One line for the SRAM side: which blocks tile (i, j) read and wrote, from its FlashStepBatch rows."""
     parts = []
-    for write, verb in ((0, "read"), (1, "wrote")):
+    for write, verb in ((0, QCoreApplication.translate("FlashRun", "read")),
+                        (1, QCoreApplication.translate("FlashRun", "wrote"))):
         rows = moves[moves[:, 2] == write]
         if len(rows):
             names = " ".join(TENSOR_NAMES.get(TRANSFER_TENSORS[code], TRANSFER_TENSORS[code])
                              + str(block).translate(SUBSCRIPTS) for code, block in rows[:, :2].tolist())
-            parts.append(f"{verb} {names} ({int(rows[:, 3].sum()):,} el.)")
-    return f"Tile ({i}, {j}){' masked' if masked else ''}: " + " · ".join(parts or ["no transfers"])
+            parts.append(QCoreApplication.translate("FlashRun", "{verb} {names} ({elements:,} el.)").format(
+                verb=verb, names=names, elements=int(rows[:, 3].sum())))
+    tile = (QCoreApplication.translate("FlashRun", "Tile ({i}, {j}) masked: ") if masked
+            else QCoreApplication.translate("FlashRun", "Tile ({i}, {j}): ")).format(i=i, j=j)
+    return tile + " · ".join(parts or [QCoreApplication.translate("FlashRun", "no transfers")])
 
 
 def _offsets(sizes: np.ndarray) -> np.ndarray:
@@ -115,7 +120,8 @@ class RunLog:
         cfg = self.config
         (r0, r1), (c0, c1) = cfg.row_block(int(self.i[s])), cfg.col_block(int(self.j[s]))
         rows, cols, d = r1 - r0, c1 - c0, cfg.d
-        tiles = (("Q", "Qᵢ", rows * d), ("O", "Oᵢ" if cfg.algo == "fa1" else "Oᵢ acc.", rows * d),
+        tiles = (("Q", "Qᵢ", rows * d),
+                 ("O", "Oᵢ" if cfg.algo == "fa1" else QCoreApplication.translate("FlashRun", "Oᵢ acc."), rows * d),
                  ("K", "Kⱼ", cols * d), ("V", "Vⱼ", cols * d), ("S", "S/P̃", rows * cols))
         vectors = int(self.sram_used[s]) - sum(size for _, _, size in tiles)
         return (*tiles, ("vec", "m, ℓ" if cfg.algo == "fa2" else "m, ℓ, m̃, ℓ̃, mⁿᵉʷ, ℓⁿᵉʷ", vectors))
@@ -126,7 +132,8 @@ class RunLog:
         if s < 0:
             return FlashFrame(step=0, tile=None, m=self.m.copy(), l=self.l.copy(), error=self.error.copy(),
                               scores=None, sram_parts=(), peak_sram=0, hbm_reads=0, hbm_writes=0,
-                              transfers="Step 0: O = 0, ℓ = 0, m = −∞ in HBM; press Step to load the first tile.")
+                              transfers=QCoreApplication.translate("FlashRun", "Step 0: O = 0, ℓ = 0, m = −∞ in HBM; "
+                                                                               "press Step to load the first tile."))
         i, j = int(self.i[s]), int(self.j[s])
         rows = self.offsets[s + 1] - self.offsets[s]
         scores = self.scores[self.score_offsets[s]:self.score_offsets[s + 1]].reshape(rows, -1)

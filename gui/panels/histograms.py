@@ -37,7 +37,7 @@ class HistogramsBinding(QObject):
         super().__init__(window)
         self.doc = window.document
         self.panel = HistogramsPanel(SITE_LABELS, STAT_COLUMNS)
-        window.add_panel("histograms", self.panel, "Histograms")
+        window.add_panel("histograms", self.panel, self.tr("Histograms"))
         self._compare_to = -1  # index into doc.traces, −1 for none
         self.doc.tracesChanged.connect(self.refresh)
         self.doc.trainingReset.connect(self.refresh_timeline)
@@ -110,8 +110,9 @@ class HistogramsBinding(QObject):
         self.panel.set_timeline(Timeline(
             steps=np.asarray([s.step for s in snaps], float), grid=grid, density=density,
             mean=np.asarray([h.mean for h in stats]), std=np.asarray([h.std for h in stats]),
-            label=f"{self.doc.history.label or 'training'} · layer {self.panel.layer} · "
-                  f"{self.panel.site_label()}",
+            label=self.tr("{run} · layer {layer} · {site}").format(run=self.doc.history.label or self.tr("training"),
+                                                                  layer=self.panel.layer,
+                                                                  site=self.panel.site_label()),
         ))
 
 

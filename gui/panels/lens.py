@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
 
 from lmscope.backend.demo import DEFAULT_PROMPT
 from lmscope.backend.errors import BadInputError
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lmscope.gui.worker import Job, JobFailure
 
 NAME = "lens"
+TOKEN_ROLES = (QT_TRANSLATE_NOOP("LensBinding", "target"), QT_TRANSLATE_NOOP("LensBinding", "distractor"))
 
 
 def token_label(text: str) -> str:
@@ -70,7 +71,7 @@ class LensBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = LensPanel()
-        window.add_panel(NAME, self.panel, "Prediction")
+        window.add_panel(NAME, self.panel, self.tr("Prediction"))
         self.lm: LensModel | None = None
         self.jobs: dict[str, Job] = {}  # the latest job of each kind this panel started
         self._target_text = ""
@@ -88,8 +89,8 @@ class LensBinding(QObject):
         self.lm = None
         loaded = self.doc.loaded
         if loaded is None:
-            self.panel.set_message("Open a model (Model → Open demo, or a model folder) to look inside its "
-                                   "predictions.")
+            self.panel.set_message(self.tr("Open a model (Model → Open demo, or a model folder) to look inside its "
+                                           "predictions."))
             return
         try:
             self.lm = lens_model(loaded)
@@ -122,7 +123,7 @@ class LensBinding(QObject):
     def _token(self, text: str, what: str) -> int:
         assert self.lm is not None
         if not text:
-            raise BadInputError(f"Type a {what} token (one token, or #ID).")
+            raise BadInputError(self.tr("Type a {what} token (one token, or #ID).").format(what=self.tr(what)))
         return parse_token(self.lm, text, what)
 
     def _start(self, kind: str, title: str, factory: Any) -> None:  # noqa: ANN401 - a job factory
@@ -149,7 +150,7 @@ class LensBinding(QObject):
             self._refuse(exc)
             return
         lm, text, top_k, self._target_text = self.lm, inputs["prompt"], inputs["top_k"], inputs["target"]
-        self._start("lens", "Logit lens", lambda: lens_job(lm, text, top_k, target))
+        self._start("lens", self.tr("Logit lens"), lambda: lens_job(lm, text, top_k, target))
 
     def run_attribution(self) -> None:
         if self.lm is None:
@@ -165,7 +166,7 @@ class LensBinding(QObject):
         lm = self.lm
         args = (inputs["prompt"], target, distractor, inputs["position"], inputs["reference"], inputs["target"],
                 inputs["distractor"])
-        self._start("attribution", "Logit attribution", lambda: attribution_job(lm, *args))
+        self._start("attribution", self.tr("Logit attribution"), lambda: attribution_job(lm, *args))
 
     def run_patching(self) -> None:
         if self.lm is None:
@@ -178,15 +179,16 @@ class LensBinding(QObject):
             check_prompt(self.lm, clean, "prompt")
             check_prompt(self.lm, corrupt, "corrupted prompt")
             if len(clean) != len(corrupt):
-                raise BadInputError(f"The prompt has {len(clean)} tokens and the corrupted one {len(corrupt)}; "
-                                    "patching needs prompts of the same token length.")
+                raise BadInputError(self.tr("The prompt has {clean} tokens and the corrupted one {corrupt}; patching "
+                                            "needs prompts of the same token length.").format(clean=len(clean),
+                                                                                              corrupt=len(corrupt)))
         except BadInputError as exc:
             self._refuse(exc)
             return
         lm = self.lm
         args = (inputs["prompt"], inputs["corrupt"], target, distractor, inputs["position"])
         names = {"target_text": inputs["target"], "distractor_text": inputs["distractor"]}
-        self._start("patching", "Activation patching", lambda: patching_job(lm, *args, **names))
+        self._start("patching", self.tr("Activation patching"), lambda: patching_job(lm, *args, **names))
 
     def on_events(self, events: list[Any]) -> None:
         lens = [e for e in events if isinstance(e, LensComputed)]

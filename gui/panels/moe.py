@@ -6,7 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
 
 from lmscope.backend.moe.jobs import RouterAnalysis, RouterUnavailable, router_job
 from lmscope.backend.moe.routing import SoftRouting, moe_layers, soft_layers
@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
     from lmscope.gui.worker import Job
 
-HEADERS = {"switch_aux": "Switch aux", "z_loss": "z-loss", "entropy": "entropy (nats)", "dropped_fraction": "dropped",
-           "max_violation": "MaxVio"}
+HEADERS = {"switch_aux": QT_TRANSLATE_NOOP("Terms", "Switch aux"), "z_loss": QT_TRANSLATE_NOOP("Terms", "z-loss"),
+           "entropy": QT_TRANSLATE_NOOP("Terms", "entropy (nats)"), "dropped_fraction": QT_TRANSLATE_NOOP("Terms",
+                                                                                                          "dropped"),
+           "max_violation": QT_TRANSLATE_NOOP("Terms", "MaxVio")}
 COLUMNS = tuple((name, HEADERS[name], name == "dropped_fraction") for name in SCALAR_FIELDS)
 MAX_RUNS = 6  # earlier training runs kept to compare with, oldest dropped first
 
@@ -72,7 +74,7 @@ class MoeBinding(QObject):
         self.window = window
         self.doc = window.document
         self.panel = MoePanel()
-        window.add_panel("moe", self.panel, "MoE router")
+        window.add_panel("moe", self.panel, self.tr("MoE router"))
         self.job: Job | None = None
         self.analysis: RouterAnalysis | None = None
         self.runs: list[LoadTimeline] = []  # earlier training runs of this window, to compare with
@@ -109,7 +111,7 @@ class MoeBinding(QObject):
             self.panel.set_view(None)
             return
         trace = entry.trace
-        self.job = self.window.start_job("MoE router statistics", lambda: router_job(trace), self.on_events,
+        self.job = self.window.start_job(self.tr("MoE router statistics"), lambda: router_job(trace), self.on_events,
                                          kind="moe-router", supersede=True)
 
     def on_events(self, events: list[Any]) -> None:

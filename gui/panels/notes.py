@@ -19,7 +19,7 @@ class NotesBinding(QObject):
         super().__init__(window)
         self.doc = window.document
         self.panel = NotesPanel()
-        window.add_panel("notes", self.panel, "Notes and bookmarks")
+        window.add_panel("notes", self.panel, self.tr("Notes and bookmarks"))
         self.panel.notesEdited.connect(self.doc.set_notes)
         self.panel.bookmarkRequested.connect(self.doc.add_bookmark)
         self.panel.bookmarkActivated.connect(self.doc.go_to_bookmark)
@@ -56,9 +56,10 @@ class NotesBinding(QObject):
         entry = self.doc.current_trace
         token = ""
         if entry is not None and 0 <= sel.position < len(entry.trace.token_strings):
-            token = f" · token {sel.position} “{entry.trace.token_strings[sel.position]}”"
-        self.panel.set_selection_text(f"{entry.label if entry else 'no capture'} · layer {sel.layer} · "
-                                      f"head {sel.head}{token}")
+            token = self.tr(" · token {position} “{token}”").format(position=sel.position,
+                                                                    token=entry.trace.token_strings[sel.position])
+        self.panel.set_selection_text(self.tr("{label} · layer {layer} · head {head}").format(
+            label=entry.label if entry else self.tr("no capture"), layer=sel.layer, head=sel.head) + token)
 
 
 def install(window: "MainWindow") -> NotesBinding:

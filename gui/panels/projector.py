@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
 from lmscope.backend.demo import demo_corpus
 from lmscope.backend.embeddings.jobs import (
@@ -40,7 +40,8 @@ def model_source(loaded: Any):  # noqa: ANN201, ANN401 - a LoadedModel → Matri
     tokens = list(tokenizer.tokens) if hasattr(tokenizer, "tokens") else tokenizer.token_strings(
         range(tokenizer.vocab_size))
     counts = token_counts(tokens, demo_corpus()) if str(loaded.source).startswith("built-in demo") else None
-    return embedding_matrix_source(loaded.model, tokens, f"{loaded.source} · embedding matrix", counts)
+    return embedding_matrix_source(loaded.model, tokens, QCoreApplication.translate(
+        "ProjectorBinding", "{source} · embedding matrix").format(source=loaded.source), counts)
 
 
 class ProjectorBinding(QObject):
@@ -50,7 +51,7 @@ class ProjectorBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = ProjectorPanel()
-        window.add_panel("projector", self.panel, "Embedding projector")
+        window.add_panel("projector", self.panel, self.tr("Embedding projector"))
         self.points: PointSet | None = None
         self.projection: Projection | None = None
         self.source, self.layer = "model", -1
@@ -85,7 +86,7 @@ class ProjectorBinding(QObject):
 
     def _show_points(self, source: Any, settings: dict) -> None:  # noqa: ANN401 - an EmbeddingSource
         self.settings = dict(settings)
-        self._start("points", "Projector: points and projection", lambda: source_job(source, settings))
+        self._start("points", self.tr("Projector: points and projection"), lambda: source_job(source, settings))
 
     # --- sources -------------------------------------------------------------------------------------------
     def on_model_changed(self) -> None:
@@ -101,13 +102,13 @@ class ProjectorBinding(QObject):
     def on_source(self, source: str, layer: int) -> None:
         if source == "model":
             if self.doc.loaded is None:
-                self.window.panel_notice("projector", "Load a model first to see its embedding matrix.")
+                self.window.panel_notice("projector", self.tr("Load a model first to see its embedding matrix."))
                 return
             self.source = source
             self._show_points(model_source(self.doc.loaded), self.panel.projection_settings())
         elif source == "contextual":
             if not self.doc.traces:
-                self.window.panel_notice("projector", "Capture a prompt first (Model → Run prompt…).")
+                self.window.panel_notice("projector", self.tr("Capture a prompt first (Model → Run prompt…)."))
                 return
             self.source, self.layer = source, layer
             traces = [entry.trace for entry in self.doc.traces]
@@ -125,7 +126,8 @@ class ProjectorBinding(QObject):
         self.settings = dict(settings)
         from lmscope.backend.embeddings.jobs import project_job
 
-        self._start("points", f"Projector: {settings['method'].upper()} of {len(points):,} points",
+        self._start("points", self.tr("Projector: {method} of {n:,} points").format(method=settings["method"].upper(),
+                                                                                   n=len(points)),
                     lambda: project_job(points, settings))
 
     def on_import(self, path: str) -> None:
@@ -141,12 +143,13 @@ class ProjectorBinding(QObject):
                     yield from project_job(event.points, settings)
 
         self.settings = settings
-        self._start("points", f"Projector: importing {path}", job)
+        self._start("points", self.tr("Projector: importing {path}").format(path=path), job)
 
     def on_export(self, path: str) -> None:
         if self.points is not None:
             points = self.points
-            self.window.start_job(f"Exporting {path}", lambda: export_job(points, path), lambda _: None)
+            self.window.start_job(self.tr("Exporting {path}")
+                                  .format(path=path), lambda: export_job(points, path), lambda _: None)
 
     # --- word2vec ------------------------------------------------------------------------------------------
     def on_train(self, form: Word2VecForm) -> None:
@@ -157,13 +160,13 @@ class ProjectorBinding(QObject):
         corpus, segmenter = form.corpus or None, self.segmenter
         job = self._start("train", f"word2vec {settings.architecture}",
                           lambda: word2vec_live_job(settings, corpus, segmenter))
-        self.panel.set_training(True, "Reading the corpus…")
+        self.panel.set_training(True, self.tr("Reading the corpus…"))
         job.finished.connect(self._on_train_finished)
         job.failed.connect(lambda failure: self.panel.set_training(False, failure.message))
 
     def _on_train_finished(self, completed: bool) -> None:
         if not completed:
-            self.panel.set_training(False, "Cancelled.", self.losses)
+            self.panel.set_training(False, self.tr("Cancelled."), self.losses)
 
     def on_cancel(self) -> None:
         job = self._jobs.get("train")
@@ -175,12 +178,13 @@ class ProjectorBinding(QObject):
         if self.points is None or not 0 <= row < len(self.points):
             return
         vectors = self.points.vectors
-        self._start("neighbours", "Projector: nearest neighbours", lambda: neighbors_job(vectors, row, k, metric))
+        self._start("neighbours", self.tr("Projector: nearest neighbours"), lambda: neighbors_job(vectors, row, k,
+                                                                                                  metric))
 
     def on_analogy(self, a: str, b: str, c: str) -> None:
         if self.points is not None:
             points = self.points
-            self._start("neighbours", "Projector: analogy", lambda: analogy_job(points, a, b, c,
+            self._start("neighbours", self.tr("Projector: analogy"), lambda: analogy_job(points, a, b, c,
                                                                               self.panel.k_box.value()))
 
     def on_evaluate(self, path: str) -> None:
@@ -202,7 +206,8 @@ class ProjectorBinding(QObject):
                 self._show_update(event)
             elif isinstance(event, NeighborsFound):
                 self.panel.set_neighbours(event.rows, event.distances,
-                                          f"{event.title} ≈ (cosine, original space):" if event.title else "")
+                                          self.tr("{title} ≈ (cosine, original space):").format(title=event.title)
+                                          if event.title else "")
             elif isinstance(event, AnalogiesEvaluated):
                 e = event.evaluation
                 self.panel.evaluation.set_results(event.file, [(r.section, r.correct, r.incorrect) for r in e.sections],
@@ -211,11 +216,12 @@ class ProjectorBinding(QObject):
                 self._corpus = event
             elif isinstance(event, Word2VecProgress):
                 self.losses.append(event.loss)
-                self.panel.set_training(True, f"epoch {event.epoch + 1} · loss {event.loss:.3f} · "
-                                              f"{event.words_per_s:,.0f} words/s", self.losses)
+                self.panel.set_training(True, self.tr("epoch {epoch} · loss {loss:.3f} · {speed:,.0f} words/s").format(
+                    epoch=event.epoch + 1, loss=event.loss, speed=event.words_per_s), self.losses)
             elif isinstance(event, Word2VecFinished):
-                self.panel.set_training(False, f"Done: {len(event.vectors):,} words in {event.seconds:.1f} s "
-                                               f"({event.words_per_s:,.0f} words/s).", self.losses)
+                self.panel.set_training(False, self.tr("Done: {n:,} words in {seconds:.1f} s ({speed:,.0f} words/s).")
+                                        .format(n=len(event.vectors), seconds=event.seconds, speed=event.words_per_s),
+                                        self.losses)
 
     def _note(self, n_components: int) -> str:
         return NO_GL if n_components == 3 and not opengl_available() else ""
@@ -236,7 +242,8 @@ class ProjectorBinding(QObject):
                        "frequency": corpus.counts.astype(np.float64)}
             if corpus.pos is not None:
                 columns[POS_COLUMN] = corpus.pos
-            self.panel.set_points(f"word2vec on {corpus.name} (training…)", corpus.labels, update.coords, columns)
+            self.panel.set_points(self.tr("word2vec on {name} (training…)").format(name=corpus.name), corpus.labels,
+                                  update.coords, columns)
         else:
             self.panel.move_points(update.coords)
 
@@ -264,7 +271,8 @@ class ProjectorBinding(QObject):
                 vectors = matrix.vectors
         if not vectors.size:
             vectors = state.coords  # neighbours can only be measured in the picture itself
-            note = "This session holds the picture but not the original vectors; neighbours are measured in 2-D."
+            note = self.tr("This session holds the picture but not the original vectors; neighbours are measured in "
+                           "2-D.")
         columns = {"script": np.array([script_of(w) for w in state.labels])}
         self.points = PointSet(state.source, state.title, state.labels, np.asarray(vectors, np.float32), columns)
         self.projection = Projection(state.method, state.coords, tuple(state.explained))

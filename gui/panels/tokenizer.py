@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
 
 from lmscope.backend.tokenize.jobs import BpeTrained, SegmenterReady
 from lmscope.backend.tokenize.spans import (
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from lmscope.gui.worker import Job, JobFailure
 
 Part = JiebaPart | BpePart
-JIEBA_NOTES = {"loading": "Loading jieba's dictionary…",
-               "unloaded": "Press Return in the text box to segment with jieba (loads its dictionary, ~1 s)."}
+JIEBA_NOTES = {"loading": QT_TRANSLATE_NOOP("TokenizerBinding", "Loading jieba's dictionary…"),
+               "unloaded": QT_TRANSLATE_NOOP("TokenizerBinding", "Press Return in the text box to segment with jieba "
+                                                                 "(loads its dictionary, ~1 s).")}
 
 
 class TokenizerBinding(QObject):
@@ -42,7 +43,7 @@ class TokenizerBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = TokenizerPanel()
-        window.add_panel("tokenizer", self.panel, "Tokenizer explorer")
+        window.add_panel("tokenizer", self.panel, self.tr("Tokenizer explorer"))
         self.compare_tab, self.vocab_tab = self.panel.compare, self.panel.vocab
         self.jieba = JiebaPart(self)
         self.bpe = BpePart(self)
@@ -79,7 +80,8 @@ class TokenizerBinding(QObject):
         job.cancelled.connect(partial(self._on_job_finished, part, job, False))
         running = self.window.runner.running
         if running is not None and running is not job:
-            self.panel.set_status(f"Waiting for “{running.title}” to finish: {title.lower()} starts then.")
+            self.panel.set_status(self.tr("Waiting for “{running}” to finish: {title} starts then.").format(
+                running=running.title, title=title))
         return job
 
     def _job_over(self, part: Part, job: Job) -> bool:
@@ -92,7 +94,7 @@ class TokenizerBinding(QObject):
 
     def _on_job_finished(self, part: Part, job: Job, completed: bool) -> None:
         if self._job_over(part, job) and not completed:
-            self.panel.set_status(f"{job.title}: cancelled.")
+            self.panel.set_status(self.tr("{title}: cancelled.").format(title=job.title))
 
     def _on_job_failed(self, part: Part, job: Job, failure: JobFailure) -> None:
         if self._job_over(part, job):
@@ -142,7 +144,7 @@ class TokenizerBinding(QObject):
         tokenizer = ((self._model_spans, loaded.tokenizer.vocab_size, model_description(loaded.tokenizer))
                      if loaded else None)
         rows, stats, ids = views.comparison(text, self.jieba.spans(text), bpe, tokenizer,
-                                            JIEBA_NOTES.get(self.jieba.status, ""))
+                                            self.tr(JIEBA_NOTES.get(self.jieba.status, "")))
         self.compare_tab.set_comparison(len(text), rows, stats, ids)
         self.vocab_tab.set_bytes(*views.bytes_rows(text, self._model_spans if loaded else None))
         self.on_selection()
@@ -180,8 +182,9 @@ class TokenizerBinding(QObject):
             self.compare_tab.set_highlight(span.start, span.end)
         else:
             self.compare_tab.set_highlight(-1, -1)
-        self.compare_tab.set_link(linked, "Click a token to select its position in the other panels." if linked
-                                  else "This text is not the current capture: run it to link token selection.")
+        self.compare_tab.set_link(linked, self.tr("Click a token to select its position in the other panels.")
+                                  if linked else
+                                  self.tr("This text is not the current capture: run it to link token selection."))
 
     def on_run(self) -> None:
         if self.panel.text.strip() and self.window.run_prompt(self.panel.text):

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
 
 from lmscope.backend.tokenize.bpe import TIE_RULE, BpeModel, Merge, pair_table
 from lmscope.backend.tokenize.corpus import PRETOKENIZE_RULE
 from lmscope.backend.tokenize.jobs import BpeSource, BpeTrained, bpe_train_job, words_at_step
 from lmscope.gui.panels import tokenizer_views as views
 from lmscope.widgets.tokenizer.state import BpeState
+from lmscope.widgets.terms import term
 
 if TYPE_CHECKING:
     from lmscope.gui.panels.tokenizer import TokenizerBinding
 
-BPE_JOB = "Training BPE"
+BPE_JOB = QT_TRANSLATE_NOOP("BpePart", "Training BPE")
 
 
 class BpePart(QObject):
@@ -33,7 +34,8 @@ class BpePart(QObject):
         self.source, self.requested, self.step = BpeSource(), 0, 0
         self._restore_step = 0
         self._expected_merges: list[tuple[str, str, int]] | None = None
-        self.tab.set_rules(f"Tie rule: {TIE_RULE}  Words: {PRETOKENIZE_RULE}")
+        self.tab.set_rules(self.tr("Tie rule: {tie}  Words: {words}").format(tie=term(TIE_RULE),
+                                                                              words=term(PRETOKENIZE_RULE)))
         self.tab.trainRequested.connect(self.on_train)
         self.tab.stepChanged.connect(self.on_step)
         self.tab.encodeRequested.connect(self.on_encode)
@@ -49,7 +51,7 @@ class BpePart(QObject):
             self.tab.set_training(True)
             self.panel.set_status("")
 
-        self.host.start(self, BPE_JOB, lambda: bpe_train_job(source, merges, counts), started)
+        self.host.start(self, self.tr(BPE_JOB), lambda: bpe_train_job(source, merges, counts), started)
 
     def job_over(self) -> None:
         self.tab.set_training(False)
@@ -60,9 +62,11 @@ class BpePart(QObject):
         merges = [(m.rank, m.left, m.right, m.count) for m in model.merges]
         self.tab.set_merges(merges, event.source.describe())
         if self._expected_merges is not None and self._expected_merges != [m[1:] for m in merges]:
-            self.panel.set_status("Retraining BPE on the saved corpus gave different merges than the session holds.")
+            self.panel.set_status(self.tr("Retraining BPE on the saved corpus gave different merges than the session "
+                                          "holds."))
         elif len(merges) < event.requested:
-            self.panel.set_status(f"BPE stopped after {len(merges)} merges: every word is a single symbol.")
+            self.panel.set_status(self.tr("BPE stopped after {n} merges: every word is a single symbol.").format(
+                n=len(merges)))
         self._expected_merges = None
         step = min(self._restore_step, len(merges))
         self.tab.set_step(step)

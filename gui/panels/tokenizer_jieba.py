@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
 
 from lmscope.backend.errors import LmscopeError
 from lmscope.backend.tokenize.jobs import SegmenterReady, Segmented, SegmentRequest, load_segmenter_job, segment_text
@@ -21,7 +21,7 @@ from lmscope.widgets.tokenizer.state import JiebaState
 if TYPE_CHECKING:
     from lmscope.gui.panels.tokenizer import TokenizerBinding
 
-JIEBA_JOB = "Loading jieba's dictionary"
+JIEBA_JOB = QT_TRANSLATE_NOOP("JiebaPart", "Loading jieba's dictionary")
 
 
 def user_words(state: JiebaState) -> list[UserWord]:
@@ -80,10 +80,12 @@ class JiebaPart(QObject):
             self.status = "loading"
             self.tab.set_ready(False)
             self._pending_words = None
-            self.panel.set_status("Loading jieba's dictionary (about a second, the first time)…" if not dictionary
-                                  else f"Reading the user dictionary {dictionary}…")
+            self.panel.set_status(self.tr("Loading jieba's dictionary (about a second, the first time)…")
+                                  if not dictionary else
+                                  self.tr("Reading the user dictionary {path}…").format(path=dictionary))
 
-        self.host.start(self, JIEBA_JOB, lambda: load_segmenter_job(self.segmenter, words, request, dictionary),
+        self.host.start(self, self.tr(JIEBA_JOB), lambda: load_segmenter_job(self.segmenter, words, request,
+                                                                             dictionary),
                         started)
 
     # --- segmenting ----------------------------------------------------------------------------------------
@@ -113,7 +115,8 @@ class JiebaPart(QObject):
         self.tab.set_words(len(segmented.request.text), row, table, legend)
         arcs, labels, marks, han, summary = views.dag_view(segmented.explanation)
         if segmented.explained_chars < len(segmented.request.text):
-            summary += f"<br>(The picture shows the first {segmented.explained_chars} characters.)"
+            summary += "<br>" + self.tr("(The picture shows the first {n} characters.)").format(
+                n=segmented.explained_chars)
         self.tab.set_explanation(segmented.explanation.text, arcs, labels, marks, han, summary)
         self.tab.set_user_words([(w.word, w.freq, w.tag or "") for w in self._known_words()])
 

@@ -4,6 +4,7 @@ Split from :mod:`lmscope.gui.panels.tokenizer` so the binding stays about state 
 """
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from collections.abc import Sequence
 from functools import cache
 
@@ -48,7 +49,8 @@ def jieba_row(segmented: Segmented, segmenter: Segmenter) -> tuple[SpanRow, list
     else:
         row_spans = to_spans(spans, "jieba")
     unknown = sum(s.unknown for s in spans)
-    summary = f"{len(spans)} words" + (f", {unknown} not in dictionary" if unknown else "")
+    summary = (QCoreApplication.translate("TokenizerViews", "{n} words, {unknown} not in dictionary") if unknown
+               else QCoreApplication.translate("TokenizerViews", "{n} words")).format(n=len(spans), unknown=unknown)
     table = [(s.token, s.start, s.end, s.note, segmenter.word_freq(s.token)) for s in spans]
     tags = sorted({s.note for s in spans if s.note})
     legend = " · ".join(f"<b>{tag}</b> {pos_name(tag)}" for tag in tags)
@@ -180,12 +182,15 @@ def vocabulary(source: str, bpe: BpeModel | None, step: int, loaded: LoadedModel
     """The table the browser shows for ``source`` ("model" or "bpe"), with a line saying what it is."""
     if source == "bpe":
         if bpe is None:
-            return vocab_table([], np.zeros(0)), "Train BPE in the “BPE step by step” tab to browse its vocabulary."
+            return vocab_table([], np.zeros(0)), QCoreApplication.translate(
+                "TokenizerViews", "Train BPE in the “BPE step by step” tab to browse its vocabulary.")
         table = bpe_vocab(bpe, step)
-        return table, (f"Our BPE after {step} merges: {len(table.tokens):,} symbols. Frequency: occurrences in the "
-                       "training corpus segmented at this step.")
+        return table, QCoreApplication.translate(
+            "TokenizerViews", "Our BPE after {step} merges: {n:,} symbols. Frequency: occurrences in the training "
+                              "corpus segmented at this step.").format(step=step, n=len(table.tokens))
     if loaded is None:
-        return vocab_table([], np.zeros(0)), "No model loaded."
+        return vocab_table([], np.zeros(0)), QCoreApplication.translate("TokenizerViews", "No model loaded.")
     table = model_vocab(loaded.tokenizer, corpus_text())
-    return table, (f"{loaded.source}: {len(table.tokens):,} tokens, one per character, <unk> for any other. "
-                   "Frequency: occurrences in the demo corpus.")
+    return table, QCoreApplication.translate(
+        "TokenizerViews", "{source}: {n:,} tokens, one per character, <unk> for any other. Frequency: occurrences in "
+                          "the demo corpus.").format(source=loaded.source, n=len(table.tokens))

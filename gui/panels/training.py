@@ -18,7 +18,7 @@ class TrainingBinding(QObject):
         super().__init__(window)
         self.doc = window.document
         self.panel = TrainingPanel()
-        window.add_panel("training", self.panel, "Training")
+        window.add_panel("training", self.panel, self.tr("Training"))
         self.doc.trainingReset.connect(self.refresh)
         self.doc.trainingAppended.connect(self.refresh)
         self.doc.snapshotAdded.connect(self.refresh)

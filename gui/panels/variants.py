@@ -28,7 +28,7 @@ class VariantsBinding(QObject):
         super().__init__(window)
         self.window, self.doc = window, window.document
         self.panel = VariantsPanel()
-        self.dock = window.add_panel("variants", self.panel, "Attention variants")
+        self.dock = window.add_panel("variants", self.panel, self.tr("Attention variants"))
         self.jobs: dict[str, Job] = {}  # the latest job of each kind
         self.live: LiveCache | None = None
         # The positions and the live cache follow the capture only while the dock is shown (it sits behind the
@@ -108,36 +108,42 @@ class VariantsBinding(QObject):
         except BadInputError as exc:
             self.panel.kvcache.set_error(str(exc))
             return
-        name = "the loaded model" if state.source == THIS_MODEL else state.source if state.source != CUSTOM \
-            else "this shape"
+        name = self.tr("the loaded model") if state.source == THIS_MODEL else state.source \
+            if state.source != CUSTOM else self.tr("this shape")
         self.panel.kvcache.set_rows([KVRow(**row) for row in rows],
-                                    f"KV cache of {name} ({shape.kind.upper()}) for {state.tokens:,} tokens in "
-                                    f"{state.dtype}: each kind with the same L, H and d_h.")
+                                    self.tr("KV cache of {name} ({kind}) for {tokens:,} tokens in {dtype}: each kind "
+                                            "with the same L, H and d_h.").format(
+                                        name=name, kind=shape.kind.upper(), tokens=state.tokens, dtype=state.dtype))
 
     def measure_live(self) -> None:
         model, entry = self._tinygpt(), self.doc.current_trace
         if model is None or entry is None:
-            self.panel.kvcache.set_live("Load a TinyGPT and capture a prompt to measure its live KV cache.")
+            self.panel.kvcache.set_live(self.tr("Load a TinyGPT and capture a prompt to measure its live KV cache."))
             return
         tokens = entry.trace.tokens[0]
-        self._start("live", "Measuring the KV cache", lambda: live_cache_job(model, tokens), self._on_live)
+        self._start("live", self.tr("Measuring the KV cache"), lambda: live_cache_job(model, tokens), self._on_live)
 
     def _on_live(self, events: list[Any]) -> None:
         for event in events:
             if isinstance(event, LiveCache):
                 self.live = event
-                agree = "equal to" if event.measured == event.closed_form else "NOT equal to"
-                self.panel.kvcache.set_live(
-                    f"Live: after reading the current prompt ({event.tokens} tokens) the loaded model's KV cache "
-                    f"holds {event.measured:,} bytes ({human_bytes(event.measured)}, {event.dtype}), {agree} the "
-                    f"{event.kind.upper()} closed form {event.closed_form:,}.")
+                agree = (self.tr("Live: after reading the current prompt ({tokens} tokens) the loaded model's KV cache "
+                                 "holds {bytes:,} bytes ({human}, {dtype}), equal to the {kind} closed form "
+                                 "{closed:,}.")
+                         if event.measured == event.closed_form else
+                         self.tr("Live: after reading the current prompt ({tokens} tokens) the loaded model's KV cache "
+                                 "holds {bytes:,} bytes ({human}, {dtype}), NOT equal to the {kind} closed form "
+                                 "{closed:,}."))
+                self.panel.kvcache.set_live(agree.format(tokens=event.tokens, bytes=event.measured,
+                                                         human=human_bytes(event.measured), dtype=event.dtype,
+                                                         kind=event.kind.upper(), closed=event.closed_form))
 
     # --- positions -----------------------------------------------------------------------------------------
     def refresh_positions(self) -> None:
         entry, model = self.doc.current_trace, self._model()
         trace = entry.trace if entry is not None else None
         s = self.panel.positions.state()  # within the capture: on_traces set the spin boxes' limits
-        self._start("positions", "Positional encodings",
+        self._start("positions", self.tr("Positional encodings"),
                     lambda: positions_job(trace, model, s.layer, s.head, s.m, s.n), self._on_positions)
 
     def _on_positions(self, events: list[Any]) -> None:
@@ -151,13 +157,13 @@ class VariantsBinding(QObject):
             if head is None:
                 view.set_head_demo(None, None, None, event.head_note)
             else:
-                how = "" if head.uses_rope else " (this model has other positions: its q and k are rotated " \
-                                                "here as RoPE would)"
-                view.set_head_demo(head.shifts, head.both, head.key_only,
-                                   f"Layer {head.layer}, head {head.head}: q of token {head.m} and k of token "
-                                   f"{head.n}, {head.rope_dim} rotated dims{how}. Shifting both by s keeps the score "
-                                   f"(max change {head.max_deviation:.1e}): it depends only on n − m = "
-                                   f"{head.n - head.m}.")
+                how = "" if head.uses_rope else self.tr(" (this model has other positions: its q and k are rotated "
+                                                        "here as RoPE would)")
+                view.set_head_demo(head.shifts, head.both, head.key_only, self.tr(
+                    "Layer {layer}, head {head}: q of token {m} and k of token {n}, {dims} rotated dims{how}. Shifting "
+                    "both by s keeps the score (max change {change:.1e}): it depends only on n − m = {offset}.").format(
+                    layer=head.layer, head=head.head, m=head.m, n=head.n, dims=head.rope_dim, how=how,
+                    change=head.max_deviation, offset=head.n - head.m))
             view.set_learned(event.learned_similarity, event.learned_label)
 
     # --- masks ---------------------------------------------------------------------------------------------
@@ -165,7 +171,7 @@ class VariantsBinding(QObject):
         view, state = self.panel.masks, self.panel.masks.state()
         model, entry = self._model(), self.doc.current_trace
         if model is None or entry is None:
-            view.set_message("Load a model and capture a prompt first.")
+            view.set_message(self.tr("Load a model and capture a prompt first."))
             return
         try:
             spec = MaskSpec.parse(state.spec)
@@ -173,14 +179,14 @@ class VariantsBinding(QObject):
             view.set_message(str(exc))
             return
         if spec.is_content_based and self._tinygpt() is None:
-            view.set_message("Top-k and LSH pick keys inside TinyGPT's attention; this model takes position-based "
-                             "masks only.")
+            view.set_message(self.tr("Top-k and LSH pick keys inside TinyGPT's attention; this model takes "
+                                     "position-based masks only."))
             return
         valid = key_valid_of(entry.trace)[0]  # the first prompt of a padded batch, without its padding
         ids = entry.trace.tokens[0][valid]
         tokens = [t for t, ok in zip(entry.trace.token_strings, valid) if ok]
-        view.set_message(f"Comparing {spec.to_spec()} with causal attention…")
-        self._start("masks", "Comparing masks",
+        view.set_message(self.tr("Comparing {spec} with causal attention…").format(spec=spec.to_spec()))
+        self._start("masks", self.tr("Comparing masks"),
                     lambda: mask_comparison_job(model, ids, tokens, spec, state.layer, state.head), self._on_masks)
 
     def _on_masks(self, events: list[Any]) -> None:

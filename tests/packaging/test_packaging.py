@@ -35,6 +35,8 @@ def test_wheel_holds_only_lmscope_and_runs_from_anywhere(tmp_path):
     for shipped in ("model.safetensors", "config.json", "vocab.json", "corpus.txt", "history.npz"):
         assert f"lmscope/resources/demo/{shipped}" in names
     assert "lmscope/resources/help/en/attention.html" in names
+    for shipped in ("i18n/lmscope_zh_CN.qm", "i18n/lmscope_zh_CN.ts", "help/zh_CN/attention.html"):
+        assert f"lmscope/resources/{shipped}" in names
     assert not any("/tests/" in n or n.startswith("lmscope/bench") for n in names)
     # Unpacked somewhere else, the package finds its demo through importlib.resources, not the checkout.
     target = tmp_path / "site"

@@ -7,7 +7,7 @@ The panel knows nothing of expressions or models: conditions come in as labelled
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QLineEdit, QListWidget, QPushButton,
@@ -16,9 +16,13 @@ from PySide6.QtWidgets import (
 
 from lmscope.widgets.attention.heatmap import HeatmapView
 from lmscope.widgets.style import cjk_font
+from lmscope.widgets.terms import term
 
-COMMANDS = (("step", "Step"), ("layer", "Step over layer"), ("continue", "Continue"),
-            ("run_to", "Run to selected head"), ("restart", "Restart"))
+COMMANDS = (("step", QT_TRANSLATE_NOOP("DebuggerView", "Step")),
+            ("layer", QT_TRANSLATE_NOOP("DebuggerView", "Step over layer")),
+            ("continue", QT_TRANSLATE_NOOP("DebuggerView", "Continue")),
+            ("run_to", QT_TRANSLATE_NOOP("DebuggerView", "Run to selected head")),
+            ("restart", QT_TRANSLATE_NOOP("DebuggerView", "Restart")))
 
 
 class WhereStrip(QWidget):
@@ -78,33 +82,33 @@ class BreakpointEditor(QGroupBox):
 
     def __init__(self, stages: list[str], conditions: dict[str, str], variables: str,
                  parent: QWidget | None = None) -> None:
-        super().__init__("Breakpoints", parent)
+        super().__init__(self.tr("Breakpoints"), parent)
         self.layer_box, self.head_box, self.stage_box = QComboBox(), QComboBox(), QComboBox()
         self.stage_box.addItem("*", "")
         for stage in stages:
-            self.stage_box.addItem(stage, stage)
+            self.stage_box.addItem(term(stage), stage)
         self.condition_box = QComboBox()
-        self.condition_box.addItem("always", "")
+        self.condition_box.addItem(self.tr("always"), "")
         for label, template in conditions.items():
-            self.condition_box.addItem(label, template)
-        self.condition_box.addItem("expression", "expression")
+            self.condition_box.addItem(term(label), template)
+        self.condition_box.addItem(self.tr("expression"), "expression")
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(-1e6, 1e6)
         self.threshold.setDecimals(3)
         self.threshold.setValue(0.5)
         self.expression = QLineEdit()
-        self.expression.setPlaceholderText("e.g. max(pattern[row]) > 0.8 and layer > 0")
-        self.expression.setToolTip("Variables: " + variables)
-        self.add_button = QPushButton("Add breakpoint")
-        self.remove_button = QPushButton("Remove")
+        self.expression.setPlaceholderText(self.tr("e.g. max(pattern[row]) > 0.8 and layer > 0"))
+        self.expression.setToolTip(self.tr("Variables: {variables}").format(variables=term(variables)))
+        self.add_button = QPushButton(self.tr("Add breakpoint"))
+        self.remove_button = QPushButton(self.tr("Remove"))
         self.list = QListWidget()
         self.list.setMaximumHeight(90)
         grid = QGridLayout(self)
-        for column, (text, box) in enumerate((("layer", self.layer_box), ("head", self.head_box),
-                                              ("stage", self.stage_box))):
+        for column, (text, box) in enumerate(((self.tr("layer"), self.layer_box), (self.tr("head"), self.head_box),
+                                              (self.tr("stage"), self.stage_box))):
             grid.addWidget(QLabel(text), 0, 2 * column)
             grid.addWidget(box, 0, 2 * column + 1)
-        grid.addWidget(QLabel("when"), 1, 0)
+        grid.addWidget(QLabel(self.tr("when")), 1, 0)
         grid.addWidget(self.condition_box, 1, 1, 1, 3)
         grid.addWidget(self.threshold, 1, 4, 1, 2)
         grid.addWidget(self.expression, 2, 0, 1, 6)
@@ -132,7 +136,7 @@ class BreakpointEditor(QGroupBox):
 
     def choose(self, condition_label: str, threshold: float | None = None, stage: str = "") -> None:
         """Pick a preset (by its label) and threshold, as a user would."""
-        self.condition_box.setCurrentIndex(max(0, self.condition_box.findText(condition_label)))
+        self.condition_box.setCurrentIndex(max(0, self.condition_box.findText(term(condition_label))))
         if threshold is not None:
             self.threshold.setValue(threshold)
         self.stage_box.setCurrentIndex(max(0, self.stage_box.findData(stage)))
@@ -164,12 +168,12 @@ class DebuggerView(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         row = QGridLayout()  # three a row: the tab is a narrow column beside the heatmap on a laptop screen
         for index, (command, text) in enumerate(COMMANDS):
-            button = QPushButton(text)
+            button = QPushButton(self.tr(text))
             button.clicked.connect(lambda _=False, c=command: self.commandRequested.emit(c))
             self.buttons[command] = button
             row.addWidget(button, index // 3, index % 3)
         self.where = WhereStrip(stages)
-        self.status = QLabel("Not started: press Step, Continue or Run to.")
+        self.status = QLabel(self.tr("Not started: press Step, Continue or Run to."))
         self.status.setWordWrap(True)
         self.status.setFont(cjk_font(10))
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

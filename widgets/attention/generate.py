@@ -15,8 +15,9 @@ from lmscope.widgets.attention.masks import TopKTable
 from lmscope.widgets.attention.state import ABLATION_MODES, STRATEGIES, GenerationState
 from lmscope.widgets.state import field_range
 from lmscope.widgets.colorbar import ColorBar, HoverReadout
-from lmscope.widgets.style import PALETTE, cjk_font, fmt, make_plot_widget
 from lmscope.widgets.glossary import GENERATION, explain
+from lmscope.widgets.style import PALETTE, cjk_font, fmt, make_plot_widget
+from lmscope.widgets.terms import add_choices, current_key, set_key
 
 
 class AblationView(QGroupBox):
@@ -26,22 +27,22 @@ class AblationView(QGroupBox):
     modeChanged = Signal(str)  # "zero" or "mean"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Head ablation", parent)
+        super().__init__(self.tr("Head ablation"), parent)
         self.heads = QListWidget()
         self.heads.setMaximumWidth(110)
-        self.add_button = QPushButton("Add selected head")
-        self.remove_button = QPushButton("Remove")
+        self.add_button = QPushButton(self.tr("Add selected head"))
+        self.remove_button = QPushButton(self.tr("Remove"))
         self.mode_box = QComboBox()
-        self.mode_box.addItems(list(ABLATION_MODES))
-        self.mode_box.setToolTip("zero: z = 0; mean: z = the head's mean z over the prompt's positions")
-        self.run_button = QPushButton("Re-run with ablation")
-        self.result = QLabel("Pick heads, then re-run: the next-token distribution at the selected position "
-                             "is compared before and after.")
+        add_choices(self.mode_box, ABLATION_MODES)
+        self.mode_box.setToolTip(self.tr("zero: z = 0; mean: z = the head's mean z over the prompt's positions"))
+        self.run_button = QPushButton(self.tr("Re-run with ablation"))
+        self.result = QLabel(self.tr("Pick heads, then re-run: the next-token distribution at the selected position "
+                             "is compared before and after."))
         self.result.setWordWrap(True)
         self.result.setFont(cjk_font(10))
         self.table = TopKTable()
         buttons = QHBoxLayout()
-        for widget in (self.add_button, self.remove_button, QLabel("mode"), self.mode_box, self.run_button):
+        for widget in (self.add_button, self.remove_button, QLabel(self.tr("mode")), self.mode_box, self.run_button):
             buttons.addWidget(widget)
         body = QHBoxLayout()
         body.addWidget(self.heads)
@@ -53,14 +54,14 @@ class AblationView(QGroupBox):
         self.add_button.clicked.connect(self.addSelectedRequested)
         self.remove_button.clicked.connect(lambda: self.removeRequested.emit(self.heads.currentRow()))
         self.run_button.clicked.connect(self.runRequested)
-        self.mode_box.currentTextChanged.connect(self.modeChanged)
+        self.mode_box.currentIndexChanged.connect(lambda _: self.modeChanged.emit(self.mode))
 
     @property
     def mode(self) -> str:
-        return self.mode_box.currentText()
+        return current_key(self.mode_box)
 
     def set_mode(self, mode: str) -> None:
-        self.mode_box.setCurrentText(mode)
+        set_key(self.mode_box, mode)
 
     def set_heads(self, labels: list[str]) -> None:
         """The heads the binding will ablate, as "L3H1"."""
@@ -76,19 +77,19 @@ class GenerationView(QGroupBox):
     generateRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Generation (KV cache)", parent)
+        super().__init__(self.tr("Generation (KV cache)"), parent)
         self.strategy = QComboBox()
-        self.strategy.addItems(list(STRATEGIES))
+        add_choices(self.strategy, STRATEGIES)
         self.temperature = QDoubleSpinBox()
         self.top_k, self.steps, self.seed = QSpinBox(), QSpinBox(), QSpinBox()
         for name, box in self._boxes():
             box.setRange(*field_range(GenerationState, name))
         self.set_state(GenerationState())
-        self.ablation_box = QCheckBox("with ablation")
-        self.generate_button = QPushButton("Generate")
+        self.ablation_box = QCheckBox(self.tr("with ablation"))
+        self.generate_button = QPushButton(self.tr("Generate"))
         controls = QHBoxLayout()
         for label, widget in (("", self.strategy), ("T", self.temperature), ("k", self.top_k),
-                              ("tokens", self.steps), ("seed", self.seed)):
+                              (self.tr("tokens"), self.steps), (self.tr("seed"), self.seed)):
             if label:
                 controls.addWidget(QLabel(label))
             controls.addWidget(widget)
@@ -98,12 +99,12 @@ class GenerationView(QGroupBox):
         self.text.setWordWrap(True)
         self.text.setFont(cjk_font(11))
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.cache_plot = make_plot_widget(left="cache position", bottom="key dimension")
+        self.cache_plot = make_plot_widget(left=self.tr("cache position"), bottom=self.tr("key dimension"))
         self.cache_plot.getPlotItem().invertY(True)
         self.cache_image = pg.ImageItem(axisOrder="row-major")
         self.cache_plot.addItem(self.cache_image)
         self.cache_bar = ColorBar(self.cache_image, "CET-L1", plot=self.cache_plot)
-        self.query_plot = make_plot_widget(left="step", bottom="key position")
+        self.query_plot = make_plot_widget(left=self.tr("step"), bottom=self.tr("key position"))
         self.query_plot.getPlotItem().invertY(True)
         self.query_image = pg.ImageItem(axisOrder="row-major")
         self.query_plot.addItem(self.query_image)
@@ -136,11 +137,11 @@ class GenerationView(QGroupBox):
         return (("temperature", self.temperature), ("top_k", self.top_k), ("steps", self.steps), ("seed", self.seed))
 
     def state(self) -> GenerationState:
-        return GenerationState(strategy=self.strategy.currentText(), temperature=self.temperature.value(),
+        return GenerationState(strategy=current_key(self.strategy), temperature=self.temperature.value(),
                                top_k=self.top_k.value(), steps=self.steps.value(), seed=self.seed.value())
 
     def set_state(self, state: GenerationState) -> None:
-        self.strategy.setCurrentText(state.strategy)
+        set_key(self.strategy, state.strategy)
         for name, box in self._boxes():
             box.setValue(getattr(state, name))
 
@@ -155,22 +156,23 @@ class GenerationView(QGroupBox):
         query row's weights at each step (NaN beyond the cache); ``top`` the latest next-token top 10."""
         tail = prompt[-60:]
         new = "".join(generated)
-        self.text.setText(f"<span style='color:#9a9a9a'>…{_html(tail)}</span><b style='color:#E69F00'>"
-                          f"{_html(new)}</b>")
-        self.title.setText(f"{title}: K cache has {keys.shape[0]} rows; each step appends one and computes only "
-                           "the new query row.")
-        self.cache_plot.setTitle(f"K cache ({keys.shape[0]} rows)")
+        self.text.setText(self.tr("<span style='color:#9a9a9a'>…{value}</span><b style='color:#E69F00'>{value2}</b>")
+                          .format(value=_html(tail), value2=_html(new)))
+        self.title.setText(self.tr("{title}: K cache has {value} rows; each step appends one and computes only the new "
+                                   "query row.")
+                           .format(title=title, value=keys.shape[0]))
+        self.cache_plot.setTitle(self.tr("K cache ({value} rows)").format(value=keys.shape[0]))
         if keys.size:
             lim = float(np.abs(keys).max()) or 1.0
             self.cache_image.setImage(np.ascontiguousarray(keys, dtype=np.float32), autoLevels=False,
                                       levels=(-lim, lim))
             self.cache_plot.getPlotItem().getViewBox().autoRange(padding=0.02)
-        self.query_plot.setTitle("new query row's attention")
+        self.query_plot.setTitle(self.tr("new query row's attention"))
         if query_rows.size:
             self.query_image.setImage(np.ascontiguousarray(query_rows, dtype=np.float32), autoLevels=False,
                                       levels=(0.0, 1.0))
             self.query_plot.getPlotItem().getViewBox().autoRange(padding=0.02)
-        self.top_plot.setTitle(f"next token, step {len(generated)}")
+        self.top_plot.setTitle(self.tr("next token, step {value}").format(value=len(generated)))
         self.bars.setOpts(x=np.arange(len(top)), height=[p for _, p in top], width=0.7)
         self.top_plot.getPlotItem().getAxis("bottom").setTicks(
             [[(i, display_token(t)) for i, (t, _) in enumerate(top)]])

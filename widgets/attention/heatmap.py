@@ -271,11 +271,12 @@ class HeatmapView(QWidget):
         """The hover text for one cell: query token, key token, weight and pre-softmax score."""
         def token(tokens: list[str], i: int) -> str:
             return f"“{display_token(tokens[i])}”" if 0 <= i < len(tokens) else ""
-        parts = [f"query {row} {token(self.rows, row)} → key {col} {token(self.cols, col)}"]
+        parts = [self.tr("query {row} {query} → key {col} {key}").format(row=row, query=token(self.rows, row), col=col,
+                                                                          key=token(self.cols, col))]
         if self.weights is not None:
-            parts.append(f"weight {self.weights[row, col]:.4g}")
+            parts.append(self.tr("weight {weight:.4g}").format(weight=self.weights[row, col]))
         if self.scores is not None:
-            parts.append(f"score {self.scores[row, col]:.4g}")
+            parts.append(self.tr("score {score:.4g}").format(score=self.scores[row, col]))
         if self.weights is None and self.scores is None and self.matrix is not None:
             parts.append(f"{self.value_name} {self.matrix[row, col]:.4g}")
         return " · ".join(parts)
@@ -362,7 +363,7 @@ class TokenStrip(QListWidget):
         self.setGridSize(QSize(min(widest, 80) + 12, 28))
         for i, token in enumerate(tokens):
             item = QListWidgetItem(display_token(token))
-            item.setToolTip(f"position {i}")
+            item.setToolTip(self.tr("position {i}").format(i=i))
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.addItem(item)
         self.blockSignals(False)

@@ -4,7 +4,7 @@ KL)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
@@ -16,12 +16,13 @@ from lmscope.widgets.attention.state import MAX_PROMPT, PAD_SIDES, MaskState
 from lmscope.widgets.state import field_range
 from lmscope.widgets.style import cjk_font
 from lmscope.widgets.glossary import MASKS, explain
+from lmscope.widgets.terms import add_choices, current_key, set_key
 
 
 def _spin(name: str, tip: str) -> QSpinBox:
     box = QSpinBox()
     box.setRange(*field_range(MaskState, name))
-    box.setSpecialValueText("off")
+    box.setSpecialValueText(QCoreApplication.translate("masks", "off"))
     box.setToolTip(tip)
     return box
 
@@ -31,7 +32,7 @@ class TopKTable(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 4, parent)
-        self.setHorizontalHeaderLabels(["before", "p", "after", "p"])
+        self.setHorizontalHeaderLabels([self.tr("before"), "p", self.tr("after"), "p"])
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFont(cjk_font(10))
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -61,39 +62,39 @@ class MaskControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.causal = QCheckBox("causal (no future keys)")
+        self.causal = QCheckBox(self.tr("causal (no future keys)"))
         self.causal.setChecked(True)
-        self.window = _spin("window", "sliding window / band: |i − j| < w")
-        self.dilated_w = _spin("dilated_w", "dilated window: keys at i ± k·d, k < w")
+        self.window = _spin("window", self.tr("sliding window / band: |i − j| < w"))
+        self.dilated_w = _spin("dilated_w", self.tr("dilated window: keys at i ± k·d, k < w"))
         self.dilated_d = QSpinBox()
         self.dilated_d.setRange(*field_range(MaskState, "dilated_d"))
         self.dilated_d.setValue(MaskState().dilated_d)
         self.global_positions = QLineEdit()
-        self.global_positions.setPlaceholderText("positions, e.g. 0, 12")
+        self.global_positions.setPlaceholderText(self.tr("positions, e.g. 0, 12"))
         self.random_p = QDoubleSpinBox()
         self.random_p.setRange(*field_range(MaskState, "random_p"))
         self.random_p.setSingleStep(0.05)
-        self.random_p.setSpecialValueText("off")
+        self.random_p.setSpecialValueText(self.tr("off"))
         self.random_seed = QSpinBox()
         self.random_seed.setRange(*field_range(MaskState, "random_seed"))
-        self.block = _spin("block", "block-local: same block of b positions")
-        self.prefix = _spin("prefix", "prefix LM (with causal): the first N positions see each other, later ones "
-                                      "are causal")
-        self.top_k = _spin("top_k", "top-k: each query keeps its k best-scoring keys, chosen inside each head")
-        self.lsh_buckets = _spin("lsh_buckets", "Reformer LSH: a query sees the keys hashed to its bucket "
-                                                "(an even number of buckets)")
+        self.block = _spin("block", self.tr("block-local: same block of b positions"))
+        self.prefix = _spin("prefix", self.tr("prefix LM (with causal): the first N positions see each other, later "
+                                              "ones are causal"))
+        self.top_k = _spin("top_k", self.tr("top-k: each query keeps its k best-scoring keys, chosen inside each head"))
+        self.lsh_buckets = _spin("lsh_buckets", self.tr("Reformer LSH: a query sees the keys hashed to its bucket "
+                                                        "(an even number of buckets)"))
         self.lsh_buckets.setSingleStep(2)
         self.lsh_seed = QSpinBox()
         self.lsh_seed.setRange(*field_range(MaskState, "lsh_seed"))
-        self.paint = QCheckBox("paint cells out on the heatmap")
-        self.painted = QLabel("0 cells painted")
-        self.clear_paint = QPushButton("Clear painted")
+        self.paint = QCheckBox(self.tr("paint cells out on the heatmap"))
+        self.painted = QLabel(self.tr("0 cells painted"))
+        self.clear_paint = QPushButton(self.tr("Clear painted"))
         self.second_prompt = QLineEdit()
-        self.second_prompt.setPlaceholderText("a shorter second prompt → padded batch")
+        self.second_prompt.setPlaceholderText(self.tr("a shorter second prompt → padded batch"))
         self.second_prompt.setMaxLength(MAX_PROMPT)  # Qt's default cap is 32,767 characters
         self.pad_side = QComboBox()
-        self.pad_side.addItems(list(PAD_SIDES))
-        self.apply_button = QPushButton("Run with this mask")
+        add_choices(self.pad_side, PAD_SIDES)
+        self.apply_button = QPushButton(self.tr("Run with this mask"))
         self._lay_out()
         self.apply_button.clicked.connect(self.applyRequested)
         self.paint.toggled.connect(self.paintToggled)
@@ -107,7 +108,7 @@ class MaskControls(QWidget):
         dilated.addWidget(self.dilated_d)
         random = QHBoxLayout()
         random.addWidget(self.random_p)
-        random.addWidget(QLabel("seed"))
+        random.addWidget(QLabel(self.tr("seed")))
         random.addWidget(self.random_seed)
         lsh = QHBoxLayout()
         lsh.addWidget(self.lsh_buckets)
@@ -120,10 +121,11 @@ class MaskControls(QWidget):
         padding = QHBoxLayout()
         padding.addWidget(self.second_prompt, 1)
         padding.addWidget(self.pad_side)
-        for label, field in (("", self.causal), ("prefix N", self.prefix), ("window w", self.window),
-                             ("dilated w", dilated), ("global tokens", self.global_positions), ("random p", random),
-                             ("block size", self.block), ("top-k keys", self.top_k), ("LSH buckets", lsh),
-                             ("custom", paint), ("padding", padding)):
+        for label, field in (("", self.causal), (self.tr("prefix N"), self.prefix), (self.tr("window w"), self.window),
+                             (self.tr("dilated w"), dilated), (self.tr("global tokens"), self.global_positions),
+                             (self.tr("random p"), random), (self.tr("block size"), self.block),
+                             (self.tr("top-k keys"), self.top_k), (self.tr("LSH buckets"), lsh),
+                             (self.tr("custom"), paint), (self.tr("padding"), padding)):
             form.addRow(label, field)
         self.proof = QLabel("")
         self.proof.setWordWrap(True)
@@ -167,14 +169,14 @@ class MaskControls(QWidget):
 
     def padding(self) -> tuple[str, str]:
         """The second prompt of a padded batch ("" for none) and the side its pads go on."""
-        return self.second_prompt.text(), self.pad_side.currentText()
+        return self.second_prompt.text(), current_key(self.pad_side)
 
     def set_padding(self, second_prompt: str, side: str) -> None:
         self.second_prompt.setText(second_prompt)
-        self.pad_side.setCurrentText(side)
+        set_key(self.pad_side, side)
 
     def set_painted(self, n: int) -> None:
-        self.painted.setText(f"{n} cell{'s' if n != 1 else ''} painted")
+        self.painted.setText(self.tr("{n} cell{value} painted").format(n=n, value='s' if n != 1 else ''))
 
     def set_proof(self, text: str) -> None:
         self.proof.setText(text)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPointF, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from lmscope.widgets.colorbar import ColorBar
 from lmscope.widgets.style import fmt, make_plot_widget
+from lmscope.widgets.terms import term
 
 GAP = 0.12  # gap between thumbnails, as a fraction of a thumbnail
 
@@ -26,7 +27,7 @@ class HeadGrid(QWidget):
 
     def __init__(self, title: str) -> None:
         super().__init__()
-        self.plot = make_plot_widget(left="layer", bottom="head")
+        self.plot = make_plot_widget(left=self.tr("layer"), bottom=self.tr("head"))
         item = self.plot.getPlotItem()
         item.setTitle(title)
         item.showGrid(x=False, y=False)
@@ -90,11 +91,11 @@ class ModelView(QWidget):
 
     def __init__(self, metrics: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.grid = HeadGrid("every head's pattern (row-normalised thumbnails)")
-        self.summary = HeadGrid("per-head summary")
+        self.grid = HeadGrid(self.tr("every head's pattern (row-normalised thumbnails)"))
+        self.summary = HeadGrid(self.tr("per-head summary"))
         self.metric_box = QComboBox()
         for key, label in metrics.items():
-            self.metric_box.addItem(label, key)
+            self.metric_box.addItem(term(label), key)
         self.groups_label = QLabel("")
         self.groups_label.setWordWrap(True)
         self.progress_label = QLabel("")
@@ -107,7 +108,7 @@ class ModelView(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Summary"))
+        row.addWidget(QLabel(self.tr("Summary")))
         row.addWidget(self.metric_box, 1)
         rl.addLayout(row)
         rl.addWidget(self.summary, 1)
@@ -185,8 +186,9 @@ class ModelView(QWidget):
         filling = 0 <= done < total
         self.progress_label.setVisible(filling)
         if filling:
-            self.progress_label.setText(f"Computing thumbnails from q and k: {done} of {total} heads drawn — "
-                                        "click any drawn head.")
+            self.progress_label.setText(self.tr("Computing thumbnails from q and k: {done} of {total} heads drawn — "
+                                                "click any drawn head.")
+                                        .format(done=done, total=total))
 
     def select(self, layer: int, head: int) -> None:
         self.grid.select(layer, head)
@@ -232,7 +234,9 @@ class ModelView(QWidget):
 def groups_text(groups: list[list[int]]) -> str:
     """"MHA" or which query heads share which key/value head."""
     if all(len(g) == 1 for g in groups):
-        return f"Multi-head attention: each of the {len(groups)} query heads has its own key/value head."
-    kind = "Multi-query" if len(groups) == 1 else "Grouped-query"
+        return QCoreApplication.translate("ModelView", "Multi-head attention: each of the {n} query heads has its own "
+                                                       "key/value head.").format(n=len(groups))
     shares = "; ".join(f"kv{i} ← q{', q'.join(map(str, g))}" for i, g in enumerate(groups))
-    return f"{kind} attention: {shares}"
+    if len(groups) == 1:
+        return QCoreApplication.translate("ModelView", "Multi-query attention: {shares}").format(shares=shares)
+    return QCoreApplication.translate("ModelView", "Grouped-query attention: {shares}").format(shares=shares)

@@ -24,6 +24,7 @@ from lmscope.widgets.attention.model import ModelView
 from lmscope.widgets.attention.state import COLORMAPS, AttentionState, MaskState
 from lmscope.widgets.keys import panel_keys
 from lmscope.widgets.style import CURVE_PENS, cjk_font, make_plot_widget
+from lmscope.widgets.terms import term
 
 
 class InspectorView(QWidget):
@@ -33,11 +34,11 @@ class InspectorView(QWidget):
         super().__init__(parent)
         self.heatmap = HeatmapView()
         self.strip = TokenStrip()
-        self.row_plot = make_plot_widget(left="weight", bottom="key position")
+        self.row_plot = make_plot_widget(left=self.tr("weight"), bottom=self.tr("key position"))
         self.row_plot.setMaximumHeight(150)
         self.row_curve = self.row_plot.plot(stepMode="center", fillLevel=0, pen=CURVE_PENS[1],
                                             brush=(230, 159, 0, 70))
-        self.stats = QLabel("Select a query row: click a token, a cell, or a label on the query axis.")
+        self.stats = QLabel(self.tr("Select a query row: click a token, a cell, or a label on the query axis."))
         self.stats.setFont(cjk_font(10))
         self.stats.setWordWrap(True)
         self.stats.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -75,16 +76,16 @@ class AttentionPanel(QWidget):
         self.inspector = InspectorView()
         self.model_view = ModelView(metrics)
         self.left_tabs = QTabWidget()
-        self.left_tabs.addTab(self.inspector, "Inspector")
-        self.left_tabs.addTab(self.model_view, "Model view")
+        self.left_tabs.addTab(self.inspector, self.tr("Inspector"))
+        self.left_tabs.addTab(self.model_view, self.tr("Model view"))
         self.left_tabs.setCornerWidget(self._look, Qt.Corner.TopRightCorner)
         self.debugger = DebuggerView(list(stages), conditions, variables)
         self.masks = MaskControls()
         self.interventions = InterventionsView()
         self.ablation, self.generation = self.interventions.ablation, self.interventions.generation
         self.right_tabs = QTabWidget()
-        for widget, title in ((self.debugger, "Debugger"), (self.masks, "Masks"),
-                              (self.interventions, "Ablate && generate")):
+        for widget, title in ((self.debugger, self.tr("Debugger")), (self.masks, self.tr("Masks")),
+                              (self.interventions, self.tr("Ablate && generate"))):
             # Scrolling keeps the dock's minimum height small, so the window fits a laptop screen.
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
@@ -112,7 +113,7 @@ class AttentionPanel(QWidget):
             (self.tr("Next head"), "]", lambda: self.step_head(0, 1))))
 
     def _build_toolbar(self, stages: dict[str, str]) -> None:
-        self.source_label = QLabel("No capture yet")
+        self.source_label = QLabel(self.tr("No capture yet"))
         self.source_label.setFont(cjk_font(10))
         # A long label must not hold the panel wide open (it sits in a column of a 1366-pixel-wide window): it is
         # cut at the panel's edge and shown whole in its tooltip.
@@ -121,17 +122,17 @@ class AttentionPanel(QWidget):
         self.layer_box, self.head_box, self.batch_box = QComboBox(), QComboBox(), QComboBox()
         self.stage_box = QComboBox()
         for key, label in stages.items():
-            self.stage_box.addItem(label, key)
+            self.stage_box.addItem(term(label), key)
         self.stage_box.setCurrentIndex(max(0, self.stage_box.findData("pattern")))
         self.colormap_box = QComboBox()
         self.colormap_box.addItems(list(COLORMAPS))
-        self.log_box = QCheckBox("log")
-        self.overlay_box = QCheckBox("mask overlay")
+        self.log_box = QCheckBox(self.tr("log"))
+        self.overlay_box = QCheckBox(self.tr("mask overlay"))
         self.overlay_box.setChecked(True)
         row = QHBoxLayout()
         row.addWidget(self.source_label, 1)
-        for text, widget in (("layer", self.layer_box), ("head", self.head_box), ("stage", self.stage_box),
-                             ("sequence", self.batch_box)):
+        for text, widget in ((self.tr("layer"), self.layer_box), (self.tr("head"), self.head_box),
+                             (self.tr("stage"), self.stage_box), (self.tr("sequence"), self.batch_box)):
             row.addWidget(QLabel(text))
             row.addWidget(widget)
         self._toolbar = row
@@ -140,7 +141,7 @@ class AttentionPanel(QWidget):
         self._look = QWidget()
         look = QHBoxLayout(self._look)
         look.setContentsMargins(0, 0, 4, 0)
-        for widget in (QLabel("colours"), self.colormap_box, self.log_box, self.overlay_box):
+        for widget in (QLabel(self.tr("colours")), self.colormap_box, self.log_box, self.overlay_box):
             look.addWidget(widget)
 
     def _connect(self) -> None:

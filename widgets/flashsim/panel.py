@@ -101,25 +101,27 @@ class FlashSimPanel(QWidget):
             algo_row.addWidget(button)
         self.algo_buttons.idClicked.connect(self._emit_settings)
         self.source_box = QComboBox()
-        self.source_box.addItem("random Q, K, V", "random")
+        self.source_box.addItem(self.tr("random Q, K, V"), "random")
         self.source_box.currentIndexChanged.connect(self._emit_settings)
         self.seed_spin = self._spin(0, MAX_SEED, 0)
-        self.causal_box = QCheckBox("causal")
+        self.causal_box = QCheckBox(self.tr("causal"))
         self.causal_box.toggled.connect(self._emit_settings)
         self.n_spin = self._spin(1, max_n, 64)
-        self.n_spin.setToolTip(f"The panel steps through at most N = {max_n}; `lmscope flashsim` takes any N.")
+        self.n_spin.setToolTip(self.tr("The panel steps through at most N = {max_n}; `lmscope flashsim` takes any N.")
+                               .format(max_n=max_n))
         self.d_spin = self._spin(1, MAX_D, 16)
         self.sram_spin = self._spin(1, MAX_SRAM_BYTES, 1024)
         self.sram_spin.setSuffix(" B")
         self.dtype_box = QComboBox()
-        self.dtype_box.addItems(["fp16", "fp32", "fp64"])
+        self.dtype_box.addItems([self.tr("fp16"), self.tr("fp32"), self.tr("fp64")])
         self.dtype_box.setCurrentText("fp32")
         self.dtype_box.currentIndexChanged.connect(self._emit_settings)
         self.m_label = value_label("M = 256")
-        self.br_spin = self._spin(0, max_n, 0, "paper")
-        self.bc_spin = self._spin(0, max_n, 0, "paper")
+        self.br_spin = self._spin(0, max_n, 0, self.tr("paper"))
+        self.bc_spin = self._spin(0, max_n, 0, self.tr("paper"))
         grid = QGridLayout()
-        cells = [[("", algo_row), ("Input", self.source_box), ("seed", self.seed_spin), ("", self.causal_box)],
+        cells = [[("", algo_row), (self.tr("Input"), self.source_box), (self.tr("seed"), self.seed_spin),
+                  ("", self.causal_box)],
                  [("N", self.n_spin), ("d", self.d_spin), ("SRAM", self.sram_spin), ("", self.dtype_box),
                   ("", self.m_label), ("Br", self.br_spin), ("Bc", self.bc_spin)]]
         for row, items in enumerate(cells):
@@ -137,21 +139,21 @@ class FlashSimPanel(QWidget):
         self._settings_grid = grid
 
     def _build_playback(self) -> None:
-        self.reset_button = QPushButton("|◀ Start")
-        self.back_button = QPushButton("◀ Step back")
-        self.play_button = QPushButton("▶ Play")
-        self.pause_button = QPushButton("❚❚ Pause")
-        self.step_button = QPushButton("Step ▶")
-        self.end_button = QPushButton("End ▶|")
-        self.reset_button.setToolTip("Back to step 0")
-        self.end_button.setToolTip("To the last step")
+        self.reset_button = QPushButton(self.tr("|◀ Start"))
+        self.back_button = QPushButton(self.tr("◀ Step back"))
+        self.play_button = QPushButton(self.tr("▶ Play"))
+        self.pause_button = QPushButton(self.tr("❚❚ Pause"))
+        self.step_button = QPushButton(self.tr("Step ▶"))
+        self.end_button = QPushButton(self.tr("End ▶|"))
+        self.reset_button.setToolTip(self.tr("Back to step 0"))
+        self.end_button.setToolTip(self.tr("To the last step"))
         self.speed_box = QComboBox()
         for speed in SPEEDS:
-            self.speed_box.addItem(f"{speed} steps/s", speed)
+            self.speed_box.addItem(self.tr("{speed} steps/s").format(speed=speed), speed)
         self.speed_box.setCurrentIndex(SPEEDS.index(8))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
-        self.step_label = value_label("step 0 / 0")
+        self.step_label = value_label(self.tr("step {step:,} / {total_steps:,}").format(step=0, total_steps=0))
         self.reset_button.clicked.connect(lambda: self.seekRequested.emit(0))
         self.end_button.clicked.connect(lambda: self.seekRequested.emit(self._total()))
         self.back_button.clicked.connect(lambda: self.stepRequested.emit(-1))
@@ -183,7 +185,7 @@ class FlashSimPanel(QWidget):
         sram = QWidget()
         column = QVBoxLayout(sram)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(QLabel("<b>SRAM</b> (on chip, capacity M)"))
+        column.addWidget(QLabel(self.tr("<b>SRAM</b> (on chip, capacity M)")))
         column.addWidget(self.sram_view, 1)
         column.addWidget(self.sram_legend)
         column.addWidget(self.transfers_label)
@@ -192,7 +194,7 @@ class FlashSimPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         self.hbm_caption = QLabel("")
         self.hbm_caption.setWordWrap(True)
-        column.addWidget(QLabel("<b>HBM</b> (off chip)"))
+        column.addWidget(QLabel(self.tr("<b>HBM</b> (off chip)")))
         column.addWidget(self.hbm_view, 1)
         column.addWidget(self.hbm_caption)
         memory = QSplitter(Qt.Orientation.Horizontal)
@@ -202,8 +204,8 @@ class FlashSimPanel(QWidget):
         self.tabs = QTabWidget()
         self.row_plots = RowStatePlots()
         self.curves = TrafficCurves()
-        self.tabs.addTab(self.row_plots, "m, ℓ and error per row")
-        self.tabs.addTab(self.curves, "HBM traffic vs M and N")
+        self.tabs.addTab(self.row_plots, self.tr("m, ℓ and error per row"))
+        self.tabs.addTab(self.curves, self.tr("HBM traffic vs M and N"))
         self._splitter = QSplitter(Qt.Orientation.Vertical)
         self._splitter.addWidget(memory)
         self._splitter.addWidget(self._build_counters())
@@ -221,8 +223,11 @@ class FlashSimPanel(QWidget):
         grid = QGridLayout(box)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setVerticalSpacing(1)
-        for column, text in enumerate(("HBM accesses", "reads", "writes", "total", "bytes")):
-            grid.addWidget(QLabel(f"<b>{text}</b>"), 0, column, Qt.AlignmentFlag.AlignRight)
+        for column, text in enumerate((self.tr("HBM accesses"), self.tr("reads"), self.tr("writes"), self.tr("total"),
+                                       self.tr("bytes"))):
+            header = QLabel(text)
+            header.setStyleSheet("font-weight: bold")
+            grid.addWidget(header, 0, column, Qt.AlignmentFlag.AlignRight)
         self.counter_labels: dict[str, list[QLabel]] = {}
         for row, key in enumerate(("so_far", "whole", "standard"), start=1):
             cells = [QLabel("")] + [value_label("—") for _ in range(4)]
@@ -296,28 +301,36 @@ class FlashSimPanel(QWidget):
         self._setup = setup
         self.hbm_view.set_setup(setup)
         self.sram_view.set_setup(setup)
-        self.m_label.setText(f"M = {setup.m:,} el.")
+        self.m_label.setText(self.tr("M = {m:,} el.").format(m=setup.m))
         tr, tc = setup.tile_step.shape
-        self.hbm_caption.setText(
-            f"{setup.source}. S = QKᵀ/√d in {tr} × {tc} tiles of Br × Bc = {setup.br} × {setup.bc}, "
-            f"never stored in HBM; {setup.total_steps:,} visited. "
-            f"<span style='color:{CURRENT}'>■</span> current · <span style='color:{COLORS['S']}'>■</span> "
-            "visited (fading) · <span style='color:#2a3a4a'>■</span> to do"
-            + (" · <span style='color:#3a3a3a'>■</span> skipped (causal)" if setup.causal else ""))
+        caption = (self.tr("{source}. S = QKᵀ/√d in {tr} × {tc} tiles of Br × Bc = {br} × {bc}, never stored in HBM; "
+                           "{steps:,} visited. {current} current · {visited} visited (fading) · {todo} to do · "
+                           "{skipped} skipped (causal)") if setup.causal else
+                   self.tr("{source}. S = QKᵀ/√d in {tr} × {tc} tiles of Br × Bc = {br} × {bc}, never stored in HBM; "
+                           "{steps:,} visited. {current} current · {visited} visited (fading) · {todo} to do"))
+        self.hbm_caption.setText(caption.format(
+            source=setup.source, tr=tr, tc=tc, br=setup.br, bc=setup.bc, steps=setup.total_steps,
+            current=f"<span style='color:{CURRENT}'>■</span>", visited=f"<span style='color:{COLORS['S']}'>■</span>",
+            todo="<span style='color:#2a3a4a'>■</span>", skipped="<span style='color:#3a3a3a'>■</span>"))
         self.slider.blockSignals(True)
         self.slider.setRange(0, setup.total_steps)
         self.slider.blockSignals(False)
         name = setup.algo.upper()
-        self.counter_labels["so_far"][0].setText(f"<b>{name}</b> so far")
-        self.counter_labels["whole"][0].setText(f"{name} whole pass")
-        self.counter_labels["standard"][0].setText("standard attention")
+        self.counter_labels["so_far"][0].setText(self.tr("<b>{name}</b> so far").format(name=name))
+        self.counter_labels["whole"][0].setText(self.tr("{name} whole pass").format(name=name))
+        self.counter_labels["standard"][0].setText(self.tr("standard attention"))
         self._set_counter("whole", setup.reads, setup.writes)
         self._set_counter("standard", setup.standard_reads, setup.standard_writes)
         ratio = (setup.standard_reads + setup.standard_writes) / max(1, setup.reads + setup.writes)
-        verdict = f"{name} moves fewer elements" if ratio >= 1 else f"{name} moves more elements here"
         if setup.algo == "fa1":  # docs/flashattention.md: FA1 moves less once M ≳ 3d² + 4d
-            verdict += f"; it wins once M ≳ 3d² + 4d = {3 * setup.d ** 2 + 4 * setup.d:,}"
-        self.ratio_label.setText(f"standard / {name} = {ratio:.2f}×: {verdict}")
+            verdict = (self.tr("{name} moves fewer elements; it wins once M ≳ 3d² + 4d = {m:,}") if ratio >= 1
+                       else self.tr("{name} moves more elements here; it wins once M ≳ 3d² + 4d = {m:,}"))
+        else:
+            verdict = self.tr("{name} moves fewer elements") if ratio >= 1 else self.tr("{name} moves more elements "
+                                                                                        "here")
+        verdict = verdict.format(name=name, m=3 * setup.d ** 2 + 4 * setup.d)
+        self.ratio_label.setText(self.tr("standard / {name} = {ratio:.2f}×: {verdict}")
+                                 .format(name=name, ratio=ratio, verdict=verdict))
         self.row_plots.set_setup(setup)
 
     def _set_counter(self, key: str, reads: int, writes: int) -> None:
@@ -339,16 +352,19 @@ class FlashSimPanel(QWidget):
         self.sram_view.set_frame(frame, setup.m)
         self.row_plots.set_frame(frame, setup)
         self._set_counter("so_far", frame.hbm_reads, frame.hbm_writes)
-        self.error_label.setText(f"max |O − exact| = {float(frame.error.max()):.2e}")
-        self.peak_label.setText(f"peak SRAM {frame.peak_sram:,} = {frame.peak_sram / setup.m:.2f} × M")
+        self.error_label.setText(self.tr("max |O − exact| = {value:.2e}").format(value=float(frame.error.max())))
+        self.peak_label.setText(self.tr("peak SRAM {peak_sram:,} = {value:.2f} × M")
+                                .format(peak_sram=frame.peak_sram, value=frame.peak_sram / setup.m))
         used = sum(p[2] for p in frame.sram_parts)
         self.sram_legend.setText(" · ".join(f"<span style='color:{COLORS[c]}'>■</span> {text} {size:,}"
                                             for c, text, size in frame.sram_parts)
-                                 + f" = <b>{used:,}</b> of M = {setup.m:,}"
-                                 + (" <span style='color:#ff6060'>(over M: the paper's bound is O(M))</span>"
+                                 + self.tr(" = <b>{used:,}</b> of M = {m:,}").format(used=used, m=setup.m)
+                                 + (" <span style='color:#ff6060'>" + self.tr("(over M: the paper's bound is O(M))")
+                                    + "</span>"
                                     if used > setup.m else ""))
         self.transfers_label.setText(frame.transfers)
-        self.step_label.setText(f"step {frame.step:,} / {setup.total_steps:,}")
+        self.step_label.setText(self.tr("step {step:,} / {total_steps:,}")
+                                .format(step=frame.step, total_steps=setup.total_steps))
         self.slider.blockSignals(True)
         self.slider.setValue(frame.step)
         self.slider.blockSignals(False)

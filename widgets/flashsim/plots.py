@@ -26,8 +26,8 @@ class RowStatePlots(QWidget):
         self.bars: list[pg.PlotDataItem] = []
         self.regions: list[pg.LinearRegionItem] = []
         for key, title, color in (("m", "m", COLORS["Q"]), ("l", "ℓ", COLORS["K"]),
-                                  ("err", "|O − exact|", COLORS["O"])):
-            plot = make_plot_widget(left=title, bottom="Q row" if key == "err" else "")
+                                  ("err", self.tr("|O − exact|"), COLORS["O"])):
+            plot = make_plot_widget(left=title, bottom=self.tr("Q row") if key == "err" else "")
             plot.setMenuEnabled(False)
             # No grid: it is drawn by the axes across the plot, so every redraw of the bars would repaint them.
             plot.showGrid(x=False, y=False)
@@ -85,16 +85,16 @@ class TrafficCurves(QWidget):
         self.plots: dict[str, pg.PlotWidget] = {}
         self.items: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.markers: dict[str, pg.PlotDataItem] = {}
-        for axis, bottom in (("m", "SRAM M (elements)"), ("n", "sequence length N")):
-            plot = make_plot_widget(left="HBM accesses (elements)", bottom=bottom)
+        for axis, bottom in (("m", self.tr("SRAM M (elements)")), ("n", self.tr("sequence length N"))):
+            plot = make_plot_widget(left=self.tr("HBM accesses (elements)"), bottom=bottom)
             plot.setLogMode(x=True, y=True)
             plot.setMenuEnabled(False)
             legend = plot.addLegend(offset=(-6, 6), labelTextSize="8pt")
             for algo in CURVE_NAMES:
                 self.items[(axis, algo)] = plot.plot(pen=pg.mkPen(CURVE_COLORS[algo], width=2),
-                                                     name=CURVE_NAMES[algo])
+                                                     name=self.tr(CURVE_NAMES[algo]))
             self.markers[axis] = plot.plot(pen=None, symbol="o", symbolSize=11, symbolBrush=CURRENT,
-                                           symbolPen=pg.mkPen("#000000"), name="this setting")
+                                           symbolPen=pg.mkPen("#000000"), name=self.tr("this setting"))
             if axis == "n":
                 legend.setVisible(False)  # one legend serves both plots
             self.plots[axis] = plot

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
@@ -20,7 +20,8 @@ BACKGROUND = "#1e1e1e"
 COLORS = {"Q": PALETTE[0], "K": PALETTE[2], "V": PALETTE[4], "O": PALETTE[5], "S": PALETTE[1], "vec": "#b0b0b0"}
 CURRENT = PALETTE[3]  # the tile being processed, and its blocks
 CURVE_COLORS = {"standard": "#FFFFFF", "fa1": PALETTE[0], "fa2": PALETTE[1]}
-CURVE_NAMES = {"standard": "standard  Θ(Nd + N²)", "fa1": "FA1  Θ(N²d²/M)", "fa2": "FA2"}
+CURVE_NAMES = {"standard": QT_TRANSLATE_NOOP("TrafficCurves", "standard  Θ(Nd + N²)"), "fa1": "FA1  Θ(N²d²/M)",
+               "fa2": "FA2"}
 MAX_PIXELS = 512  # the S grid and the strips are drawn at most this many pixels a side; exact up to N = 512
 ERROR_FLOOR = 1e-17  # an exact 0 in the error plot sits here on the log axis
 SPEEDS = (1, 2, 4, 8, 15, 30, 60, 120, 240)  # steps per second offered by the speed box
@@ -258,7 +259,7 @@ class SramView(pg.GraphicsLayoutWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setBackground(BACKGROUND)
-        self.title = self.addLabel("S tile in SRAM", row=0, col=0, color="#dddddd")
+        self.title = self.addLabel(self.tr("S tile in SRAM"), row=0, col=0, color="#dddddd")
         self.tile_box = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMenu=False)
         self.masked = QGraphicsRectItem()  # shows through the NaN (masked) pixels of the score image
         self.masked.setBrush(QBrush(QColor("#555555"), Qt.BrushStyle.BDiagPattern))
@@ -273,7 +274,7 @@ class SramView(pg.GraphicsLayoutWidget):
         self.origin = (0, 0)  # the tile's first Q row and K column in the whole N × N score matrix
         self.occupancy = self.addPlot(row=2, col=0, colspan=2)
         self.occupancy.hideAxis("left")
-        self.occupancy.setLabel("bottom", "elements on chip")
+        self.occupancy.setLabel("bottom", self.tr("elements on chip"))
         self.occupancy.getAxis("bottom").enableAutoSIPrefix(False)
         self.occupancy.setMouseEnabled(x=False, y=False)
         self.occupancy.setMenuEnabled(False)
@@ -318,7 +319,7 @@ class SramView(pg.GraphicsLayoutWidget):
         self.peak_line.setValue(frame.peak_sram)  # after setVisible: a hidden line's label does not update
         if frame.scores is None:
             self.scores.clear()
-            self.title.setText("S tile in SRAM: none yet (press Step)")
+            self.title.setText(self.tr("S tile in SRAM: none yet (press Step)"))
             return
         scores = np.where(np.isfinite(frame.scores), frame.scores, np.nan).astype(np.float32)
         finite = scores[np.isfinite(scores)]
@@ -329,4 +330,6 @@ class SramView(pg.GraphicsLayoutWidget):
         self.tile_box.setRange(rect, padding=0.02)
         i, j = frame.tile
         self.origin = (i * self._br, j * self._bc)
-        self.title.setText(f"S tile ({i}, {j}): {scores.shape[0]}×{scores.shape[1]}, {fmt(lo)} … {fmt(hi)}")
+        self.title.setText(self.tr("S tile ({i}, {j}): {value}×{value2}, {value3} … {value4}")
+                           .format(i=i, j=j, value=scores.shape[0], value2=scores.shape[1], value3=fmt(lo),
+                                   value4=fmt(hi)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -25,7 +25,7 @@ def point_label(name: str, last: bool) -> str:
     """``blocks.3.hook_resid_pre`` -> "L3 resid_pre"; the last point is the model's own prediction."""
     parts = name.split(".")
     short = f"L{parts[1]} {parts[-1].removeprefix('hook_')}" if len(parts) >= 3 and parts[0] == "blocks" else name
-    return f"{short} (final)" if last else short
+    return QCoreApplication.translate("LensGridModel", "{point} (final)").format(point=short) if last else short
 
 
 def cell_colour(fraction: float) -> QColor:
@@ -96,14 +96,14 @@ class LensGridModel(QAbstractTableModel):
     def tooltip(self, row: int, col: int) -> str:
         d = self.data_
         assert d is not None
-        lines = [f"{point_label(d.names[row], row == len(d.names) - 1)} · position {col} "
-                 f"(“{display_token(d.tokens[col])}”)"]
+        lines = [self.tr("{point} · position {col} (“{token}”)").format(
+            point=point_label(d.names[row], row == len(d.names) - 1), col=col, token=display_token(d.tokens[col]))]
         for token, lp in zip(d.top_strings[row][col], d.top_logprobs[row, col]):
             lines.append(f"{display_token(token):>8}  log p {float(lp):+.3f}  p {math.exp(float(lp)):.3f}")
-        lines.append(f"entropy {float(d.entropy[row, col]):.3f} nats")
+        lines.append(self.tr("entropy {entropy:.3f} nats").format(entropy=float(d.entropy[row, col])))
         if d.target_rank is not None and d.target_logprob is not None:
-            lines.append(f"target “{d.target}”: rank {int(d.target_rank[row, col])}, "
-                         f"log p {float(d.target_logprob[row, col]):+.3f}")
+            lines.append(self.tr("target “{target}”: rank {rank}, log p {logp:+.3f}").format(
+                target=d.target, rank=int(d.target_rank[row, col]), logp=float(d.target_logprob[row, col])))
         return "\n".join(lines)
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API

@@ -17,6 +17,7 @@ from lmscope.widgets.lens.state import (
 )
 from lmscope.widgets.lens.views import AttributionTable, PatchingView, TargetView
 from lmscope.widgets.style import fmt, lookup_table
+from lmscope.widgets.terms import add_choices, current_key, set_key
 
 
 class LensPanel(QWidget):
@@ -28,34 +29,34 @@ class LensPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.prompt = QLineEdit()
-        self.prompt.setPlaceholderText("prompt (follows the current capture)")
+        self.prompt.setPlaceholderText(self.tr("prompt (follows the current capture)"))
         self.prompt.setMaxLength(MAX_PROMPT)
         self.target = QLineEdit()
-        self.target.setPlaceholderText("target: one token or #ID")
+        self.target.setPlaceholderText(self.tr("target: one token or #ID"))
         self.target.setMaxLength(MAX_TOKEN_TEXT)
         self.distractor = QLineEdit()
-        self.distractor.setPlaceholderText("distractor: one token or #ID")
+        self.distractor.setPlaceholderText(self.tr("distractor: one token or #ID"))
         self.distractor.setMaxLength(MAX_TOKEN_TEXT)
         self.position = QSpinBox()
         self.position.setRange(-1, 1_000_000)
         self.position.setValue(-1)
-        self.position.setSpecialValueText("last")
-        self.position.setToolTip("Where attribution and patching read the logit difference")
+        self.position.setSpecialValueText(self.tr("last"))
+        self.position.setToolTip(self.tr("Where attribution and patching read the logit difference"))
         self.top_k = QSpinBox()
         self.top_k.setRange(1, 50)
         self.top_k.setValue(5)
         self.colour = QComboBox()
-        self.colour.addItems(COLOURS)
-        self.run_lens = QPushButton("Run lens")
-        self.run_attribution = QPushButton("Attribute")
+        add_choices(self.colour, COLOURS)
+        self.run_lens = QPushButton(self.tr("Run lens"))
+        self.run_attribution = QPushButton(self.tr("Attribute"))
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setVisible(False)
 
         controls = QHBoxLayout()
-        for label, widget, stretch in (("Prompt", self.prompt, 4), ("Target", self.target, 1),
-                                       ("vs", self.distractor, 1), ("at", self.position, 0), ("top", self.top_k, 0),
-                                       ("colour", self.colour, 0)):
+        for label, widget, stretch in ((self.tr("Prompt"), self.prompt, 4), (self.tr("Target"), self.target, 1),
+                                       (self.tr("vs"), self.distractor, 1), (self.tr("at"), self.position, 0),
+                                       (self.tr("top"), self.top_k, 0), (self.tr("colour"), self.colour, 0)):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget, stretch)
         self.colour_key = ColourKey(lookup_table("viridis"))  # the grid's colours are viridis (lens/grid.py)
@@ -67,7 +68,8 @@ class LensPanel(QWidget):
         self.target_view = TargetView()
         self.attribution = AttributionTable()
         self.reference = QPlainTextEdit()
-        self.reference.setPlaceholderText("Mean-ablation prompts, one per line (empty: the mean over the prompt)")
+        self.reference.setPlaceholderText(self.tr("Mean-ablation prompts, one per line (empty: the mean over the "
+                                                  "prompt)"))
         self.reference.setMaximumHeight(54)
         attribution_tab = QWidget()
         lay = QVBoxLayout(attribution_tab)
@@ -75,9 +77,9 @@ class LensPanel(QWidget):
         lay.addWidget(self.reference)
         lay.addWidget(self.attribution, 1)
         self.corrupt = QLineEdit()
-        self.corrupt.setPlaceholderText("corrupted prompt, the same number of tokens as the prompt")
+        self.corrupt.setPlaceholderText(self.tr("corrupted prompt, the same number of tokens as the prompt"))
         self.corrupt.setMaxLength(MAX_PROMPT)
-        self.run_patching = QPushButton("Patch")
+        self.run_patching = QPushButton(self.tr("Patch"))
         self.patching = PatchingView()
         patching_tab = QWidget()
         lay = QVBoxLayout(patching_tab)
@@ -86,13 +88,13 @@ class LensPanel(QWidget):
         line = QHBoxLayout()
         line.addWidget(self.corrupt, 1)
         line.addWidget(self.run_patching)
-        row.addRow("Corrupted", line)
+        row.addRow(self.tr("Corrupted"), line)
         lay.addLayout(row)
         lay.addWidget(self.patching, 1)
 
         self.tabs = QTabWidget()
-        for widget, title in ((self.grid, "Logit lens"), (self.target_view, "Target"),
-                              (attribution_tab, "Attribution"), (patching_tab, "Patching")):
+        for widget, title in ((self.grid, self.tr("Logit lens")), (self.target_view, self.tr("Target")),
+                              (attribution_tab, self.tr("Attribution")), (patching_tab, self.tr("Patching"))):
             self.tabs.addTab(widget, title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -111,8 +113,8 @@ class LensPanel(QWidget):
         self.distractor.returnPressed.connect(self._attribute)
         self.run_patching.clicked.connect(self._patch)
         self.corrupt.returnPressed.connect(self._patch)
-        self.colour.currentTextChanged.connect(self.grid.set_colour)
-        self.colour.currentTextChanged.connect(self._show_colour_key)
+        self.colour.currentIndexChanged.connect(lambda _i: self.grid.set_colour(current_key(self.colour)))
+        self.colour.currentIndexChanged.connect(self._show_colour_key)
         self._show_colour_key()
         self.grid.positionClicked.connect(self.select_position)
         self.attribution.headSelected.connect(self.headSelected)
@@ -137,13 +139,13 @@ class LensPanel(QWidget):
     # --- data ----------------------------------------------------------------------------------------------
     def set_lens(self, data: LensGridData | None) -> None:
         self._lens = data
-        self.grid.set_data(data, self.colour.currentText())
+        self.grid.set_data(data, current_key(self.colour))
         self._show_colour_key()
         self.target_view.set_data(data, self._selected)
 
     def _show_colour_key(self) -> None:
         """The grid's colour scale: top-1 probability 0 … 1, or entropy 0 … the grid's largest (lens/grid.py)."""
-        if self.colour.currentText() == "entropy":
+        if current_key(self.colour) == "entropy":
             entropy = self._lens.entropy if self._lens is not None else np.zeros(0)
             peak = max(float(np.nanmax(entropy)), 1e-9) if entropy.size else 1.0
             self.colour_key.set_scale(self.tr("entropy (nats)"), "0", fmt(peak))
@@ -178,7 +180,7 @@ class LensPanel(QWidget):
         return LensState(tab=TABS[self.tabs.currentIndex()], prompt=self.prompt.text(), target=self.target.text(),
                          distractor=self.distractor.text(), corrupt=self.corrupt.text(),
                          reference=self.reference.toPlainText(), position=self.position.value(),
-                         selected=self._selected, top_k=self.top_k.value(), colour=self.colour.currentText(),
+                         selected=self._selected, top_k=self.top_k.value(), colour=current_key(self.colour),
                          sort_column=self._sort[0], sort_descending=self._sort[1],
                          attribution=AttributionState.of(self.attribution.data_),
                          patching=PatchingState.of(self._patching))
@@ -191,7 +193,7 @@ class LensPanel(QWidget):
         self.reference.setPlainText(state.reference)
         self.position.setValue(state.position)
         self.top_k.setValue(state.top_k)
-        self.colour.setCurrentText(state.colour)
+        set_key(self.colour, state.colour)
         self._sort = (state.sort_column, state.sort_descending)
         # The results saved with the session: shown again as they were, without the model.
         self.set_attribution(state.attribution.data())

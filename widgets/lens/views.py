@@ -32,13 +32,13 @@ class TargetView(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.plot = make_plot_widget("target rank (1 = top)", "residual point")
+        self.plot = make_plot_widget(self.tr("target rank (1 = top)"), self.tr("residual point"))
         self.plot.getPlotItem().setLogMode(y=True)
         self.plot.getPlotItem().invertY(True)
-        self.caption = QLabel("Set a target token and run the lens to see where it overtakes the rest.")
+        self.caption = QLabel(self.tr("Set a target token and run the lens to see where it overtakes the rest."))
         self.caption.setWordWrap(True)
         self.changes = QTableWidget(0, 2)
-        self.changes.setHorizontalHeaderLabels(["promoted (Δ log p)", "suppressed (Δ log p)"])
+        self.changes.setHorizontalHeaderLabels([self.tr("promoted (Δ log p)"), self.tr("suppressed (Δ log p)")])
         self.changes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.changes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.changes.setFont(cjk_font(10))
@@ -76,13 +76,13 @@ class TargetView(QWidget):
                                               symbol="o", symbolSize=6, symbolBrush="#E69F00"))
             ranks = data.target_rank[:, pos]
             self.caption.setText(
-                f"“{data.target}” at position {pos} (“{display_token(data.tokens[pos])}”): rank "
-                + " → ".join(str(int(r)) for r in ranks)
-                + f"; p = {math.exp(float(data.target_logprob[-1, pos])):.3f} at the end.")
+                self.tr("“{target}” at position {pos} (“{token}”): rank {ranks}; p = {p:.3f} at the end.").format(
+                    target=data.target, pos=pos, token=display_token(data.tokens[pos]),
+                    ranks=" → ".join(str(int(r)) for r in ranks), p=math.exp(float(data.target_logprob[-1, pos]))))
         else:
-            self.caption.setText("No target token: type one (or #ID) and run the lens.")
+            self.caption.setText(self.tr("No target token: type one (or #ID) and run the lens."))
         self.changes.setRowCount(len(data.promoted))
-        self.changes.setVerticalHeaderLabels([f"block {b}" for b in range(len(data.promoted))])
+        self.changes.setVerticalHeaderLabels([self.tr("block {b}").format(b=b) for b in range(len(data.promoted))])
         for b in range(len(data.promoted)):
             for col, (tokens, deltas) in enumerate(((data.promoted, data.promoted_delta),
                                                     (data.suppressed, data.suppressed_delta))):
@@ -149,10 +149,12 @@ class AttributionTable(QWidget):
             self.note.setText(self.idle_text())
             return
         self.note.setText(
-            f"{data.title}: logit diff {data.logit_diff:+.4f} = Σ direct ({float(np.sum(data.direct)):+.4f}) + "
-            f"bias terms ({data.bias:+.4f}). Direct attribution holds the final norm's scale frozen at its value "
-            f"on this input (σ = {data.scale:.4g}); ablation Δ is the change in logit diff when that component "
-            "alone is replaced by zeros or by its mean. Click a head to open it in the attention inspector.")
+            self.tr("{title}: logit diff {logit_diff:+.4f} = Σ direct ({value:+.4f}) + bias terms ({bias:+.4f}). "
+                    "Direct attribution holds the final norm's scale frozen at its value on this input (σ = "
+                    "{scale:.4g}); ablation Δ is the change in logit diff when that component alone is replaced by "
+                    "zeros or by its mean. Click a head to open it in the attention inspector.")
+            .format(title=data.title, logit_diff=data.logit_diff, value=float(np.sum(data.direct)), bias=data.bias,
+                    scale=data.scale))
         for i, label in enumerate(data.labels):
             values = [label, data.layers[i], data.indices[i], data.direct[i],
                       np.nan if data.zero_ablation is None else data.zero_ablation[i],
@@ -204,7 +206,7 @@ class EffectMap(QWidget):
         super().__init__()
         self.title, self.columns = title, columns
         self.axis = TokenAxis("bottom")
-        self.plot = make_plot_widget("layer", columns)
+        self.plot = make_plot_widget(self.tr("layer"), columns)
         self.plot.getPlotItem().setAxisItems({"bottom": self.axis})
         self.plot.getPlotItem().invertY(True)
         self.plot.setTitle(title)
@@ -237,8 +239,9 @@ class EffectMap(QWidget):
         pos = event.pos()
         row, col = int(pos.y()), int(pos.x())
         if 0 <= row < self.values.shape[0] and 0 <= col < self.values.shape[1]:
-            self.plot.setTitle(f"{self.title}: layer {row}, {self.columns[:-1]} {col}: "
-                               f"{fmt(float(self.values[row, col]))}")
+            self.plot.setTitle(self.tr("{title}: layer {row}, {value} {col}: {value2}")
+                               .format(title=self.title, row=row, value=self.columns[:-1], col=col,
+                                       value2=fmt(float(self.values[row, col]))))
 
 
 class PatchingView(QWidget):
@@ -249,12 +252,13 @@ class PatchingView(QWidget):
         self.note = QLabel(self.idle_text())
         self.note.setWordWrap(True)
         self.prompts = QTableWidget(0, 3)
-        self.prompts.setHorizontalHeaderLabels(["Left (clean)", "Diff", "Right (corrupted)"])
+        self.prompts.setHorizontalHeaderLabels([self.tr("Left (clean)"), self.tr("Diff"), self.tr("Right (corrupted)")])
         self.prompts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.prompts.setFont(cjk_font(10))
         self.prompts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.maps = {"resid_pre": EffectMap("resid_pre", "positions"), "attn_out": EffectMap("attn_out", "positions"),
-                     "mlp_out": EffectMap("mlp_out", "positions"), "heads": EffectMap("heads", "heads")}
+        positions = self.tr("positions")
+        self.maps = {"resid_pre": EffectMap("resid_pre", positions), "attn_out": EffectMap("attn_out", positions),
+                     "mlp_out": EffectMap("mlp_out", positions), "heads": EffectMap(self.tr("heads"), self.tr("heads"))}
         grid = QGridLayout()
         for i, view in enumerate(self.maps.values()):
             grid.addWidget(view, i // 2, i % 2)
@@ -279,10 +283,12 @@ class PatchingView(QWidget):
             for view in self.maps.values():
                 view.clear()
             return
-        done = "" if data.complete else " (patching…)"
-        self.note.setText(f"{data.title}{done} logit diff: clean {data.clean_diff:+.4f}, corrupted "
-                          f"{data.corrupt_diff:+.4f}. Effect = (patched − corrupted)/(clean − corrupted): 1 restores "
-                          "the clean answer (red), 0 changes nothing, negative pushes the other way (blue).")
+        done = "" if data.complete else self.tr(" (patching…)")
+        self.note.setText(self.tr("{title}{done} logit diff: clean {clean_diff:+.4f}, corrupted {corrupt_diff:+.4f}. "
+                                  "Effect = (patched − corrupted)/(clean − corrupted): 1 restores the clean answer "
+                                  "(red), 0 changes nothing, negative pushes the other way (blue).")
+                          .format(title=data.title, done=done, clean_diff=data.clean_diff,
+                                  corrupt_diff=data.corrupt_diff))
         n = len(data.clean_tokens)
         self.prompts.setRowCount(n)
         self.prompts.setVerticalHeaderLabels([str(p) for p in range(n)])  # positions, as on the maps' axes

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableWidget,
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
@@ -19,8 +19,10 @@ from lmscope.widgets.moe.training import OverTrainingView
 from lmscope.widgets.moe.views import ExpertMap, LoadView, ProbabilityView
 from lmscope.widgets.state import PanelState, bounded, choice, text
 from lmscope.widgets.style import CURVE_PENS, fmt, make_plot_widget
+from lmscope.widgets.terms import add_choices, current_key, set_key, term
 
-TABS = ("Routing", "Load && statistics", "Over training", "Soft MoE")  # "&&": a literal & in a tab title
+TABS = (QT_TRANSLATE_NOOP("MoePanel", "Routing"), QT_TRANSLATE_NOOP("MoePanel", "Load && statistics"),
+        QT_TRANSLATE_NOOP("MoePanel", "Over training"), QT_TRANSLATE_NOOP("MoePanel", "Soft MoE"))  # "&&": a literal &
 
 
 @dataclass(frozen=True)
@@ -44,16 +46,16 @@ class MoePanel(QWidget):
         self.soft: SoftView | None = None
         self.row = 0
         self.position = -1
-        self.source_label = QLabel("No MoE capture: capture a prompt with a mixture-of-experts model "
-                                   "(Model → Built-in models → demo-moe).")
+        self.source_label = QLabel(self.tr("No MoE capture: capture a prompt with a mixture-of-experts model "
+                                   "(Model → Built-in models → demo-moe)."))
         self.source_label.setWordWrap(True)
         self.layer_box = QComboBox()
-        self.marks_box = QCheckBox("mark top-k")
+        self.marks_box = QCheckBox(self.tr("mark top-k"))
         self.marks_box.setChecked(True)
         self.heatmap_box = QComboBox()
-        self.heatmap_box.addItems(["load", "importance"])
+        add_choices(self.heatmap_box, ("load", "importance"))
         controls = QHBoxLayout()
-        for label, widget in (("Layer", self.layer_box), ("Heatmap", self.heatmap_box)):
+        for label, widget in ((self.tr("Layer"), self.layer_box), (self.tr("Heatmap"), self.heatmap_box)):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget)
         controls.addWidget(self.marks_box)
@@ -61,7 +63,7 @@ class MoePanel(QWidget):
         self.map = ExpertMap()
         self.probs = ProbabilityView()
         self.probs.plot.setXLink(self.map.plot)
-        self.gate_plot = make_plot_widget(left="shared gate")
+        self.gate_plot = make_plot_widget(left=self.tr("shared gate"))
         self.gate_plot.setXLink(self.map.plot)
         reserve_colorbar_space(self.gate_plot)
         self.gate_plot.setMaximumHeight(140)
@@ -87,7 +89,7 @@ class MoePanel(QWidget):
         self.training = OverTrainingView()
         self.soft_view = SoftMoeView()
         self.tabs = QTabWidget()
-        for widget, title in zip((routing, load_tab, self.training, self.soft_view), TABS):
+        for widget, title in zip((routing, load_tab, self.training, self.soft_view), map(self.tr, TABS)):
             self.tabs.addTab(widget, title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -118,23 +120,26 @@ class MoePanel(QWidget):
         self.view, self.soft = view, None
         self.soft_view.set_view(None)
         if view is None:
-            self.source_label.setText(reason or "This capture has no router tensors: the model is not a mixture of "
-                                                "experts, or the capture left the router hooks out.")
+            self.source_label.setText(reason or self.tr("This capture has no router tensors: the model is not a "
+                                                        "mixture of experts, or the capture left the router hooks "
+                                                        "out."))
             return
         self.row = min(self.row, len(view.layers) - 1)
         self.source_label.setText(
-            f"Capture: {view.label} · {view.n_tokens} tokens · {len(view.layers)} MoE layers · {view.n_experts} "
-            f"experts, top-{view.top_k}" + (f" · {view.n_shared} shared" if view.n_shared else ""))
+            self.tr("Capture: {label} · {tokens} tokens · {layers} MoE layers · {experts} experts, top-{k}").format(
+                label=view.label, tokens=view.n_tokens, layers=len(view.layers), experts=view.n_experts, k=view.top_k)
+            + (self.tr(" · {n} shared").format(n=view.n_shared) if view.n_shared else ""))
         self._fill_layers(view.layers)
         self.map.set_view(view)
         self.map.set_row(self.row)
         self._fill_table()
         k = view.top_k
         self.hf_label.setText(
-            f"transformers' pooled auxiliary loss (hf_aux) = {fmt(view.hf_aux)} — its own convention: all layers' "
-            f"tokens pooled and every top-{k} slot counted without dividing by k, so balanced top-{k} routing gives "
-            f"{k}.0, not 1.0. A pooled figure can look perfect while every layer has collapsed (each onto a different "
-            f"set of experts): read the per-layer Switch aux and MaxVio above.")
+            self.tr("transformers' pooled auxiliary loss (hf_aux) = {value} — its own convention: all layers' tokens "
+                    "pooled and every top-{k} slot counted without dividing by k, so balanced top-{k} routing gives "
+                    "{k}.0, not 1.0. A pooled figure can look perfect while every layer has collapsed (each onto a "
+                    "different set of experts): read the per-layer Switch aux and MaxVio above.")
+            .format(value=fmt(view.hf_aux), k=k))
         self._redraw_layer()
         self.set_position(self.position)
 
@@ -142,8 +147,9 @@ class MoePanel(QWidget):
         """Show a Soft MoE capture: its dispatch and combine matrices (there is no top-k router to show)."""
         self.view, self.soft = None, soft
         self.row = min(self.row, len(soft.layers) - 1)
-        self.source_label.setText(f"Capture: {soft.label} · {soft.n_tokens} tokens · {len(soft.layers)} Soft MoE "
-                                  "layers: no router picks experts, see the Soft MoE tab.")
+        self.source_label.setText(self.tr("Capture: {label} · {n_tokens} tokens · {value} Soft MoE layers: no router "
+                                          "picks experts, see the Soft MoE tab.")
+                                  .format(label=soft.label, n_tokens=soft.n_tokens, value=len(soft.layers)))
         self._fill_layers(soft.layers)
         self.soft_view.set_view(soft, self.row)
         self.tabs.setCurrentIndex(TABS.index("Soft MoE"))
@@ -191,12 +197,12 @@ class MoePanel(QWidget):
     # --- state ---------------------------------------------------------------------------------------------
     def state(self) -> MoeState:
         return MoeState(tab=self.tabs.currentIndex(), layer=self.row, mark_topk=self.marks_box.isChecked(),
-                        heatmap=self.heatmap_box.currentText(), compare_run=self.training.compared())
+                        heatmap=current_key(self.heatmap_box), compare_run=self.training.compared())
 
     def set_state(self, state: MoeState) -> None:
         self.tabs.setCurrentIndex(state.tab)
         self.marks_box.setChecked(state.mark_topk)
-        self.heatmap_box.setCurrentText(state.heatmap)
+        set_key(self.heatmap_box, state.heatmap)
         if state.layer < len(self._layers()):
             self.select_row(state.layer)
         elif not self._layers():
@@ -218,7 +224,7 @@ class MoePanel(QWidget):
 
     def _redraw_load(self) -> None:
         if self.view is not None:
-            self.load.set_view(self.view, self.row, importance=self.heatmap_box.currentText() == "importance")
+            self.load.set_view(self.view, self.row, importance=current_key(self.heatmap_box) == "importance")
 
     def _draw_gate(self) -> None:
         view = self.view
@@ -237,7 +243,8 @@ class MoePanel(QWidget):
         """One row per MoE layer; existing cells are reused (a new capture of the same model relabels, 32 layers ×
         9 columns of fresh items cost ~25 ms)."""
         view = self.view
-        headers = ["layer"] + [header for _, header, _ in view.columns] + ["max load", "expert"]
+        headers = [self.tr("layer")] + [term(header) for _, header, _ in view.columns] + [self.tr("max load"),
+                                                                                          self.tr("expert")]
         if self.table.columnCount() != len(headers):
             self.table.setColumnCount(len(headers))
             self.table.setHorizontalHeaderLabels(headers)

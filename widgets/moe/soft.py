@@ -4,7 +4,7 @@ router view): dispatch D (softmax over tokens: each slot row sums to 1 — what 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from lmscope.widgets.colorbar import ColorBar
@@ -12,9 +12,10 @@ from lmscope.widgets.moe.data import SoftView
 from lmscope.widgets.moe.views import ImagePlot
 
 MEANING = {
-    "dispatch": "share of the slot's input",
-    "combine": "share of the token's output",
+    "dispatch": QT_TRANSLATE_NOOP("SoftMatrix", "share of the slot's input"),
+    "combine": QT_TRANSLATE_NOOP("SoftMatrix", "share of the token's output"),
 }
+_KINDS = (QT_TRANSLATE_NOOP("SoftMatrix", "dispatch"), QT_TRANSLATE_NOOP("SoftMatrix", "combine"))
 
 
 class SoftMatrix(ImagePlot):
@@ -44,14 +45,15 @@ class SoftMatrix(ImagePlot):
         view = self.view
         matrix = view.dispatch if self.kind == "dispatch" else view.combine
         e, j = divmod(row, view.slots_per_expert)
-        return (f"layer {view.layers[self.row]} · {self.token_text(col)} · slot {j} of expert {e}: "
-                f"{self.kind} {float(matrix[self.row, col, row]):.4f} ({MEANING[self.kind]})")
+        return self.tr("layer {layer} · {token} · slot {j} of expert {e}: {kind} {value:.4f} ({meaning})").format(
+            layer=view.layers[self.row], token=self.token_text(col), j=j, e=e, kind=self.tr(self.kind),
+            value=float(matrix[self.row, col, row]), meaning=self.tr(MEANING[self.kind]))
 
 
 class SoftMoeView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.note = QLabel("No Soft MoE capture: train or load a model with moe_mode = soft.")
+        self.note = QLabel(self.tr("No Soft MoE capture: train or load a model with moe_mode = soft."))
         self.note.setWordWrap(True)
         self.dispatch = SoftMatrix("dispatch")
         self.combine = SoftMatrix("combine")
@@ -68,12 +70,13 @@ class SoftMoeView(QWidget):
     def set_view(self, view: SoftView | None, row: int = 0) -> None:
         self.view = view
         if view is None:
-            self.note.setText("No Soft MoE capture: train or load a model with moe_mode = soft.")
+            self.note.setText(self.tr("No Soft MoE capture: train or load a model with moe_mode = soft."))
             return
         self.note.setText(
-            f"Soft MoE, layer {view.layers[row]}: {view.n_experts} experts × {view.slots_per_expert} slots. Top: "
-            "dispatch D = softmax over tokens (each slot row sums to 1: what the slot reads). Bottom: combine "
-            "C = softmax over slots (each token column sums to 1: where its output comes from). No token is dropped.")
+            self.tr("Soft MoE, layer {value}: {n_experts} experts × {slots_per_expert} slots. Top: dispatch D = "
+                    "softmax over tokens (each slot row sums to 1: what the slot reads). Bottom: combine C = softmax "
+                    "over slots (each token column sums to 1: where its output comes from). No token is dropped.")
+            .format(value=view.layers[row], n_experts=view.n_experts, slots_per_expert=view.slots_per_expert))
         self.dispatch.set_view(view, row)
         self.combine.set_view(view, row)
 

@@ -25,13 +25,13 @@ class RunView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.note = QLabel("No training snapshots yet.")
+        self.note = QLabel(self.tr("No training snapshots yet."))
         self.note.setWordWrap(True)
-        self.load_plot = make_plot_widget(left="expert", bottom="training step")
+        self.load_plot = make_plot_widget(left=self.tr("expert"), bottom=self.tr("training step"))
         self.load_image = pg.ImageItem(axisOrder="row-major")
         self.load_plot.addItem(self.load_image)
         self.load_bar = ColorBar(self.load_image, "magma", self.tr("load"), plot=self.load_plot)
-        self.bias_plot = make_plot_widget(left="expert (bias)", bottom="training step")
+        self.bias_plot = make_plot_widget(left=self.tr("expert (bias)"), bottom=self.tr("training step"))
         self.bias_image = pg.ImageItem(axisOrder="row-major")
         self.bias_plot.addItem(self.bias_image)
         # diverging: blue lowered, white 0, red raised
@@ -40,7 +40,7 @@ class RunView(QWidget):
         self.readouts = [HoverReadout(self.load_image, self.hover_label, self._describe_load),
                          HoverReadout(self.bias_image, self.hover_label, self._describe_bias)]
         self.bias_plot.setXLink(self.load_plot)
-        self.vio_plot = make_plot_widget(left="MaxVio", bottom="training step")
+        self.vio_plot = make_plot_widget(left="MaxVio", bottom=self.tr("training step"))
         self.vio_plot.addLegend(offset=(-10, 10))
         self.vio_plot.setXLink(self.load_plot)
         reserve_colorbar_space(self.vio_plot)  # its steps line up with the heatmaps' above
@@ -65,7 +65,7 @@ class RunView(QWidget):
             self.load_image.clear()
             self.bias_image.clear()
             self.bias_plot.setVisible(False)
-            self.note.setText("No MoE load recorded for this run.")
+            self.note.setText(self.tr("No MoE load recorded for this run."))
             return
         row = min(max(row, 0), len(timeline.layers) - 1)
         vio = timeline.max_violation
@@ -98,10 +98,12 @@ class RunView(QWidget):
             curve.setPen(pg.mkPen(CURVE_PENS[i % len(CURVE_PENS)].color(), width=2.5 if i == row else 1))
         last = timeline.load[-1, row]
         self.note.setText(
-            f"{timeline.label or 'training'} · layer {timeline.layers[row]}: load per expert at "
-            f"{len(timeline.steps)} snapshots (steps {int(timeline.steps[0])}–{int(timeline.steps[-1])}); "
-            f"now max {last.max():.3f} vs ideal {1 / e:.3f}, MaxVio {e * last.max() - 1:.3f}"
-            + (" · bias: aux-loss-free balancing (red = raised, blue = lowered)" if has_bias else ""))
+            self.tr("{label} · layer {layer}: load per expert at {n} snapshots (steps {first}–{last}); now max "
+                    "{max:.3f} vs ideal {ideal:.3f}, MaxVio {vio:.3f}").format(
+                label=timeline.label or self.tr("training"), layer=timeline.layers[row], n=len(timeline.steps),
+                first=int(timeline.steps[0]), last=int(timeline.steps[-1]), max=last.max(), ideal=1 / e,
+                vio=e * last.max() - 1)
+            + (self.tr(" · bias: aux-loss-free balancing (red = raised, blue = lowered)") if has_bias else ""))
         self.load_plot.autoRange()
 
 
@@ -120,13 +122,13 @@ class OverTrainingView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.compare_box = QComboBox()
-        self.compare_box.addItem("— none —")
+        self.compare_box.addItem(self.tr("— none —"), -1)
         self.compare_box.setMinimumContentsLength(18)
         self.current = RunView()
         self.other = RunView()
         self.other.setVisible(False)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Compare with run"))
+        row.addWidget(QLabel(self.tr("Compare with run")))
         row.addWidget(self.compare_box)
         row.addStretch(1)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -146,7 +148,7 @@ class OverTrainingView(QWidget):
         self.current.set_timeline(current, self.row)
         self.compare_box.blockSignals(True)
         self.compare_box.clear()
-        self.compare_box.addItem("— none —")
+        self.compare_box.addItem(self.tr("— none —"), -1)
         self.compare_box.addItems([run.label for run in others])
         labels = [run.label for run in others]
         self.compare_box.setCurrentIndex(labels.index(compare) + 1 if compare in labels else 0)

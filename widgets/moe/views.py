@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from lmscope.widgets.attention.heatmap import TokenAxis, display_token
@@ -53,10 +53,12 @@ def mark_overlay(codes: np.ndarray) -> np.ndarray:
 def expert_legend(colors: np.ndarray, limit: int = 32) -> str:
     """Rich text naming each expert's colour (beyond ``limit`` experts: hover a cell instead)."""
     if len(colors) > limit:
-        return f"Colour = top-1 expert ({len(colors)} experts: hover a cell for its number). Striped = dropped."
+        return QCoreApplication.translate("RoutingView", "Colour = top-1 expert ({n} experts: hover a cell for its "
+                                                         "number). Striped = dropped.").format(n=len(colors))
     swatches = " ".join(f"<span style='color:#{r:02x}{g:02x}{b:02x}'>&#9632;</span>&nbsp;{e}"
                         for e, (r, g, b, _a) in enumerate(colors.tolist()))
-    return f"Top-1 expert: {swatches} &nbsp;·&nbsp; striped / dark = an assignment dropped over capacity"
+    return QCoreApplication.translate("RoutingView", "Top-1 expert: {swatches} &nbsp;·&nbsp; striped / dark = an "
+                                                     "assignment dropped over capacity").format(swatches=swatches)
 
 
 class CodeOverlay(pg.ImageItem):
@@ -169,7 +171,8 @@ class ImagePlot(QWidget):
 
     def token_text(self, col: int) -> str:
         tokens = self.view.tokens if self.view is not None else ()
-        return f"token {col} {display_token(tokens[col])!r}" if col < len(tokens) else f"token {col}"
+        return (self.tr("token {col} {text}").format(col=col, text=repr(display_token(tokens[col])))
+                if col < len(tokens) else self.tr("token {col}").format(col=col))
 
     def set_token(self, position: int) -> None:
         if self.view is not None and 0 <= position < self.view.n_tokens:
@@ -220,9 +223,11 @@ class ExpertMap(ImagePlot):
 
     def describe(self, row: int, col: int) -> str:
         view = self.view
-        picks = ", ".join(f"e{int(e)} {float(w):.3f}{' dropped' if d else ''}" for e, w, d in
+        dropped = self.tr(" dropped")
+        picks = ", ".join(f"e{int(e)} {float(w):.3f}{dropped if d else ''}" for e, w, d in
                           zip(view.topk_indices[row, col], view.topk_weights[row, col], view.dropped[row, col]))
-        return f"layer {view.layers[row]} · {self.token_text(col)} → {picks}"
+        return self.tr("layer {layer} · {token} → {picks}").format(layer=view.layers[row], token=self.token_text(col),
+                                                                    picks=picks)
 
 
 class ProbabilityView(ImagePlot):
@@ -292,15 +297,18 @@ class ProbabilityView(ImagePlot):
         if row >= view.n_experts:
             s = row - view.n_experts
             gate = 1.0 if view.shared_gate is None else float(view.shared_gate[self.row, col, s])
-            return f"layer {view.layers[self.row]} · {self.token_text(col)} · shared expert S{s}: gate {gate:.3f}"
+            return self.tr("layer {layer} · {token} · shared expert S{s}: gate {gate:.3f}").format(
+                layer=view.layers[self.row], token=self.token_text(col), s=s, gate=gate)
         p = float(view.probs[self.row, col, row])
         slots = np.flatnonzero(view.topk_indices[self.row, col] == row)
         chosen = ""
         if slots.size:
             s = int(slots[0])
-            chosen = (f" · top-{s + 1} choice, weight {float(view.topk_weights[self.row, col, s]):.3f}"
-                      f"{' (dropped)' if view.dropped[self.row, col, s] else ''}")
-        return f"layer {view.layers[self.row]} · {self.token_text(col)} · expert {row}: p = {p:.4f}{chosen}"
+            chosen = (self.tr(" · top-{k} choice, weight {weight:.3f}").format(
+                k=s + 1, weight=float(view.topk_weights[self.row, col, s]))
+                      + (self.tr(" (dropped)") if view.dropped[self.row, col, s] else ""))
+        return self.tr("layer {layer} · {token} · expert {expert}: p = {p:.4f}").format(
+            layer=view.layers[self.row], token=self.token_text(col), expert=row, p=p) + chosen
 
 
 class LoadView(QWidget):
@@ -311,7 +319,7 @@ class LoadView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heat = make_plot_widget(bottom="expert")
+        self.heat = make_plot_widget(bottom=self.tr("expert"))
         item = self.heat.getPlotItem()
         self.left_axis = TokenAxis("left", lambda _o, i: self.rowClicked.emit(i))
         self.bottom_axis = TokenAxis("bottom")
@@ -331,10 +339,12 @@ class LoadView(QWidget):
         self.colorbar = ColorBar(self.image, "magma", plot=self.heat)
         self.hover_label = QLabel(" ")
         self.readout = HoverReadout(self.image, self.hover_label, self._describe)
-        self.bars = make_plot_widget(left="fraction", bottom="expert")
+        self.bars = make_plot_widget(left=self.tr("fraction"), bottom=self.tr("expert"))
         self.bars.addLegend(offset=(-10, 10))
-        self.load_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#56B4E9", name="load (routed slots)")
-        self.importance_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#E69F00", name="importance (mean p)")
+        self.load_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#56B4E9", name=self.tr("load (routed "
+                                                                                                   "slots)"))
+        self.importance_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush="#E69F00", name=self.tr("importance "
+                                                                                                         "(mean p)"))
         self.ideal = pg.InfiniteLine(angle=0, movable=False, label="1/E", labelOpts={"position": 0.95},
                                      pen=pg.mkPen("#FFFFFF", width=1.5, style=Qt.PenStyle.DashLine))
         for graphic in (self.load_bars, self.importance_bars, self.ideal):
@@ -385,10 +395,11 @@ class LoadView(QWidget):
         self.load_bars.setOpts(x=x - 0.2, height=view.load[row], width=0.4)
         self.importance_bars.setOpts(x=x + 0.2, height=view.importance[row], width=0.4)
         self.ideal.setValue(1.0 / view.n_experts)
-        shared = f" · {view.n_shared} shared expert{'s' if view.n_shared > 1 else ''} always on" \
-            if view.n_shared else ""
-        what = "importance (mean router probability)" if self.show_importance else "load (fraction of routed slots)"
-        self.title.setText(f"Heatmap: {what} per layer and expert{shared}. Bars: layer {view.layers[row]}.")
+        shared = self.tr(" · shared experts always on: {n}").format(n=view.n_shared) if view.n_shared else ""
+        what = (self.tr("importance (mean router probability)") if self.show_importance
+                else self.tr("load (fraction of routed slots)"))
+        self.title.setText(self.tr("Heatmap: {what} per layer and expert{shared}. Bars: layer {value}.")
+                           .format(what=what, shared=shared, value=view.layers[row]))
         self.bars.getPlotItem().getViewBox().setRange(
             xRange=(-0.7, view.n_experts - 0.3),
             yRange=(0, max(1.0 / view.n_experts, float(view.load[row].max()), float(view.importance[row].max())) * 1.1),

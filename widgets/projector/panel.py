@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QSpinBox, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
@@ -24,12 +24,16 @@ from lmscope.widgets.projector.scatter3d import opengl_available
 from lmscope.widgets.projector.state import METHODS, ProjectorState, Word2VecForm
 from lmscope.widgets.style import PALETTE, make_plot_widget
 from lmscope.widgets.glossary import PROJECTOR, explain
+from lmscope.widgets.terms import add_choices, current_key, set_key, term
 
 MAX_MATCHES = 1000
 CATEGORY_COLOURS = ["#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#D55E00", "#0072B2", "#BBBBBB"]
-METHOD_NAMES = {"pca": "PCA (exact)", "tsne": "t-SNE (openTSNE)", "umap": "UMAP (umap-learn)"}
-SOURCE_NAMES = {"model": "Model embedding matrix", "word2vec": "word2vec (train below)",
-                "contextual": "Residual stream of the captures", "file": "File (word2vec / TSV)"}
+METHOD_NAMES = {"pca": QT_TRANSLATE_NOOP("ProjectorPanel", "PCA (exact)"), "tsne": "t-SNE (openTSNE)",
+                "umap": "UMAP (umap-learn)"}
+SOURCE_NAMES = {"model": QT_TRANSLATE_NOOP("ProjectorPanel", "Model embedding matrix"),
+                "word2vec": QT_TRANSLATE_NOOP("ProjectorPanel", "word2vec (train below)"),
+                "contextual": QT_TRANSLATE_NOOP("ProjectorPanel", "Residual stream of the captures"),
+                "file": QT_TRANSLATE_NOOP("ProjectorPanel", "File (word2vec / TSV)")}
 
 
 def search_labels(labels: Sequence[str], pattern: str, regex: bool, joined: str | None = None,
@@ -62,7 +66,8 @@ def colour_column(values: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray
         rank = np.full(len(names), len(keep), dtype=np.int64)
         rank[keep] = np.arange(len(keep))
         other = len(names) > len(keep)
-        legend = [str(names[i]) for i in keep] + (["other"] if other else [])
+        legend = [term(str(names[i])) for i in keep] + ([QCoreApplication.translate("ProjectorPanel",
+                                                                                    "other")] if other else [])
         colours = CATEGORY_COLOURS[:len(keep)] + ([CATEGORY_COLOURS[-1]] if other else [])
         palette = np.array([pg.mkColor(c).getRgb() for c in colours], dtype=np.uint8)
         return rank[inverse], legend, palette
@@ -72,7 +77,7 @@ def colour_column(values: np.ndarray) -> tuple[np.ndarray, list[str], np.ndarray
     edges = np.unique(np.quantile(v, np.linspace(0, 1, 9))) if v.size else np.array([0.0, 1.0])
     index = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, max(len(edges) - 2, 0))
     colours = pg.colormap.get("viridis").map(np.linspace(0.1, 1, max(len(edges) - 1, 1)), mode="byte")
-    legend = [f"≤ {e:.3g}" for e in edges[1:]] or ["all"]
+    legend = [f"≤ {e:.3g}" for e in edges[1:]] or [QCoreApplication.translate("ProjectorPanel", "all")]
     return index.astype(np.int64), legend, np.asarray(colours, dtype=np.uint8)
 
 
@@ -100,7 +105,7 @@ class ProjectorPanel(QWidget):
         self.scatter3d = None  # a Scatter3DView, made the first time 3-D points are shown where OpenGL works
         self.views = QStackedWidget()
         self.views.addWidget(self.scatter)
-        self.loss_plot = make_plot_widget("loss", "progress event")
+        self.loss_plot = make_plot_widget(self.tr("loss"), self.tr("progress event"))
         self.loss_plot.setMaximumHeight(140)
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen(PALETTE[0], width=2))
         self.loss_plot.setVisible(False)
@@ -117,7 +122,7 @@ class ProjectorPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
-        top.addWidget(QLabel("Colour by"))
+        top.addWidget(QLabel(self.tr("Colour by")))
         top.addWidget(self.colour_box)
         lay.addLayout(top)
         lay.addWidget(self.views, 1)
@@ -125,9 +130,9 @@ class ProjectorPanel(QWidget):
         lay.addWidget(self.note)
         lay.addWidget(self.loss_plot)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._points_tab(), "Points")
-        self.tabs.addTab(self._find_tab(), "Find")
-        self.tabs.addTab(self._word2vec_tab(), "word2vec")
+        self.tabs.addTab(self._points_tab(), self.tr("Points"))
+        self.tabs.addTab(self._find_tab(), self.tr("Find"))
+        self.tabs.addTab(self._word2vec_tab(), self.tr("word2vec"))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.tabs)
@@ -136,7 +141,7 @@ class ProjectorPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
         outer.addWidget(split)
-        self.colour_box.currentTextChanged.connect(lambda _: self._recolour())
+        self.colour_box.currentIndexChanged.connect(lambda _: self._recolour())
         self.scatter.pointClicked.connect(self.select)
         explain(self, PROJECTOR)
 
@@ -146,20 +151,20 @@ class ProjectorPanel(QWidget):
         form = QFormLayout(tab)
         self.source_box = QComboBox()
         for key, name in SOURCE_NAMES.items():
-            self.source_box.addItem(name, key)
+            self.source_box.addItem(self.tr(name), key)
         self.layer_box = QSpinBox()
         self.layer_box.setRange(-1, 10_000)
-        self.layer_box.setSpecialValueText("all (trajectories)")
+        self.layer_box.setSpecialValueText(self.tr("all (trajectories)"))
         self.layer_box.setValue(-1)
-        self.load_button = QPushButton("Show these points")
+        self.load_button = QPushButton(self.tr("Show these points"))
         self.load_button.clicked.connect(self._ask_source)
-        self.import_button = QPushButton("Import file…")
+        self.import_button = QPushButton(self.tr("Import file…"))
         self.import_button.clicked.connect(self._ask_import)
-        self.export_button = QPushButton("Export vectors…")
+        self.export_button = QPushButton(self.tr("Export vectors…"))
         self.export_button.clicked.connect(self._ask_export)
         self.method_box = QComboBox()
         for key in METHODS:
-            self.method_box.addItem(METHOD_NAMES[key], key)
+            self.method_box.addItem(self.tr(METHOD_NAMES[key]), key)
         self.dims_box = QComboBox()
         self.dims_box.addItems(["2-D", "3-D"])
         self.perplexity = self._spin(2, 500, 30.0)
@@ -170,15 +175,17 @@ class ProjectorPanel(QWidget):
         self.min_dist = self._spin(0, 1, 0.1, step=0.05)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.project_button = QPushButton("Project")
+        self.project_button = QPushButton(self.tr("Project"))
         self.project_button.clicked.connect(self._ask_project)
         self.explained = QLabel("")
-        for label, widget in (("Source", self.source_box), ("Layer", self.layer_box), ("", self.load_button),
-                              ("", self.import_button), ("", self.export_button), ("Projection", self.method_box),
-                              ("Dimensions", self.dims_box), ("t-SNE perplexity", self.perplexity),
-                              ("t-SNE exaggeration", self.exaggeration), ("UMAP neighbours", self.n_neighbors),
-                              ("UMAP min_dist", self.min_dist), ("Seed", self.seed), ("", self.project_button),
-                              ("Explained", self.explained)):
+        for label, widget in ((self.tr("Source"), self.source_box), (self.tr("Layer"), self.layer_box),
+                              ("", self.load_button), ("", self.import_button), ("", self.export_button),
+                              (self.tr("Projection"), self.method_box), (self.tr("Dimensions"), self.dims_box),
+                              (self.tr("t-SNE perplexity"), self.perplexity),
+                              (self.tr("t-SNE exaggeration"), self.exaggeration),
+                              (self.tr("UMAP neighbours"), self.n_neighbors), (self.tr("UMAP min_dist"), self.min_dist),
+                              (self.tr("Seed"), self.seed), ("", self.project_button),
+                              (self.tr("Explained"), self.explained)):
             form.addRow(label, widget)
         return tab
 
@@ -187,8 +194,8 @@ class ProjectorPanel(QWidget):
         lay = QVBoxLayout(tab)
         row = QHBoxLayout()
         self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("search a word (substring)")
-        self.regex_box = QCheckBox("regex")
+        self.search_edit.setPlaceholderText(self.tr("search a word (substring)"))
+        self.regex_box = QCheckBox(self.tr("regex"))
         row.addWidget(self.search_edit, 1)
         row.addWidget(self.regex_box)
         lay.addLayout(row)
@@ -199,25 +206,25 @@ class ProjectorPanel(QWidget):
         self.k_box.setRange(1, 1000)
         self.k_box.setValue(10)
         self.metric_box = QComboBox()
-        self.metric_box.addItems(["cosine", "euclidean"])
-        self.isolate_box = QCheckBox("isolate")
+        add_choices(self.metric_box, ("cosine", "euclidean"))
+        self.isolate_box = QCheckBox(self.tr("isolate"))
         row.addWidget(QLabel("k"))
         row.addWidget(self.k_box)
         row.addWidget(self.metric_box)
         row.addWidget(self.isolate_box)
         lay.addLayout(row)
-        self.neighbour_title = QLabel("Click a point or search a word to see its nearest neighbours.")
+        self.neighbour_title = QLabel(self.tr("Click a point or search a word to see its nearest neighbours."))
         self.neighbour_title.setWordWrap(True)
         lay.addWidget(self.neighbour_title)
         self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["word", "distance"])
+        self.table.setHorizontalHeaderLabels([self.tr("word"), self.tr("distance")])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellDoubleClicked.connect(lambda r, _c: self._select_listed(r))
         lay.addWidget(self.table, 1)
-        box = QGroupBox("Analogy: A − B + C")
+        box = QGroupBox(self.tr("Analogy: A − B + C"))
         grid = QHBoxLayout(box)
         self.analogy_edits = [QLineEdit() for _ in range(3)]
-        for edit, hint in zip(self.analogy_edits, ("king", "man", "woman")):
+        for edit, hint in zip(self.analogy_edits, (self.tr("king"), self.tr("man"), self.tr("woman"))):
             edit.setPlaceholderText(hint)
             grid.addWidget(edit)
         self.analogy_button = QPushButton("=")
@@ -238,30 +245,35 @@ class ProjectorPanel(QWidget):
         tab = QWidget()
         form = QFormLayout(tab)
         self.corpus_edit = QLineEdit()
-        self.corpus_edit.setPlaceholderText("empty: the demo corpus")
-        browse = QPushButton("Corpus file…")
+        self.corpus_edit.setPlaceholderText(self.tr("empty: the demo corpus"))
+        browse = QPushButton(self.tr("Corpus file…"))
         browse.clicked.connect(self._ask_corpus)
         self.arch_box = QComboBox()
-        self.arch_box.addItems(["skip-gram", "CBOW"])
+        self.arch_box.addItem(self.tr("skip-gram"), "skip-gram")
+        self.arch_box.addItem("CBOW", "CBOW")
         self.w2v = {}
+        # the word2vec settings' names, shown as "min-count" etc. in the form below
+        _names = (QT_TRANSLATE_NOOP("ProjectorPanel", "dim"), QT_TRANSLATE_NOOP("ProjectorPanel", "window"),
+                  QT_TRANSLATE_NOOP("ProjectorPanel", "negative"), QT_TRANSLATE_NOOP("ProjectorPanel", "min-count"),
+                  QT_TRANSLATE_NOOP("ProjectorPanel", "epochs"), QT_TRANSLATE_NOOP("ProjectorPanel", "seed"))
         for name, lo, hi in (("dim", 2, 1024), ("window", 1, 50), ("negative", 1, 50), ("min_count", 1, 1_000_000),
                              ("epochs", 1, 1000), ("seed", 0, 2**31 - 1)):
             box = QSpinBox()
             box.setRange(lo, hi)
             self.w2v[name] = box
         self.subsample = self._spin(0, 0.5, 1e-3, step=1e-4, decimals=5)
-        self.train_button = QPushButton("Train")
+        self.train_button = QPushButton(self.tr("Train"))
         self.train_button.clicked.connect(lambda: self.trainRequested.emit(self.word2vec_form()))
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancelRequested)
         self.train_status = QLabel("")
         self.train_status.setWordWrap(True)
-        form.addRow("Corpus", self.corpus_edit)
+        form.addRow(self.tr("Corpus"), self.corpus_edit)
         form.addRow("", browse)
-        form.addRow("Architecture", self.arch_box)
+        form.addRow(self.tr("Architecture"), self.arch_box)
         for name, box in self.w2v.items():
-            form.addRow(name.replace("_", "-"), box)
-        form.addRow("subsample", self.subsample)
+            form.addRow(self.tr(name.replace("_", "-")), box)
+        form.addRow(self.tr("subsample"), self.subsample)
         form.addRow(self.train_button, self.cancel_button)
         form.addRow(self.train_status)
         self.set_word2vec_form(Word2VecForm())
@@ -282,13 +294,13 @@ class ProjectorPanel(QWidget):
         self.labels, self.columns, self.groups = labels, columns, groups
         self.coords = np.asarray(coords, dtype=np.float32)
         self._joined = None
-        self.title.setText(f"<b>{title}</b> · {len(labels):,} points")
-        wanted = self.colour_box.currentText()
+        self.title.setText(self.tr("<b>{title}</b> · {value:,} points").format(title=title, value=len(labels)))
+        wanted = current_key(self.colour_box)
         self.colour_box.blockSignals(True)
         self.colour_box.clear()
-        self.colour_box.addItems(list(columns))
+        add_choices(self.colour_box, columns)
         if wanted in columns:
-            self.colour_box.setCurrentText(wanted)
+            set_key(self.colour_box, wanted)
         self.colour_box.blockSignals(False)
         self.set_explained(explained)
         self.note.setText(note)
@@ -299,8 +311,9 @@ class ProjectorPanel(QWidget):
         self.run_search()
 
     def set_explained(self, explained: Sequence[float]) -> None:
-        self.explained.setText(" + ".join(f"{100 * e:.1f} %" for e in explained)
-                               + (f" = {100 * sum(explained):.1f} % of the variance" if explained else ""))
+        self.explained.setText(self.tr("{parts} = {percent:.1f} % of the variance").format(
+            parts=" + ".join(f"{100 * e:.1f} %" for e in explained), percent=100 * sum(explained))
+                               if explained else "")
 
     def move_points(self, coords: np.ndarray) -> None:
         """The same points at new positions (word2vec training, t-SNE iterations)."""
@@ -308,11 +321,16 @@ class ProjectorPanel(QWidget):
             self.coords = np.asarray(coords, dtype=np.float32)
             self._show_points(keep_view=False)
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange and "groups" in vars(self):  # once it has points
+            self._recolour()  # the legend names the colour column's values (Han, Latin…) in the interface language
+        super().changeEvent(event)
+
     def _recolour(self) -> None:
-        name = self.colour_box.currentText()
+        name = current_key(self.colour_box)
         values = self.columns.get(name)
         if values is None or len(values) != len(self.labels):
-            self._colour = (np.zeros(len(self.labels), np.int64), ["points"],
+            self._colour = (np.zeros(len(self.labels), np.int64), [self.tr("points")],
                             np.array([pg.mkColor(CATEGORY_COLOURS[0]).getRgb()], np.uint8))
         else:
             self._colour = colour_column(np.asarray(values))
@@ -368,7 +386,8 @@ class ProjectorPanel(QWidget):
             self._matches = np.zeros(0, np.int64)
             self.match_label.setText(str(exc))
             return
-        self.match_label.setText(f"{len(self._matches):,} match{'es' if len(self._matches) != 1 else ''}"
+        self.match_label.setText(self.tr("{value:,} match{value2}")
+                                 .format(value=len(self._matches), value2='es' if len(self._matches) != 1 else '')
                                  if pattern else "")
         if len(self._matches):
             exact = [i for i in self._matches[:MAX_MATCHES].tolist() if self.labels[i] == pattern]
@@ -384,16 +403,17 @@ class ProjectorPanel(QWidget):
         self.selected = row if 0 <= row < len(self.labels) else -1
         self._neighbour_rows = []
         self.table.setRowCount(0)
-        self.neighbour_title.setText(f"Nearest to <b>{self.labels[self.selected]}</b> ({self.metric_box.currentText()},"
-                                     " original space):" if self.selected >= 0 else
-                                     "Click a point or search a word to see its nearest neighbours.")
+        self.neighbour_title.setText(self.tr("Nearest to <b>{value}</b> ({value2}, original space):")
+                                     .format(value=self.labels[self.selected],
+                                             value2=self.metric_box.currentText()) if self.selected >= 0 else
+                                     self.tr("Click a point or search a word to see its nearest neighbours."))
         self._refresh_highlight()
         self.pointSelected.emit(self.selected)
         self._ask_neighbours()
 
     def _ask_neighbours(self) -> None:
         if self.selected >= 0:
-            self.neighboursRequested.emit(self.selected, self.k_box.value(), self.metric_box.currentText())
+            self.neighboursRequested.emit(self.selected, self.k_box.value(), current_key(self.metric_box))
 
     def set_neighbours(self, rows: Sequence[int], distances: Sequence[float], title: str = "") -> None:
         self._neighbour_rows = [int(r) for r in rows]
@@ -433,19 +453,21 @@ class ProjectorPanel(QWidget):
             self.analogyRequested.emit(*words)
 
     def _ask_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import vectors", "",
-                                              "Vectors (*.txt *.vec *.bin *.tsv);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import vectors"), "",
+                                              self.tr("Vectors (*.txt *.vec *.bin *.tsv);;All files (*)"))
         if path:
             self.importRequested.emit(path)
 
     def _ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export vectors", "vectors.txt",
-                                              "word2vec text (*.txt);;word2vec binary (*.bin);;TensorBoard TSV (*.tsv)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export vectors"), "vectors.txt",
+                                              self.tr("word2vec text (*.txt);;word2vec binary (*.bin);;TensorBoard TSV "
+                                                      "(*.tsv)"))
         if path:
             self.exportRequested.emit(path)
 
     def _ask_corpus(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Corpus for word2vec", "", "Text (*.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Corpus for word2vec"), "", self.tr("Text (*.txt);;All "
+                                                                                                "files (*)"))
         if path:
             self.corpus_edit.setText(path)
 
@@ -474,7 +496,7 @@ class ProjectorPanel(QWidget):
         return ProjectorState(
             method=p["method"], n_components=p["n_components"], perplexity=p["perplexity"],
             exaggeration=p["exaggeration"], n_neighbors=p["n_neighbors"], min_dist=p["min_dist"], seed=p["seed"],
-            metric=self.metric_box.currentText(), k=self.k_box.value(), colour_by=self.colour_box.currentText(),
+            metric=current_key(self.metric_box), k=self.k_box.value(), colour_by=current_key(self.colour_box),
             search=self.search_edit.text(), regex=self.regex_box.isChecked(), selected=self.selected,
             word2vec=self.word2vec_form(), labels=tuple(self.labels), coords=self.coords, **source)
 
@@ -491,7 +513,7 @@ class ProjectorPanel(QWidget):
         self.seed.setValue(state.seed)
         self.metric_box.blockSignals(True)
         self.k_box.blockSignals(True)
-        self.metric_box.setCurrentText(state.metric)
+        set_key(self.metric_box, state.metric)
         self.k_box.setValue(state.k)
         self.metric_box.blockSignals(False)
         self.k_box.blockSignals(False)
@@ -501,4 +523,4 @@ class ProjectorPanel(QWidget):
         self.search_edit.setText(state.search)
         self.set_word2vec_form(state.word2vec)
         if state.colour_by in self.columns:
-            self.colour_box.setCurrentText(state.colour_by)
+            set_key(self.colour_box, state.colour_by)

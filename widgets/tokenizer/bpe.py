@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QTimer, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QSpinBox,
     QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout, QWidget,
@@ -20,7 +20,8 @@ from lmscope.widgets.tokenizer.spans import SpanRow, SpanRowsView
 from lmscope.widgets.tokenizer.state import MAX_MERGES, BpeState
 from lmscope.widgets.tokenizer.tables import RowsModel, make_table
 
-SOURCES = [("demo", "demo corpus"), ("file", "text file"), ("words", "word list")]
+SOURCES = [("demo", QT_TRANSLATE_NOOP("BpeTab", "demo corpus")), ("file", QT_TRANSLATE_NOOP("BpeTab", "text file")),
+           ("words", QT_TRANSLATE_NOOP("BpeTab", "word list"))]
 EOW = "</w>"
 PLAY_INTERVAL_MS = 150
 SYMBOL_SHADES = ("#c9ddf0", "#f0d9b0")
@@ -61,12 +62,12 @@ class BpeTab(QWidget):
     def _build_source(self) -> QGroupBox:
         self.source_box = QComboBox()
         for key, label in SOURCES:
-            self.source_box.addItem(label, key)
+            self.source_box.addItem(self.tr(label), key)
         self.words_edit = QLineEdit("low:5, lower:2, newest:6, widest:3")
-        self.words_edit.setToolTip("word:count items separated by commas; each word gets the end marker </w>")
+        self.words_edit.setToolTip(self.tr("word:count items separated by commas; each word gets the end marker </w>"))
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText("a UTF-8 text file")
-        browse = QPushButton("Browse…")
+        self.path_edit.setPlaceholderText(self.tr("a UTF-8 text file"))
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._on_browse)
         file_row = QWidget()
         file_layout = QHBoxLayout(file_row)
@@ -74,26 +75,26 @@ class BpeTab(QWidget):
         file_layout.addWidget(self.path_edit, 1)
         file_layout.addWidget(browse)
         self.source_stack = QStackedWidget()
-        for widget in (QLabel("Chinese and English text about LLMs"), file_row, self.words_edit):
+        for widget in (QLabel(self.tr("Chinese and English text about LLMs")), file_row, self.words_edit):
             self.source_stack.addWidget(widget)
         self.source_box.currentIndexChanged.connect(self.source_stack.setCurrentIndex)
         self.merges_spin = QSpinBox()
         self.merges_spin.setRange(0, MAX_MERGES)
         self.merges_spin.setValue(200)
-        self.train_button = QPushButton("Train")
+        self.train_button = QPushButton(self.tr("Train"))
         self.train_button.clicked.connect(self._on_train)
         self.rule_label = QLabel("")
         self.rule_label.setWordWrap(True)
         self.rule_label.setStyleSheet("color: #707070")
         row = QHBoxLayout()
-        row.addWidget(QLabel("Train on"))
+        row.addWidget(QLabel(self.tr("Train on")))
         row.addWidget(self.source_box)
         row.addWidget(self.source_stack, 1)
-        row.addWidget(QLabel("merges"))
+        row.addWidget(QLabel(self.tr("merges")))
         row.addWidget(self.merges_spin)
         row.addWidget(self.train_button)
-        box = QGroupBox("BPE: merge the most frequent adjacent pair, again and again")
-        box.setToolTip("Sennrich, Haddow and Birch 2016 (arXiv 1508.07909)")
+        box = QGroupBox(self.tr("BPE: merge the most frequent adjacent pair, again and again"))
+        box.setToolTip(self.tr("Sennrich, Haddow and Birch 2016 (arXiv 1508.07909)"))
         layout = QVBoxLayout(box)
         layout.addLayout(row)
         layout.addWidget(self.rule_label)
@@ -102,10 +103,10 @@ class BpeTab(QWidget):
     def _build_replay(self) -> QHBoxLayout:
         """First / Back / Step / Play and the slider; the step's merge is written on the line below."""
         self.first_button = QPushButton("|◀")
-        self.first_button.setToolTip("Back to the characters (0 merges)")
-        self.back_button = QPushButton("◀ Back")
-        self.step_button = QPushButton("Step ▶")
-        self.play_button = QPushButton("Play")
+        self.first_button.setToolTip(self.tr("Back to the characters (0 merges)"))
+        self.back_button = QPushButton(self.tr("◀ Back"))
+        self.step_button = QPushButton(self.tr("Step ▶"))
+        self.play_button = QPushButton(self.tr("Play"))
         self.play_button.setCheckable(True)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.step_label = QLabel("")
@@ -122,31 +123,31 @@ class BpeTab(QWidget):
         return row
 
     def _build_tables(self) -> QSplitter:
-        self.merge_model = RowsModel(["rank", "pair", "count", "new symbol"])
+        self.merge_model = RowsModel([self.tr("rank"), self.tr("pair"), self.tr("count"), self.tr("new symbol")])
         self.merge_table = make_table(self.merge_model)
         self.merge_table.setMinimumWidth(230)  # rank, pair, count and most of the new symbol
         self.merge_table.clicked.connect(lambda index: self.slider.setValue(index.row() + 1))
-        merges_box = QGroupBox("Merge table")
-        merges_box.setToolTip("Click a row to replay up to that merge")
+        merges_box = QGroupBox(self.tr("Merge table"))
+        merges_box.setToolTip(self.tr("Click a row to replay up to that merge"))
         QVBoxLayout(merges_box).addWidget(self.merge_table)
         self.corpus_view = QTextBrowser()
         self.corpus_view.setFont(cjk_font(13))
-        self.changed_only = QCheckBox("only words this merge changed")
+        self.changed_only = QCheckBox(self.tr("only words this merge changed"))
         self.changed_only.toggled.connect(self._render_corpus)
         self.corpus_label = QLabel("")
         self.corpus_label.setWordWrap(True)
-        corpus_box = QGroupBox("Corpus at this step")
-        corpus_box.setToolTip("Every word type split into its symbols; what the last merge made is orange")
+        corpus_box = QGroupBox(self.tr("Corpus at this step"))
+        corpus_box.setToolTip(self.tr("Every word type split into its symbols; what the last merge made is orange"))
         corpus_layout = QVBoxLayout(corpus_box)
         head = QHBoxLayout()
         head.addWidget(self.corpus_label, 1)
         head.addWidget(self.changed_only)
         corpus_layout.addLayout(head)
         corpus_layout.addWidget(self.corpus_view, 1)
-        self.pair_model = RowsModel(["pair", "count"])
+        self.pair_model = RowsModel([self.tr("pair"), self.tr("count")])
         self.pair_table = make_table(self.pair_model, stretch=0)
-        pairs_box = QGroupBox("Pair counts")
-        pairs_box.setToolTip("Adjacent pairs weighted by word count at this step; the top row merges next")
+        pairs_box = QGroupBox(self.tr("Pair counts"))
+        pairs_box.setToolTip(self.tr("Adjacent pairs weighted by word count at this step; the top row merges next"))
         QVBoxLayout(pairs_box).addWidget(self.pair_table)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         for widget in (merges_box, corpus_box, pairs_box):
@@ -165,10 +166,10 @@ class BpeTab(QWidget):
         self.encode_order.setFont(cjk_font(10))
         self.encode_order.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Encode"))
+        row.addWidget(QLabel(self.tr("Encode")))
         row.addWidget(self.encode_edit, 1)
-        box = QGroupBox("Encode with the merges so far")
-        box.setToolTip("New text is encoded with the merges up to this step, applied in rank order")
+        box = QGroupBox(self.tr("Encode with the merges so far"))
+        box.setToolTip(self.tr("New text is encoded with the merges up to this step, applied in rank order"))
         layout = QVBoxLayout(box)
         layout.addLayout(row)
         encode_area = scrolled(self.encode_view)
@@ -211,7 +212,7 @@ class BpeTab(QWidget):
 
     def set_training(self, running: bool) -> None:
         self.train_button.setEnabled(not running)
-        self.train_button.setText("Training…" if running else "Train")
+        self.train_button.setText(self.tr("Training…") if running else self.tr("Train"))
 
     def set_merges(self, merges: list[tuple[int, str, str, int]], label: str) -> None:
         """The learned merges as (rank, left, right, count); the replay goes back to step 0."""
@@ -244,19 +245,21 @@ class BpeTab(QWidget):
 
     def set_encoding(self, n_units: int, row: SpanRow, applied: list[str]) -> None:
         self.encode_view.set_rows(n_units, [row])
-        self.encode_order.setText("Merges applied, in order: " + (" → ".join(applied) if applied else "none"))
+        self.encode_order.setText(self.tr("Merges applied, in order: {merges}").format(
+            merges=" → ".join(applied) if applied else self.tr("none")))
 
     # --- drawing -------------------------------------------------------------------------------------------
     def _show_step_label(self) -> None:
         k = self.slider.value()
         total = len(self._merges)
         if not total:
-            self.step_label.setText("Train to replay the merges.")
+            self.step_label.setText(self.tr("Train to replay the merges."))
         elif k == 0:
-            self.step_label.setText(f"step 0 / {total}: characters + {EOW}")
+            self.step_label.setText(self.tr("step 0 / {total}: characters + {EOW}").format(total=total, EOW=EOW))
         else:
             _, a, b, c = self._merges[k - 1]
-            self.step_label.setText(f"step {k} / {total}: {_sym(a)} + {_sym(b)} → {_sym(a + b)} ({c:,})")
+            self.step_label.setText(self.tr("step {k} / {total}: {value} + {value2} → {value3} ({c:,})")
+                                    .format(k=k, total=total, value=_sym(a), value2=_sym(b), value3=_sym(a + b), c=c))
         self.merge_model.mark(k - 1 if k > 0 else -1)
         if k > 0:
             self.merge_table.scrollTo(self.merge_model.index(k - 1, 0))
@@ -265,8 +268,9 @@ class BpeTab(QWidget):
         words = [w for w in self._words if w[3]] if self.changed_only.isChecked() else self._words
         changed = sum(1 for w in self._words if w[3])
         shown = words[:MAX_WORDS_SHOWN]
-        self.corpus_label.setText(f"{self._label}: {len(self._words):,} word types, {changed:,} changed by this "
-                                  f"step" + (f"; showing {len(shown):,}" if len(shown) < len(words) else ""))
+        self.corpus_label.setText(self.tr("{label}: {types:,} word types, {changed:,} changed by this step").format(
+            label=self._label, types=len(self._words), changed=changed)
+            + (self.tr("; showing {n:,}").format(n=len(shown)) if len(shown) < len(words) else ""))
         parts = [_word_html(w) for w in shown]
         self.corpus_view.setHtml("<div style='line-height: 150%'>" + " &nbsp; ".join(parts) + "</div>")
 
@@ -279,7 +283,7 @@ class BpeTab(QWidget):
         self.stepChanged.emit(k)
 
     def _on_play(self, playing: bool) -> None:
-        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setText(self.tr("Pause") if playing else self.tr("Play"))
         if playing and self.slider.value() >= self.slider.maximum():
             self.slider.setValue(0)
         if playing:
@@ -298,7 +302,8 @@ class BpeTab(QWidget):
                                  self.merges_spin.value())
 
     def _on_browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Train BPE on a text file", "", "Text files (*.txt);;All (*)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Train BPE on a text file"), "",
+                                              self.tr("Text files (*.txt);;All (*)"))
         if path:
             self.path_edit.setText(path)
 

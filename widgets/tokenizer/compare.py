@@ -22,24 +22,26 @@ class CompareTab(QWidget):
         super().__init__(parent)
         self.view = SpanRowsView()
         self.view.spanClicked.connect(self.spanClicked)
-        self.stats_model = RowsModel(["tokenizer", "tokens", "characters / token", "unknown", "unknown rate",
-                                      "vocabulary"])
+        self.stats_model = RowsModel([self.tr("tokenizer"), self.tr("tokens"), self.tr("characters / token"),
+                                      self.tr("unknown"), self.tr("unknown rate"), self.tr("vocabulary")])
         self.stats_table = make_table(self.stats_model, stretch=0)
         self.link_label = QLabel("")
         self.link_label.setWordWrap(True)
-        self.run_button = QPushButton("Run it through the model")
-        self.run_button.setToolTip("Capture this text with the model, so selecting a token here selects it in the "
-                                   "other panels")
+        self.run_button = QPushButton(self.tr("Run it through the model"))
+        self.run_button.setToolTip(self.tr("Capture this text with the model, so selecting a token here selects it in "
+                                           "the "
+                                   "other panels"))
         self.run_button.clicked.connect(self.runRequested)
         self.copy_box = QComboBox()
-        self.copy_button = QPushButton("Copy ids")
-        self.copy_button.setToolTip("Copy the chosen row's token ids to the clipboard as a list, e.g. [5, 17, 2]")
+        self.copy_button = QPushButton(self.tr("Copy ids"))
+        self.copy_button.setToolTip(self.tr("Copy the chosen row's token ids to the clipboard as a list, e.g. [5, 17, "
+                                            "2]"))
         self.copy_button.clicked.connect(self.copy_ids)
         self._ids: dict[str, list[int]] = {}
         actions = QHBoxLayout()
         actions.addWidget(self.link_label, 1)
         actions.addWidget(self.run_button)
-        actions.addWidget(QLabel("ids of"))
+        actions.addWidget(QLabel(self.tr("ids of")))
         actions.addWidget(self.copy_box)
         actions.addWidget(self.copy_button)
         splitter = QSplitter(Qt.Orientation.Vertical)

@@ -136,7 +136,7 @@ class DagView(QWidget):
         painter.fillRect(self.rect(), BACKGROUND)
         if not self._text:
             painter.setPen(MUTED)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Type a sentence to see jieba's DAG.")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("Type a sentence to see jieba's DAG."))
             painter.end()
             return
         # Dictionary arcs first, the route on top of them.

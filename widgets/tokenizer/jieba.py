@@ -4,7 +4,7 @@ Fed plain values by the binding; reports the user's intent (options, user-word e
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
     QSpinBox, QSplitter, QTextBrowser, QVBoxLayout, QWidget,
@@ -17,17 +17,17 @@ from lmscope.widgets.tokenizer.state import JiebaState
 from lmscope.widgets.tokenizer.tables import RowsModel, make_table
 
 MODES = [
-    ("precise", "precise", "The route dynamic programming picks through the DAG (jieba.cut, the default)."),
-    ("full", "full (cut_all)", "Every dictionary word found in the sentence, overlapping (jieba.cut(cut_all=True))."),
-    ("search", "search (cut_for_search)",
-     "Precise mode, plus the 2- and 3-character dictionary words inside longer words (jieba.cut_for_search)."),
+    ("precise", QT_TRANSLATE_NOOP("JiebaTab", "precise"),
+     QT_TRANSLATE_NOOP("JiebaTab", "The route dynamic programming picks through the DAG (jieba.cut, the default).")),
+    ("full", QT_TRANSLATE_NOOP("JiebaTab", "full (cut_all)"),
+     QT_TRANSLATE_NOOP("JiebaTab", "Every dictionary word found in the sentence, overlapping "
+                                   "(jieba.cut(cut_all=True)).")),
+    ("search", QT_TRANSLATE_NOOP("JiebaTab", "search (cut_for_search)"),
+     QT_TRANSLATE_NOOP("JiebaTab", "Precise mode, plus the 2- and 3-character dictionary words inside longer words "
+                                   "(jieba.cut_for_search).")),
 ]
 AUTO_FREQ = -1  # the frequency spin box's "auto": let jieba suggest one just high enough to keep the word whole
 
-LEGEND = (f"<span style='color:{PALETTE[1]}'>━ route (dynamic programming)</span> &nbsp; "
-          "<span style='color:#8fa0b0'>─ dictionary word &nbsp; ╌ unknown character (freq 1)</span> &nbsp; "
-          f"<span style='color:{PALETTE[4]}'>└┘ HMM run: B begin, M middle, E end, S single</span> &nbsp; "
-          "under each node: best log P of the rest")
 
 
 def scrolled(widget: QWidget, resizable: bool = True) -> QScrollArea:
@@ -62,15 +62,15 @@ class JiebaTab(QWidget):
     def _build_controls(self) -> None:
         self.mode_box = QComboBox()
         for i, (key, label, tip) in enumerate(MODES):
-            self.mode_box.addItem(label, key)
-            self.mode_box.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
-        self.hmm_box = QCheckBox("HMM for unknown words")
+            self.mode_box.addItem(self.tr(label), key)
+            self.mode_box.setItemData(i, self.tr(tip), Qt.ItemDataRole.ToolTipRole)
+        self.hmm_box = QCheckBox(self.tr("HMM for unknown words"))
         self.hmm_box.setChecked(True)
-        self.pos_box = QCheckBox("POS tags")
-        self.pos_box.setToolTip("Part-of-speech tags from jieba.posseg (precise mode only).")
+        self.pos_box = QCheckBox(self.tr("POS tags"))
+        self.pos_box.setToolTip(self.tr("Part-of-speech tags from jieba.posseg (precise mode only)."))
         self.count_label = QLabel("")
         row = QHBoxLayout()
-        row.addWidget(QLabel("Mode"))
+        row.addWidget(QLabel(self.tr("Mode")))
         row.addWidget(self.mode_box)
         row.addWidget(self.hmm_box)
         row.addWidget(self.pos_box)
@@ -87,13 +87,17 @@ class JiebaTab(QWidget):
         self.legend_label.setWordWrap(True)
         self.legend_label.setVisible(False)
         self.dag_view = DagView()
-        legend = QLabel(LEGEND)
+        legend = QLabel(self.tr("<span style='color:{route}'>━ route (dynamic programming)</span> &nbsp; <span "
+                                "style='color:#8fa0b0'>─ dictionary word &nbsp; ╌ unknown character (freq 1)</span> "
+                                "&nbsp; <span style='color:{hmm}'>└┘ HMM run: B begin, M middle, E end, S "
+                                "single</span> &nbsp; under each node: best log P of the rest").format(
+            route=PALETTE[1], hmm=PALETTE[4]))
         legend.setWordWrap(True)
         self.route_label = QTextBrowser()
         self.route_label.setMaximumHeight(92)
         self.route_label.setMinimumHeight(40)
         self.route_label.setFrameShape(QFrame.Shape.NoFrame)
-        dag_box = QGroupBox("How precise mode decides")
+        dag_box = QGroupBox(self.tr("How precise mode decides"))
         dag_layout = QVBoxLayout(dag_box)
         dag_layout.addWidget(legend)
         dag_area = scrolled(self.dag_view)
@@ -101,9 +105,10 @@ class JiebaTab(QWidget):
         dag_layout.addWidget(dag_area, 1)
         dag_layout.addWidget(self.route_label)
 
-        self.tokens_model = RowsModel(["word", "start", "end", "POS", "dictionary freq"])
+        self.tokens_model = RowsModel([self.tr("word"), self.tr("start"), self.tr("end"), self.tr("POS"),
+                                       self.tr("dictionary freq")])
         self.tokens_table = make_table(self.tokens_model, stretch=0)
-        tokens_box = QGroupBox("Words with character offsets")
+        tokens_box = QGroupBox(self.tr("Words with character offsets"))
         QVBoxLayout(tokens_box).addWidget(self.tokens_table)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(dag_box)
@@ -123,23 +128,23 @@ class JiebaTab(QWidget):
         self._words_area = words_area
 
     def _build_user_words(self) -> QGroupBox:
-        self.user_model = RowsModel(["word", "frequency", "tag"])
+        self.user_model = RowsModel([self.tr("word"), self.tr("frequency"), self.tr("tag")])
         self.user_table = make_table(self.user_model, stretch=0)
         self.word_edit = QLineEdit()
-        self.word_edit.setPlaceholderText("word, e.g. 大语言模型")
+        self.word_edit.setPlaceholderText(self.tr("word, e.g. 大语言模型"))
         self.freq_spin = QSpinBox()
         self.freq_spin.setRange(AUTO_FREQ, 2_000_000_000)
-        self.freq_spin.setSpecialValueText("auto")
+        self.freq_spin.setSpecialValueText(self.tr("auto"))
         self.freq_spin.setValue(AUTO_FREQ)
-        self.freq_spin.setToolTip("auto: jieba suggests a frequency just high enough to keep the word whole; "
-                                  "0: never cut this word out of the DAG")
+        self.freq_spin.setToolTip(self.tr("auto: jieba suggests a frequency just high enough to keep the word whole; "
+                                  "0: never cut this word out of the DAG"))
         self.tag_edit = QLineEdit()
-        self.tag_edit.setPlaceholderText("tag")
+        self.tag_edit.setPlaceholderText(self.tr("tag"))
         self.tag_edit.setMaximumWidth(60)
-        self.add_button = QPushButton("Add / re-weight")
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Undo the change to the selected word, restoring jieba's own entry")
-        self.load_button = QPushButton("Load user dictionary…")
+        self.add_button = QPushButton(self.tr("Add / re-weight"))
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.setToolTip(self.tr("Undo the change to the selected word, restoring jieba's own entry"))
+        self.load_button = QPushButton(self.tr("Load user dictionary…"))
         form = QHBoxLayout()
         form.addWidget(self.word_edit, 1)
         form.addWidget(self.freq_spin)
@@ -149,7 +154,7 @@ class JiebaTab(QWidget):
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.load_button)
         buttons.addStretch(1)
-        box = QGroupBox("User words")
+        box = QGroupBox(self.tr("User words"))
         layout = QVBoxLayout(box)
         layout.addWidget(self.user_table, 1)
         layout.addLayout(form)
@@ -244,7 +249,7 @@ class JiebaTab(QWidget):
             self.removeWordRequested.emit(self.word_edit.text().strip())
 
     def _on_load(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load a jieba user dictionary", "",
-                                              "Text files (*.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Load a jieba user dictionary"), "",
+                                              self.tr("Text files (*.txt);;All files (*)"))
         if path:
             self.loadDictionaryRequested.emit(path)

@@ -6,7 +6,7 @@ through signals. Typing is debounced so a sentence is segmented once the user pa
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTabWidget, QVBoxLayout, QWidget
 
 from lmscope.widgets.style import cjk_font
@@ -16,7 +16,9 @@ from lmscope.widgets.tokenizer.jieba import JiebaTab, scrolled
 from lmscope.widgets.tokenizer.state import MAX_TEXT, TABS, TokenizerState
 from lmscope.widgets.tokenizer.vocab import VocabTab
 
-TAB_TITLES = ("jieba", "BPE step by step", "Model vocabulary && bytes", "Compare")  # in TABS order
+TAB_TITLES = ("jieba", QT_TRANSLATE_NOOP("TokenizerPanel", "BPE step by step"),
+              QT_TRANSLATE_NOOP("TokenizerPanel", "Model vocabulary && bytes"),
+              QT_TRANSLATE_NOOP("TokenizerPanel", "Compare"))  # in TABS order
 TYPING_PAUSE_MS = 250
 
 
@@ -29,7 +31,7 @@ class TokenizerPanel(QWidget):
         self.text_edit = QLineEdit()
         self.text_edit.setFont(cjk_font(12))
         self.text_edit.setMaxLength(MAX_TEXT)
-        self.text_edit.setPlaceholderText("Type a text, e.g. 我们一起来学习大语言模型")
+        self.text_edit.setPlaceholderText(self.tr("Type a text, e.g. 我们一起来学习大语言模型"))
         self.text_edit.setClearButtonEnabled(True)
         self.status_label = QLabel("")
         self.status_label.setStyleSheet("color: #b06000")
@@ -41,7 +43,7 @@ class TokenizerPanel(QWidget):
         # Each tab scrolls when the dock is shorter or narrower than the tab needs, so the panel never forces
         # the main window to grow.
         self._pages = dict(zip(TABS, (self.jieba, self.bpe, self.vocab, self.compare)))
-        for page, title in zip(self._pages.values(), TAB_TITLES):
+        for page, title in zip(self._pages.values(), map(self.tr, TAB_TITLES)):
             self.tabs.addTab(scrolled(page), title)
         self._typing = QTimer(self)
         self._typing.setSingleShot(True)
@@ -51,7 +53,7 @@ class TokenizerPanel(QWidget):
         self.text_edit.textEdited.connect(lambda _: self._typing.start())
         self.text_edit.returnPressed.connect(self._emit_text)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Text"))
+        row.addWidget(QLabel(self.tr("Text")))
         row.addWidget(self.text_edit, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

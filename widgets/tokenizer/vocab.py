@@ -3,14 +3,16 @@ view of the text (characters → UTF-8 bytes → GPT-2's printable stand-ins), a
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
 
 from lmscope.widgets.tokenizer.jieba import scrolled
 from lmscope.widgets.tokenizer.spans import SpanRow, SpanRowsView
 from lmscope.widgets.tokenizer.tables import RowsModel, make_table
+from lmscope.widgets.terms import term
 
-VOCAB_SOURCES = [("model", "model tokenizer"), ("bpe", "our BPE (at the replay step)")]
+VOCAB_SOURCES = [("model", QT_TRANSLATE_NOOP("VocabTab", "model tokenizer")),
+                 ("bpe", QT_TRANSLATE_NOOP("VocabTab", "our BPE (at the replay step)"))]
 # Sort choices: (label, column, order)
 SORTS = [("id", 0, Qt.SortOrder.AscendingOrder), ("frequency", 2, Qt.SortOrder.DescendingOrder),
          ("length", 3, Qt.SortOrder.DescendingOrder)]
@@ -29,14 +31,15 @@ class VocabTab(QWidget):
         super().__init__(parent)
         self.source_box = QComboBox()
         for key, label in VOCAB_SOURCES:
-            self.source_box.addItem(label, key)
+            self.source_box.addItem(self.tr(label), key)
         self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("search tokens")
+        self.search_edit.setPlaceholderText(self.tr("search tokens"))
         self.search_edit.setClearButtonEnabled(True)
         self.sort_box = QComboBox()
         for label, _, _ in SORTS:
-            self.sort_box.addItem(label)
-        self.vocab_model = RowsModel(["id", "token", "frequency", "characters", "UTF-8 bytes"])
+            self.sort_box.addItem(term(label), label)
+        self.vocab_model = RowsModel(["id", self.tr("token"), self.tr("frequency"), self.tr("characters"),
+                                      self.tr("UTF-8 bytes")])
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.vocab_model)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
@@ -59,14 +62,14 @@ class VocabTab(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.source_box)
         controls.addWidget(self.search_edit, 1)
-        controls.addWidget(QLabel("sort by"))
+        controls.addWidget(QLabel(self.tr("sort by")))
         controls.addWidget(self.sort_box)
-        vocab_box = QGroupBox("Vocabulary")
+        vocab_box = QGroupBox(self.tr("Vocabulary"))
         vocab_layout = QVBoxLayout(vocab_box)
         vocab_layout.addLayout(controls)
         vocab_layout.addWidget(self.vocab_label)
         vocab_layout.addWidget(self.table, 1)
-        bytes_box = QGroupBox("Byte level: the text as UTF-8 bytes and GPT-2's byte stand-ins")
+        bytes_box = QGroupBox(self.tr("Byte level: the text as UTF-8 bytes and GPT-2's byte stand-ins"))
         bytes_layout = QVBoxLayout(bytes_box)
         bytes_layout.addWidget(self.bytes_label)
         bytes_layout.addWidget(scrolled(self.bytes_view), 1)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
@@ -18,13 +18,18 @@ from lmscope.widgets.state import PanelState, bounded, choice, text
 from lmscope.widgets.style import PALETTE, make_plot_widget
 from lmscope.widgets.variants.common import spin
 from lmscope.widgets.glossary import KVCACHE, explain
+from lmscope.widgets.terms import add_choices, current_key, set_key
 
 THIS_MODEL = "this model"
 CUSTOM = "custom"
 DTYPES = ("fp16", "fp32", "bf16", "fp8")
 SHAPE_FIELDS = ("layers", "heads", "kv_heads", "head_dim", "kv_lora_rank", "rope_head_dim")
-LABELS = {"layers": "layers L", "heads": "query heads H", "kv_heads": "key/value heads G", "head_dim": "head dim d_h",
-          "kv_lora_rank": "MLA latent d_c", "rope_head_dim": "MLA RoPE key d_h^R"}
+LABELS = {"layers": QT_TRANSLATE_NOOP("KVCacheView", "layers L"), "heads": QT_TRANSLATE_NOOP("KVCacheView", "query "
+                                                                                                            "heads H"),
+          "kv_heads": QT_TRANSLATE_NOOP("KVCacheView", "key/value heads G"),
+          "head_dim": QT_TRANSLATE_NOOP("KVCacheView", "head dim d_h"),
+          "kv_lora_rank": QT_TRANSLATE_NOOP("KVCacheView", "MLA latent d_c"),
+          "rope_head_dim": QT_TRANSLATE_NOOP("KVCacheView", "MLA RoPE key d_h^R")}
 BIG = 10_000_000  # a spin box's ceiling: wider than any model's layers, heads or dims
 
 
@@ -67,30 +72,30 @@ class KVCacheView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.source = QComboBox()
-        self.source.addItems([THIS_MODEL, CUSTOM])
+        add_choices(self.source, (THIS_MODEL, CUSTOM))
         self.spins = {name: spin(1 if name in ("layers", "heads", "kv_heads", "head_dim") else 0, BIG,
                                  getattr(KVCacheState(), name)) for name in SHAPE_FIELDS}
         self.tokens = spin(0, 1_000_000_000, KVCacheState().tokens)
         self.dtype = QComboBox()
-        self.dtype.addItems(list(DTYPES))
+        add_choices(self.dtype, DTYPES)
         form = QFormLayout()
-        form.addRow("shape of", self.source)
+        form.addRow(self.tr("shape of"), self.source)
         for name in SHAPE_FIELDS:
-            form.addRow(LABELS[name], self.spins[name])
-        form.addRow("tokens N", self.tokens)
-        form.addRow("dtype", self.dtype)
+            form.addRow(self.tr(LABELS[name]), self.spins[name])
+        form.addRow(self.tr("tokens N"), self.tokens)
+        form.addRow(self.tr("dtype"), self.dtype)
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d55e00")
         form.addRow(self.error)
 
-        self.plot = make_plot_widget("bytes for the whole context", "")
-        self.plot.setTitle("KV cache")
+        self.plot = make_plot_widget(self.tr("bytes for the whole context"), "")
+        self.plot.setTitle(self.tr("KV cache"))
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.6)
         self.plot.addItem(self.bars)
         self.bar_labels: list[pg.TextItem] = []
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["per token", "whole context", "of MHA", ""])
+        self.table.setHorizontalHeaderLabels([self.tr("per token"), self.tr("whole context"), self.tr("of MHA"), ""])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setMaximumHeight(150)
         self.caption = QLabel("")
@@ -107,7 +112,7 @@ class KVCacheView(QWidget):
         layout.addLayout(right, 1)
         self.rows: list[KVRow] = []
 
-        self.source.currentTextChanged.connect(self.sourceChosen)
+        self.source.currentIndexChanged.connect(lambda _i: self.sourceChosen.emit(current_key(self.source)))
         for box in (*self.spins.values(), self.tokens):
             box.valueChanged.connect(self._edited)
         self.dtype.currentTextChanged.connect(lambda _t: self.shapeChanged.emit())
@@ -116,11 +121,11 @@ class KVCacheView(QWidget):
     # --- what the binding calls --------------------------------------------------------------------------------
     def set_sources(self, names: list[str]) -> None:
         """The well-known shapes offered after "this model" (and "custom" last)."""
-        current = self.source.currentText()
+        current = current_key(self.source)
         self.source.blockSignals(True)
         self.source.clear()
-        self.source.addItems([THIS_MODEL, *names, CUSTOM])
-        self.source.setCurrentText(current if current in (THIS_MODEL, *names, CUSTOM) else THIS_MODEL)
+        add_choices(self.source, (THIS_MODEL, *names, CUSTOM))
+        set_key(self.source, current if current in (THIS_MODEL, *names, CUSTOM) else THIS_MODEL)
         self.source.blockSignals(False)
 
     def set_shape(self, **values: int) -> None:
@@ -155,7 +160,7 @@ class KVCacheView(QWidget):
         self.table.setVerticalHeaderLabels(kinds)
         for i, row in enumerate(rows):
             cells = [f"{row.per_token:,} B", f"{row.total:,} B  ({human_bytes(row.total)})", f"{row.of_mha:.1%}",
-                     "← this model" if row.own else ""]
+                     self.tr("← this model") if row.own else ""]
             for j, cell in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(cell))
         self.table.resizeColumnsToContents()
@@ -169,8 +174,8 @@ class KVCacheView(QWidget):
 
     # --- state -------------------------------------------------------------------------------------------------
     def state(self) -> KVCacheState:
-        return KVCacheState(source=self.source.currentText(), tokens=self.tokens.value(),
-                            dtype=self.dtype.currentText(), **{n: self.spins[n].value() for n in SHAPE_FIELDS})
+        return KVCacheState(source=current_key(self.source), tokens=self.tokens.value(),
+                            dtype=current_key(self.dtype), **{n: self.spins[n].value() for n in SHAPE_FIELDS})
 
     def set_state(self, state: KVCacheState) -> None:
         self.set_shape(**{n: getattr(state, n) for n in SHAPE_FIELDS})
@@ -178,14 +183,14 @@ class KVCacheView(QWidget):
             widget.blockSignals(True)
             if isinstance(widget, QComboBox):
                 # a well-known name this version lacks: its numbers are in the state, so show them as typed in
-                widget.setCurrentText(value if widget.findText(value) >= 0 else CUSTOM)
+                set_key(widget, value if widget.findData(value) >= 0 else CUSTOM)
             else:
                 widget.setValue(value)
             widget.blockSignals(False)
 
     def _edited(self) -> None:
-        if self.sender() in self.spins.values() and self.source.currentText() != CUSTOM:
+        if self.sender() in self.spins.values() and current_key(self.source) != CUSTOM:
             self.source.blockSignals(True)
-            self.source.setCurrentText(CUSTOM)  # typing a number makes the shape the user's own
+            set_key(self.source, CUSTOM)  # typing a number makes the shape the user's own
             self.source.blockSignals(False)
         self.shapeChanged.emit()

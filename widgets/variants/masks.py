@@ -46,16 +46,17 @@ class MasksView(QWidget):
         super().__init__(parent)
         defaults = MasksState()
         self.spec = QLineEdit(defaults.spec)
-        self.spec.setPlaceholderText("prefix:6, bidirectional, topk:3, lsh:8:0, causal+window:4+topk:2 …")
+        self.spec.setPlaceholderText(self.tr("prefix:6, bidirectional, topk:3, lsh:8:0, causal+window:4+topk:2 …"))
         self.layer, self.head = spin(0, 10_000, defaults.layer), spin(0, 10_000, defaults.head)
-        self.run = QPushButton("Compare")
+        self.run = QPushButton(self.tr("Compare"))
         controls = QHBoxLayout()
-        for label, widget in (("mask", self.spec), ("layer", self.layer), ("head", self.head)):
+        for label, widget in ((self.tr("mask"), self.spec), (self.tr("layer"), self.layer), (self.tr("head"),
+                                                                                             self.head)):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget, 1 if widget is self.spec else 0)
         controls.addWidget(self.run)
-        self.plain = Heatmap("causal (query × key)", "query", "key")
-        self.masked = Heatmap("with the mask", "query", "key")
+        self.plain = Heatmap(self.tr("causal (query × key)"), self.tr("query"), self.tr("key"))
+        self.masked = Heatmap(self.tr("with the mask"), self.tr("query"), self.tr("key"))
         # the prefix-LM boundary: the square of queries and keys inside the prefix (hidden without one)
         self.prefix_box = pg.PlotCurveItem(pen=pg.mkPen("#ffffff", width=2, style=Qt.PenStyle.DashLine))
         self.masked.plot.addItem(self.prefix_box)
@@ -64,7 +65,7 @@ class MasksView(QWidget):
         self.strip.setWordWrap(True)
         self.key_strip = QLabel("")  # the keys, coloured by LSH bucket (a query sees earlier keys of its colour)
         self.key_strip.setWordWrap(True)
-        self.summary = QLabel("Type a mask and press Compare.")
+        self.summary = QLabel(self.tr("Type a mask and press Compare."))
         self.summary.setWordWrap(True)
         grid = QGridLayout()
         grid.addWidget(self.plain.plot, 0, 0)
@@ -90,8 +91,9 @@ class MasksView(QWidget):
         self.plain.set(plain, levels=(0.0, 1.0))
         self.masked.set(masked, levels=(0.0, 1.0))
         self.buckets = None if buckets is None else np.asarray(buckets)
-        self.strip.setText(("queries: " if buckets is not None else "") + bucket_strip(tokens, self.buckets))
-        self.key_strip.setText("" if key_buckets is None else "keys: " + bucket_strip(tokens, np.asarray(key_buckets)))
+        self.strip.setText((self.tr("queries: ") if buckets is not None else "") + bucket_strip(tokens, self.buckets))
+        self.key_strip.setText("" if key_buckets is None
+                               else self.tr("keys: ") + bucket_strip(tokens, np.asarray(key_buckets)))
         self.summary.setText(summary)
 
     def set_message(self, sentence: str) -> None:

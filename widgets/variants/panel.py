@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from lmscope.widgets.state import PanelState, bounded
@@ -10,7 +11,8 @@ from lmscope.widgets.variants.kvcache import KVCacheState, KVCacheView
 from lmscope.widgets.variants.masks import MasksState, MasksView
 from lmscope.widgets.variants.positions import PositionsState, PositionsView
 
-TABS = ("KV cache", "Positions", "Masks")
+TABS = (QT_TRANSLATE_NOOP("VariantsPanel", "KV cache"), QT_TRANSLATE_NOOP("VariantsPanel", "Positions"),
+        QT_TRANSLATE_NOOP("VariantsPanel", "Masks"))
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class VariantsPanel(QWidget):
         self.positions = PositionsView()
         self.masks = MasksView()
         self.tabs = QTabWidget()
-        for view, title in zip((self.kvcache, self.positions, self.masks), TABS):
+        for view, title in zip((self.kvcache, self.positions, self.masks), map(self.tr, TABS)):
             self.tabs.addTab(view, title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -38,7 +38,8 @@ class PositionsView(QWidget):
         self.spins = {"layer": spin(0, 10_000, defaults.layer), "head": spin(0, 10_000, defaults.head),
                       "m": spin(0, MAX_POS, defaults.m), "n": spin(0, MAX_POS, defaults.n)}
         controls = QHBoxLayout()
-        for name, label in (("layer", "layer"), ("head", "head"), ("m", "query at m"), ("n", "key at n")):
+        for name, label in (("layer", self.tr("layer")), ("head", self.tr("head")), ("m", self.tr("query at m")),
+                            ("n", self.tr("key at n"))):
             controls.addWidget(QLabel(label))
             controls.addWidget(self.spins[name])
             self.spins[name].valueChanged.connect(lambda _v: self.demoChanged.emit())
@@ -46,19 +47,22 @@ class PositionsView(QWidget):
         self.pairing = QLabel("")
         self.pairing.setWordWrap(True)
 
-        self.sinusoidal = Heatmap("sinusoidal PE (position × dimension)", "position", "dimension", "CET-D1")
-        self.offset_plot = make_plot_widget("PE(0)·PE(k)", "offset k")
-        self.offset_plot.setTitle("dot product against the offset")
+        self.sinusoidal = Heatmap(self.tr("sinusoidal PE (position × dimension)"), self.tr("position"),
+                                  self.tr("dimension"), "CET-D1")
+        self.offset_plot = make_plot_widget("PE(0)·PE(k)", self.tr("offset k"))
+        self.offset_plot.setTitle(self.tr("dot product against the offset"))
         self.offset_curve = self.offset_plot.plot(pen=CURVE_PENS[0], name="PE(0)·PE(k)")
-        self.angles = Heatmap("RoPE angle pos·θᵢ mod 2π (position × pair)", "position", "pair i", "CET-C1")
-        self.head_plot = make_plot_widget("q·k", "shift s")
-        self.head_plot.setTitle("real head: RoPE(q, m+s)·RoPE(k, n+s)")
+        self.angles = Heatmap(self.tr("RoPE angle pos·θᵢ mod 2π (position × pair)"), self.tr("position"),
+                              self.tr("pair i"), "CET-C1")
+        self.head_plot = make_plot_widget("q·k", self.tr("shift s"))
+        self.head_plot.setTitle(self.tr("real head: RoPE(q, m+s)·RoPE(k, n+s)"))
         self.head_plot.addLegend(offset=(10, 10))
-        self.both_curve = self.head_plot.plot(pen=CURVE_PENS[2], name="both shifted (n − m fixed)")
-        self.key_curve = self.head_plot.plot(pen=CURVE_PENS[1], name="only the key shifted")
+        self.both_curve = self.head_plot.plot(pen=CURVE_PENS[2], name=self.tr("both shifted (n − m fixed)"))
+        self.key_curve = self.head_plot.plot(pen=CURVE_PENS[1], name=self.tr("only the key shifted"))
         self.head_caption = QLabel("")
         self.head_caption.setWordWrap(True)
-        self.learned = Heatmap("learned position embeddings: cosine similarity", "position", "position", "CET-D1")
+        self.learned = Heatmap(self.tr("learned position embeddings: cosine similarity"), self.tr("position"),
+                               self.tr("position"), "CET-D1")
         self.learned_caption = QLabel("")
         self.learned_caption.setWordWrap(True)
 

@@ -1,0 +1,84 @@
+"""Words that reach the widgets as plain data (the backend's stage, site and metric names, the states' choices),
+translated where a widget shows them, and combo boxes that show a translated label but hold the key.
+
+The backend stays Qt-free, so its words are listed here with ``QT_TRANSLATE_NOOP`` for ``make translations`` to
+extract; ``tests/gui/test_i18n_catalogue.py`` checks that every label the backend exports is in this list.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtWidgets import QComboBox
+
+CONTEXT = "Terms"
+
+
+def term(text: str) -> str:
+    """``text`` (a backend label or a state's choice) in the interface language; unknown text stays as it is."""
+    return QCoreApplication.translate(CONTEXT, text)
+
+
+def add_choices(box: QComboBox, keys: Iterable[str], labels: dict[str, str] | None = None) -> None:
+    """One item per key, showing its translated label (the key itself, or ``labels[key]``) and holding the key."""
+    for key in keys:
+        box.addItem(term((labels or {}).get(key, key)), key)
+
+
+def current_key(box: QComboBox) -> str:
+    data = box.currentData()
+    return "" if data is None else str(data)
+
+
+def set_key(box: QComboBox, key: str) -> None:
+    """Select the item holding ``key``; an unknown key leaves the selection as it is (like ``setCurrentText``)."""
+    index = box.findData(key)
+    if index >= 0:
+        box.setCurrentIndex(index)
+
+
+_TERMS = (
+    # backend/stats.py SITE_LABELS and STAT_COLUMNS
+    QT_TRANSLATE_NOOP("Terms", "residual in"), QT_TRANSLATE_NOOP("Terms", "LN1 normalized"),
+    QT_TRANSLATE_NOOP("Terms", "attention out"), QT_TRANSLATE_NOOP("Terms", "LN2 normalized"),
+    QT_TRANSLATE_NOOP("Terms", "MLP pre-activation"), QT_TRANSLATE_NOOP("Terms", "MLP post-activation"),
+    QT_TRANSLATE_NOOP("Terms", "residual out"),
+    QT_TRANSLATE_NOOP("Terms", "mean"), QT_TRANSLATE_NOOP("Terms", "std"), QT_TRANSLATE_NOOP("Terms", "ex. kurtosis"),
+    QT_TRANSLATE_NOOP("Terms", "max |x|"), QT_TRANSLATE_NOOP("Terms", "exactly 0"),
+    QT_TRANSLATE_NOOP("Terms", "dead units"), QT_TRANSLATE_NOOP("Terms", "beyond 6σ"),
+    # backend/attention/debugger.py STAGE_LABELS, CONDITIONS, VARIABLES; heads.py SUMMARY_METRICS
+    QT_TRANSLATE_NOOP("Terms", "scores QKᵀ"), QT_TRANSLATE_NOOP("Terms", "scaled ÷√d"),
+    QT_TRANSLATE_NOOP("Terms", "after the mask"), QT_TRANSLATE_NOOP("Terms", "softmax pattern"),
+    QT_TRANSLATE_NOOP("Terms", "output z = pattern·V"),
+    QT_TRANSLATE_NOOP("Terms", "NaN/Inf anywhere"), QT_TRANSLATE_NOOP("Terms", "max pattern weight >"),
+    QT_TRANSLATE_NOOP("Terms", "row entropy <"), QT_TRANSLATE_NOOP("Terms", "|score| >"),
+    QT_TRANSLATE_NOOP("Terms", "q, k, v (pos × d_head), scores, scaled, masked, pattern (query × key), z (pos × "
+                               "d_head), entropy and weight (per query row: entropy in nats and max weight, NaN for "
+                               "rows that see fewer than 2 keys), score (scaled scores, NaN where masked), nonfinite "
+                               "(count of NaN/±Inf, masked −∞ excluded), layer, head, row (the query row under "
+                               "study), n (positions)"),
+    QT_TRANSLATE_NOOP("Terms", "mean row entropy (nats)"), QT_TRANSLATE_NOOP("Terms", "attention to the first token"),
+    QT_TRANSLATE_NOOP("Terms", "previous-token score"), QT_TRANSLATE_NOOP("Terms", "diagonal (self) score"),
+    # the states' choices shown in combo boxes
+    QT_TRANSLATE_NOOP("Terms", "zero"), QT_TRANSLATE_NOOP("Terms", "greedy"), QT_TRANSLATE_NOOP("Terms", "temperature"),
+    QT_TRANSLATE_NOOP("Terms", "top-k"), QT_TRANSLATE_NOOP("Terms", "left"), QT_TRANSLATE_NOOP("Terms", "right"),
+    QT_TRANSLATE_NOOP("Terms", "probability"), QT_TRANSLATE_NOOP("Terms", "entropy"),
+    QT_TRANSLATE_NOOP("Terms", "load"), QT_TRANSLATE_NOOP("Terms", "importance"),
+    QT_TRANSLATE_NOOP("Terms", "custom"), QT_TRANSLATE_NOOP("Terms", "this model"),
+    QT_TRANSLATE_NOOP("Terms", "cosine"), QT_TRANSLATE_NOOP("Terms", "euclidean"),
+    QT_TRANSLATE_NOOP("Terms", "script"), QT_TRANSLATE_NOOP("Terms", "frequency"), QT_TRANSLATE_NOOP("Terms", "length"),
+    QT_TRANSLATE_NOOP("Terms", "none"), QT_TRANSLATE_NOOP("Terms", "layer"), QT_TRANSLATE_NOOP("Terms", "token id"),
+    QT_TRANSLATE_NOOP("Terms", "Han"), QT_TRANSLATE_NOOP("Terms", "Latin"), QT_TRANSLATE_NOOP("Terms", "digit"),
+    QT_TRANSLATE_NOOP("Terms", "punct"), QT_TRANSLATE_NOOP("Terms", "space"), QT_TRANSLATE_NOOP("Terms", "other"),
+    QT_TRANSLATE_NOOP("Terms", "pattern"), QT_TRANSLATE_NOOP("Terms", "scores"), QT_TRANSLATE_NOOP("Terms", "scaled"),
+    QT_TRANSLATE_NOOP("Terms", "masked"),
+    # backend/tokenize/bpe.py TIE_RULE and corpus.py PRETOKENIZE_RULE
+    QT_TRANSLATE_NOOP("Terms", "When pairs tie on count, the pair met first wins: scan the words in the order they "
+                               "first appear in the corpus, each word left to right."),
+    QT_TRANSLATE_NOOP("Terms", "Words are split at whitespace; each run of CJK characters is one word, each run of "
+                               "other letters, digits and '_' is one word, and every other character (punctuation, "
+                               "emoji) is a word of its own. Combining marks, joiners and emoji skin tones stay with "
+                               "the character before them."),
+    # backend/embeddings/sources.py: the device line of the status bar is the backend's; pyqtgraph's own menus
+    QT_TRANSLATE_NOOP("GraphicsScene", "Export..."),
+)
