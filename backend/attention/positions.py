@@ -7,6 +7,7 @@ the same rotation applied to a fixed permutation of the head's dimensions.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,7 +191,9 @@ def positions_job(trace: Trace | None, model: torch.nn.Module | None, layer: int
     heads = int(config.get("n_head") or config.get("num_attention_heads") or 1)
     d_head = int(config.get("d_head") or d // heads)
     rope_dim = int(config.get("rope_head_dim") or 0) if config.get("attention") == "mla" else d_head
-    angles = rope_angle_table(n_pos, max(2, rope_dim), float(config.get("rope_base", 10000.0)))
+    # A model without RoPE (GPT-2: rope_base 0 or absent) is shown the textbook base, never base 0 (θ = 0^−x = ∞).
+    base = float(config.get("rope_base") or 0) or 10000.0
+    angles = rope_angle_table(n_pos, max(2, rope_dim), base if math.isfinite(base) and base > 1 else 10000.0)
     pairing, pairing_text = rope_pairing(config) if config else ("unknown", "No model is loaded.")
     head_data, note = None, "Capture a prompt to see RoPE on a real head's q and k."
     if trace is not None and f"blocks.{layer}.attn.hook_q" in trace and f"blocks.{layer}.attn.hook_k" in trace:

@@ -152,3 +152,15 @@ def test_a_hugging_face_llama_head_in_its_own_pairing(tmp_path):
     assert demo.uses_rope and demo.max_deviation < 1e-10 * max(1.0, np.abs(demo.both).max())
     events = [e for e in positions_job(trace, loaded.model, 0, 1, 2, 5) if isinstance(e, PositionsComputed)]
     assert events[0].learned_similarity is None and events[0].pairing == "rotate_half"
+
+
+@pytest.mark.parametrize("rope_base", [0, None, float("nan")])
+def test_a_model_without_rope_gets_the_textbook_angles(rope_base):
+    """GPT-2 has no RoPE (its config says rope_base 0 or nothing): the view shows base 10,000, not 0^−x = ∞."""
+    model = rope_model()
+    trace = capture(model, list(range(6)))
+    trace.model_config = {**trace.model_config, "rope_base": rope_base}
+    (done,) = [e for e in positions_job(trace, model, 0, 0, 1, 2, n_pos=16) if isinstance(e, PositionsComputed)]
+    assert np.isfinite(done.rope_angles).all()
+    d = done.rope_angles.shape[1] * 2
+    np.testing.assert_allclose(done.rope_angles, rope_angle_table(16, d, 10000.0))
