@@ -111,6 +111,12 @@ _TERMS = (
     QT_TRANSLATE_NOOP("Terms", "punct"), QT_TRANSLATE_NOOP("Terms", "space"), QT_TRANSLATE_NOOP("Terms", "other"),
     QT_TRANSLATE_NOOP("Terms", "pattern"), QT_TRANSLATE_NOOP("Terms", "scores"), QT_TRANSLATE_NOOP("Terms", "scaled"),
     QT_TRANSLATE_NOOP("Terms", "masked"),
+    # backend/embeddings/pos.py POS_COLUMN and POS_CLASSES, the projector's colour column and its legend
+    QT_TRANSLATE_NOOP("Terms", "POS (jieba)"), QT_TRANSLATE_NOOP("Terms", "noun"), QT_TRANSLATE_NOOP("Terms", "verb"),
+    QT_TRANSLATE_NOOP("Terms", "adjective"), QT_TRANSLATE_NOOP("Terms", "adverb"),
+    QT_TRANSLATE_NOOP("Terms", "pronoun"), QT_TRANSLATE_NOOP("Terms", "number"),
+    QT_TRANSLATE_NOOP("Terms", "function word"), QT_TRANSLATE_NOOP("Terms", "idiom"),
+    QT_TRANSLATE_NOOP("Terms", "English"), QT_TRANSLATE_NOOP("Terms", "non-word"),
     # backend/tokenize/bpe.py TIE_RULE and corpus.py PRETOKENIZE_RULE
     QT_TRANSLATE_NOOP("Terms", "When pairs tie on count, the pair met first wins: scan the words in the order they "
                                "first appear in the corpus, each word left to right."),

@@ -82,12 +82,20 @@
         <translation>尚无包含注意力的捕获（注意力模式，或 q 与 k）</translation>
     </message>
     <message>
+        <source>{0} tokens · mask: {1}</source>
+        <translation>{0} 个词元 · 掩码：{1}</translation>
+    </message>
+    <message>
         <source>mask: {0}</source>
         <translation>掩码：{0}</translation>
     </message>
     <message>
-        <source>{0} tokens</source>
-        <translation>{0} 个词元</translation>
+        <source>{label} · {n} tokens</source>
+        <translation>{label} · {n} 个词元</translation>
+    </message>
+    <message>
+        <source>{label} · {n} tokens · mask: {mask}</source>
+        <translation>{label} · {n} 个词元 · 掩码：{mask}</translation>
     </message>
     <message>
         <source>Drawing the model view</source>
@@ -1107,7 +1115,7 @@
     </message>
     <message>
         <source>LayerNorm: (x − mean)/√(var + ε)·γ + β. RMSNorm (1910.07467): x/√(mean(x²) + ε)·g, no centring.</source>
-        <translation>LayerNorm：(x − mean)/√(var + ε)·γ + β。RMSNorm（1910.07467）：x/√(mean(x²) + ε)·g，不减均值。</translation>
+        <translation>LayerNorm：(x − 均值)/√(方差 + ε)·γ + β。RMSNorm（1910.07467）：x/√(x² 的均值 + ε)·g，不减均值。</translation>
     </message>
     <message>
         <source>pre: x + F(LN(x)) (GPT-2 onwards); post: LN(x + F(x)) (the original Transformer).</source>
@@ -1299,7 +1307,7 @@
     </message>
     <message>
         <source>Temperature T: sample from softmax(logits/T); lower is greedier.</source>
-        <translation>温度 T：从 softmax(logits/T) 中采样；越低越接近贪心。</translation>
+        <translation>温度 T：从 softmax(logit/T) 中采样；越低越接近贪心。</translation>
     </message>
     <message>
         <source>Top-k sampling: sample only among the k most probable next tokens.</source>
@@ -1323,7 +1331,7 @@
     </message>
     <message>
         <source>Negative samples k per positive pair: log σ(v&apos;ₒ·vᵢ) + Σₖ log σ(−v&apos;ₖ·vᵢ), negatives drawn from unigram^0.75.</source>
-        <translation>每个正样本对的负样本数 k：log σ(v&apos;ₒ·vᵢ) + Σₖ log σ(−v&apos;ₖ·vᵢ)，负样本从 unigram^0.75 分布中抽取。</translation>
+        <translation>每个正样本对的负样本数 k：log σ(v&apos;ₒ·vᵢ) + Σₖ log σ(−v&apos;ₖ·vᵢ)，负样本按一元词频分布的 0.75 次方抽取。</translation>
     </message>
     <message>
         <source>Words seen fewer times than this are left out of the vocabulary.</source>
@@ -1335,7 +1343,7 @@
     </message>
     <message>
         <source>word2vec&apos;s sample s: a word seen f times is kept with probability (√(f/t) + 1)·t/f, t = s × corpus size; 0 keeps every word.</source>
-        <translation>word2vec 的 sample 参数 s：出现 f 次的词以概率 (√(f/t) + 1)·t/f 保留，t = s × 语料规模；0 保留所有词。</translation>
+        <translation>word2vec 的下采样参数 s：出现 f 次的词以概率 (√(f/t) + 1)·t/f 保留，t = s × 语料规模；0 保留所有词。</translation>
     </message>
     <message>
         <source>t-SNE&apos;s effective number of neighbours per point.</source>
@@ -1956,7 +1964,7 @@
     </message>
     <message>
         <source>top-1 probability</source>
-        <translation>top-1 概率</translation>
+        <translation>第一名概率</translation>
     </message>
 </context>
 <context>
@@ -3261,11 +3269,11 @@ runs in {dtype}</source>
     </message>
     <message>
         <source>This layer&apos;s FFN is a mixture of experts, so there is no single MLP to histogram: each expert sees only the tokens routed to it. Pick an “expert … activation” site instead.</source>
-        <translation>这一层的 FFN 是混合专家，没有单独的一个 MLP 可以画直方图：每个专家只看到路由给它的词元。请改选一个“专家 … 激活”位置。</translation>
+        <translation>这一层的前馈网络是混合专家，没有单独的一个 MLP 可以画直方图：每个专家只看到路由给它的词元。请改选一个“专家 … 激活”位置。</translation>
     </message>
     <message>
         <source>This layer&apos;s FFN is a mixture of experts, so there is no single MLP to histogram; lmscope does not record the activations inside a Hugging Face model&apos;s experts.</source>
-        <translation>这一层的 FFN 是混合专家，没有单独的一个 MLP 可以画直方图；lmscope 不记录 Hugging Face 模型专家内部的激活。</translation>
+        <translation>这一层的前馈网络是混合专家，没有单独的一个 MLP 可以画直方图；lmscope 不记录 Hugging Face 模型专家内部的激活。</translation>
     </message>
     <message>
         <source>mean</source>
@@ -3470,6 +3478,50 @@ runs in {dtype}</source>
     <message>
         <source>masked</source>
         <translation>加掩码后</translation>
+    </message>
+    <message>
+        <source>POS (jieba)</source>
+        <translation>词性（jieba）</translation>
+    </message>
+    <message>
+        <source>noun</source>
+        <translation>名词</translation>
+    </message>
+    <message>
+        <source>verb</source>
+        <translation>动词</translation>
+    </message>
+    <message>
+        <source>adjective</source>
+        <translation>形容词</translation>
+    </message>
+    <message>
+        <source>adverb</source>
+        <translation>副词</translation>
+    </message>
+    <message>
+        <source>pronoun</source>
+        <translation>代词</translation>
+    </message>
+    <message>
+        <source>number</source>
+        <translation>数词</translation>
+    </message>
+    <message>
+        <source>function word</source>
+        <translation>虚词</translation>
+    </message>
+    <message>
+        <source>idiom</source>
+        <translation>成语</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>英文词</translation>
+    </message>
+    <message>
+        <source>non-word</source>
+        <translation>非词</translation>
     </message>
     <message>
         <source>When pairs tie on count, the pair met first wins: scan the words in the order they first appear in the corpus, each word left to right.</source>
