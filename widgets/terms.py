@@ -111,6 +111,10 @@ _TERMS = (
     QT_TRANSLATE_NOOP("Terms", "punct"), QT_TRANSLATE_NOOP("Terms", "space"), QT_TRANSLATE_NOOP("Terms", "other"),
     QT_TRANSLATE_NOOP("Terms", "pattern"), QT_TRANSLATE_NOOP("Terms", "scores"), QT_TRANSLATE_NOOP("Terms", "scaled"),
     QT_TRANSLATE_NOOP("Terms", "masked"),
+    # backend/models/builtin.py BUILTIN: the built-in models' names, shown where a panel names the loaded model
+    QT_TRANSLATE_NOOP("Terms", "built-in demo (TinyGPT trained on the demo corpus)"),
+    QT_TRANSLATE_NOOP("Terms", "built-in minilm (sentence-transformers all-MiniLM-L6-v2: BERT, 6 layers, WordPiece)"),
+    QT_TRANSLATE_NOOP("Terms", "built-in demo-moe (TinyGPT, 8 experts top-2 + 1 shared, trained on the demo corpus)"),
     # backend/embeddings/pos.py POS_COLUMN and POS_CLASSES, the projector's colour column and its legend
     QT_TRANSLATE_NOOP("Terms", "POS (jieba)"), QT_TRANSLATE_NOOP("Terms", "noun"), QT_TRANSLATE_NOOP("Terms", "verb"),
     QT_TRANSLATE_NOOP("Terms", "adjective"), QT_TRANSLATE_NOOP("Terms", "adverb"),

@@ -3480,6 +3480,18 @@ runs in {dtype}</source>
         <translation>加掩码后</translation>
     </message>
     <message>
+        <source>built-in demo (TinyGPT trained on the demo corpus)</source>
+        <translation>内置演示模型（在演示语料上训练的 TinyGPT）</translation>
+    </message>
+    <message>
+        <source>built-in minilm (sentence-transformers all-MiniLM-L6-v2: BERT, 6 layers, WordPiece)</source>
+        <translation>内置 minilm（sentence-transformers all-MiniLM-L6-v2：BERT，6 层，WordPiece）</translation>
+    </message>
+    <message>
+        <source>built-in demo-moe (TinyGPT, 8 experts top-2 + 1 shared, trained on the demo corpus)</source>
+        <translation>内置 demo-moe（TinyGPT，8 个专家 top-2 + 1 个共享专家，在演示语料上训练）</translation>
+    </message>
+    <message>
         <source>POS (jieba)</source>
         <translation>词性（jieba）</translation>
     </message>
@@ -3513,7 +3525,7 @@ runs in {dtype}</source>
     </message>
     <message>
         <source>idiom</source>
-        <translation>成语</translation>
+        <translation>习用语</translation>
     </message>
     <message>
         <source>English</source>

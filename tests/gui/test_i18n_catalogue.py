@@ -11,7 +11,9 @@ from xml.etree import ElementTree
 import pytest
 from lmscope.backend.attention.debugger import CONDITIONS, STAGE_LABELS, VARIABLES
 from lmscope.backend.attention.heads import SUMMARY_METRICS
+from lmscope.backend.embeddings.pos import POS_CLASSES, POS_COLUMN
 from lmscope.backend.embeddings.sources import SCRIPTS
+from lmscope.backend.models.builtin import BUILTIN
 from lmscope.backend.stats import SITE_LABELS, STAT_COLUMNS, model_sites
 from lmscope.backend.tokenize.bpe import TIE_RULE
 from lmscope.backend.tokenize.corpus import PRETOKENIZE_RULE
@@ -95,7 +97,7 @@ def test_backend_labels_the_widgets_show_are_in_the_terms_context():
     terms = {s: t.text for c, s, t in messages(ts_path("zh_CN")) if c == "Terms"}
     labels = [*SITE_LABELS.values(), *(header for _, header, _ in STAT_COLUMNS), *STAGE_LABELS.values(),
               *SUMMARY_METRICS.values(), *CONDITIONS, VARIABLES, *SCRIPTS, TIE_RULE, PRETOKENIZE_RULE,
-              *ABLATION_MODES, *STRATEGIES, *PAD_SIDES, *COLOURS]
+              *ABLATION_MODES, *STRATEGIES, *PAD_SIDES, *COLOURS, POS_COLUMN, *POS_CLASSES.values(), *BUILTIN.values()]
     assert [label for label in labels if label not in terms] == []
     assert terms["residual in"] == "残差流输入" and terms["softmax pattern"].startswith("softmax")
 
