@@ -38,6 +38,7 @@ from lmscope.gui.retranslate import retranslate_application
 from lmscope.gui.window_files import FilesMixin
 from lmscope.gui.worker import Job, JobFailure, JobRunner
 from lmscope.widgets.state import PanelState
+from lmscope.widgets.terms import term
 
 LAYOUT_VERSION = 1
 MAX_RECENT_MODELS = 8
@@ -433,7 +434,7 @@ class MainWindow(FilesMixin, QMainWindow):
         if description is not None:
             self.model_label.setText(f"{description.display_name} · {description.dtype}")
             self.model_label.setToolTip(self.tr("{source}\n{value}\nruns in {dtype}")
-                                        .format(source=loaded.source, value=description.summary(),
+                                        .format(source=term(str(loaded.source)), value=description.summary(),
                                                 dtype=description.dtype))
             return
         folder = self.session_model_folder()

@@ -7,7 +7,7 @@ of a mask), so each panel explains itself with the glossaries that fit it: ``exp
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QAbstractButton, QFormLayout, QGroupBox, QLabel, QLayout, QWidget
@@ -164,12 +164,29 @@ def term_of(text: str) -> str:
     return text.split(" =")[0].rstrip(":").strip()
 
 
-def definition(term: str, *glossaries: Mapping[str, str]) -> str:
-    """The translated definition of ``term`` from the first glossary that has it (CONFIG last), or ""."""
+def definition(term: str, *glossaries: Mapping[str, str], contexts: Iterable[str] = ()) -> str:
+    """The translated definition of ``term`` from the first glossary that has it (CONFIG last), or "".
+
+    ``term`` may be shown in the interface language: a key matches when its translation in one of ``contexts``
+    (the classes whose ``tr()`` may have made the label) reads as ``term``, so "窗口 w" finds "window w"."""
+    contexts = tuple(contexts)
     for glossary in (*glossaries, CONFIG):
-        if term in glossary:
-            return QCoreApplication.translate(CONTEXT, glossary[term])
+        for key, text in glossary.items():
+            if key == term or any(term_of(QCoreApplication.translate(c, key)) == term for c in contexts):
+                return QCoreApplication.translate(CONTEXT, text)
     return ""
+
+
+def _contexts(widget: QWidget, root: QWidget) -> list[str]:
+    """The translation contexts a label under ``root`` was likely made in: its own class and its ancestors' up to
+    ``root`` (a panel's ``self.tr`` or ``QCoreApplication.translate("Panel", …)``)."""
+    found: list[str] = []
+    while widget is not None:
+        found.append(widget.metaObject().className())
+        if widget is root:
+            break
+        widget = widget.parentWidget()
+    return found
 
 
 def explain(root: QWidget, *glossaries: Mapping[str, str]) -> int:
@@ -181,7 +198,7 @@ def explain(root: QWidget, *glossaries: Mapping[str, str]) -> int:
         if not isinstance(widget, (QLabel, QAbstractButton, QGroupBox)):
             continue
         text = widget.title() if isinstance(widget, QGroupBox) else widget.text()
-        tip = definition(term_of(text), *glossaries)
+        tip = definition(term_of(text), *glossaries, contexts=_contexts(widget, root))
         if not tip:
             continue
         named = partner(widget) if isinstance(widget, QLabel) else None

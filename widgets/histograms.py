@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from lmscope.widgets.colorbar import ColorBar, HoverReadout
 from lmscope.widgets.state import PanelState, bounded, text
 from lmscope.widgets.style import CURVE_PENS, REFERENCE_PEN, fmt, make_plot_widget, muted
-from lmscope.widgets.terms import term
+from lmscope.widgets.terms import site_term, term
 
 
 
@@ -87,16 +87,16 @@ class HistogramsPanel(QWidget):
         self.layer_box = QComboBox()
         self.site_box = QComboBox()
         for key, label in self._sites.items():
-            self.site_box.addItem(term(label), key)
+            self.site_box.addItem(site_term(label), key)
         self.compare_box = QComboBox()
         self.compare_box.addItem(self.tr("— none —"), -1)
         self.compare_box.setMinimumContentsLength(18)
         self.log_box = QCheckBox(self.tr("log y"))
         self.log_box.setToolTip(self.tr("y = log₁₀ density: the rare values in the tails become visible"))
         row = QHBoxLayout()
-        for text, widget in ((self.tr("Layer"), self.layer_box), (self.tr("Site"), self.site_box),
+        for caption, widget in ((self.tr("Layer"), self.layer_box), (self.tr("Site"), self.site_box),
                              (self.tr("Compare with"), self.compare_box)):
-            row.addWidget(QLabel(text))
+            row.addWidget(QLabel(caption))
             row.addWidget(widget)
         row.addWidget(self.log_box)
         row.addStretch(1)
@@ -175,19 +175,20 @@ class HistogramsPanel(QWidget):
         self.site_box.blockSignals(True)
         self.site_box.clear()
         for key, label in self._sites.items():
-            self.site_box.addItem(label, key)
+            self.site_box.addItem(site_term(label), key)
         index = self.site_box.findData(current)
         self.site_box.setCurrentIndex(max(0, index))
         self.site_box.blockSignals(False)
         self._redraw()
 
     def site_label(self, site: str | None = None) -> str:
+        """The site's label in the interface language (the model's own words, translated by shape)."""
         key = self.site if site is None else site
-        return self._sites.get(key, key)
+        return site_term(self._sites.get(key, key))
 
     def _show_note(self) -> None:
         note = self._notes.get(self.site, "") if (self.layer, self.site) not in self._data else ""
-        self.site_note.setText(note)
+        self.site_note.setText(term(note))
         self.site_note.setVisible(bool(note))
 
     def set_compare_options(self, labels: list[str], current: int = -1) -> None:
@@ -274,7 +275,7 @@ class HistogramsPanel(QWidget):
         if self._reference:
             legend.addItem(self.reference_curve, self._ref_label)
         self.hist_plot.setTitle(self.tr("layer {layer} · {value}")
-                                .format(layer=self.layer, value=term(self._sites.get(self.site, self.site))))
+                                .format(layer=self.layer, value=self.site_label()))
         self._fill_table()
         self._show_note()
 
@@ -298,14 +299,14 @@ class HistogramsPanel(QWidget):
         rows: list[tuple[str, str, SiteHistogram, bool]] = []
         for key, label in self._sites.items():
             if (self.layer, key) in self._data:
-                rows.append((key, term(label), self._data[(self.layer, key)], False))
+                rows.append((key, site_term(label), self._data[(self.layer, key)], False))
             if (self.layer, key) in self._reference:
                 rows.append((key, f"  ↳ {self._ref_label}", self._reference[(self.layer, key)], True))
         self.table.setRowCount(len(rows))
         for r, (key, label, hist, is_ref) in enumerate(rows):
             cells = [label] + [fmt(hist.stats.get(stat, float("nan")), pct) for stat, _, pct in self._columns]
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+            for c, cell in enumerate(cells):
+                item = QTableWidgetItem(cell)
                 item.setData(Qt.ItemDataRole.UserRole, key)
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -6,6 +6,7 @@ extract; ``tests/gui/test_i18n_catalogue.py`` checks that every label the backen
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
@@ -17,6 +18,36 @@ CONTEXT = "Terms"
 def term(text: str) -> str:
     """``text`` (a backend label or a state's choice) in the interface language; unknown text stays as it is."""
     return QCoreApplication.translate(CONTEXT, text)
+
+
+# The histogram sites a model names in its own words (backend/stats.py model_sites): "RMSNorm 1 normalized",
+# "expert 3 post-activation", "MLP pre-activation (per expert: none)". Each shape is one template to translate.
+_SITE_SHAPES = (
+    (re.compile(r"^(?P<norm>\w+) (?P<n>\d+) normalized$"), QT_TRANSLATE_NOOP("Terms", "{norm} {n} normalized")),
+    (re.compile(r"^expert (?P<n>\d+) pre-activation$"), QT_TRANSLATE_NOOP("Terms", "expert {n} pre-activation")),
+    (re.compile(r"^expert (?P<n>\d+) post-activation$"), QT_TRANSLATE_NOOP("Terms", "expert {n} post-activation")),
+    (re.compile(r"^shared expert (?P<n>\d+) pre-activation$"),
+     QT_TRANSLATE_NOOP("Terms", "shared expert {n} pre-activation")),
+    (re.compile(r"^shared expert (?P<n>\d+) post-activation$"),
+     QT_TRANSLATE_NOOP("Terms", "shared expert {n} post-activation")),
+)
+_PER_EXPERT = " (per expert: none)"
+
+
+def site_term(label: str) -> str:
+    """A histogram site's label (backend/stats.py ``model_sites``) in the interface language: a fixed label is a
+    term, a model-named one ("LayerNorm 1 normalized", "expert 3 post-activation") is translated by its shape."""
+    if term(label) != label:
+        return term(label)
+    if label.endswith(_PER_EXPERT):
+        site = site_term(label[:-len(_PER_EXPERT)])
+        return QCoreApplication.translate(CONTEXT, "{site} (per expert: none)").format(site=site)
+    for shape, template in _SITE_SHAPES:
+        found = shape.match(label)
+        if found is not None:
+            parts = {name: term(value) for name, value in found.groupdict().items()}  # "Norm" when unnamed
+            return QCoreApplication.translate(CONTEXT, template).format(**parts)
+    return term(label)
 
 
 def add_choices(box: QComboBox, keys: Iterable[str], labels: dict[str, str] | None = None) -> None:
@@ -42,7 +73,15 @@ _TERMS = (
     QT_TRANSLATE_NOOP("Terms", "residual in"), QT_TRANSLATE_NOOP("Terms", "LN1 normalized"),
     QT_TRANSLATE_NOOP("Terms", "attention out"), QT_TRANSLATE_NOOP("Terms", "LN2 normalized"),
     QT_TRANSLATE_NOOP("Terms", "MLP pre-activation"), QT_TRANSLATE_NOOP("Terms", "MLP post-activation"),
-    QT_TRANSLATE_NOOP("Terms", "residual out"),
+    QT_TRANSLATE_NOOP("Terms", "residual out"), QT_TRANSLATE_NOOP("Terms", "{site} (per expert: none)"),
+    QT_TRANSLATE_NOOP("Terms", "norm 1 normalized"), QT_TRANSLATE_NOOP("Terms", "norm 2 normalized"),
+    QT_TRANSLATE_NOOP("Terms", "Norm"),
+    # backend/stats.py MOE_MLP_NOTE and model_sites's note for a Hugging Face MoE model
+    QT_TRANSLATE_NOOP("Terms", "This layer's FFN is a mixture of experts, so there is no single MLP to histogram: "
+                               "each expert sees only the tokens routed to it. Pick an “expert … activation” site "
+                               "instead."),
+    QT_TRANSLATE_NOOP("Terms", "This layer's FFN is a mixture of experts, so there is no single MLP to histogram; "
+                               "lmscope does not record the activations inside a Hugging Face model's experts."),
     QT_TRANSLATE_NOOP("Terms", "mean"), QT_TRANSLATE_NOOP("Terms", "std"), QT_TRANSLATE_NOOP("Terms", "ex. kurtosis"),
     QT_TRANSLATE_NOOP("Terms", "max |x|"), QT_TRANSLATE_NOOP("Terms", "exactly 0"),
     QT_TRANSLATE_NOOP("Terms", "dead units"), QT_TRANSLATE_NOOP("Terms", "beyond 6σ"),
@@ -72,6 +111,16 @@ _TERMS = (
     QT_TRANSLATE_NOOP("Terms", "punct"), QT_TRANSLATE_NOOP("Terms", "space"), QT_TRANSLATE_NOOP("Terms", "other"),
     QT_TRANSLATE_NOOP("Terms", "pattern"), QT_TRANSLATE_NOOP("Terms", "scores"), QT_TRANSLATE_NOOP("Terms", "scaled"),
     QT_TRANSLATE_NOOP("Terms", "masked"),
+    # backend/models/builtin.py BUILTIN: the built-in models' names, shown where a panel names the loaded model
+    QT_TRANSLATE_NOOP("Terms", "built-in demo (TinyGPT trained on the demo corpus)"),
+    QT_TRANSLATE_NOOP("Terms", "built-in minilm (sentence-transformers all-MiniLM-L6-v2: BERT, 6 layers, WordPiece)"),
+    QT_TRANSLATE_NOOP("Terms", "built-in demo-moe (TinyGPT, 8 experts top-2 + 1 shared, trained on the demo corpus)"),
+    # backend/embeddings/pos.py POS_COLUMN and POS_CLASSES, the projector's colour column and its legend
+    QT_TRANSLATE_NOOP("Terms", "POS (jieba)"), QT_TRANSLATE_NOOP("Terms", "noun"), QT_TRANSLATE_NOOP("Terms", "verb"),
+    QT_TRANSLATE_NOOP("Terms", "adjective"), QT_TRANSLATE_NOOP("Terms", "adverb"),
+    QT_TRANSLATE_NOOP("Terms", "pronoun"), QT_TRANSLATE_NOOP("Terms", "number"),
+    QT_TRANSLATE_NOOP("Terms", "function word"), QT_TRANSLATE_NOOP("Terms", "idiom"),
+    QT_TRANSLATE_NOOP("Terms", "English"), QT_TRANSLATE_NOOP("Terms", "non-word"),
     # backend/tokenize/bpe.py TIE_RULE and corpus.py PRETOKENIZE_RULE
     QT_TRANSLATE_NOOP("Terms", "When pairs tie on count, the pair met first wins: scan the words in the order they "
                                "first appear in the corpus, each word left to right."),

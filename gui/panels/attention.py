@@ -119,11 +119,17 @@ class AttentionBinding(QObject):
                   for h in range(cfg["n_head"])]
         self.panel.set_shape(trace.n_layer, labels, trace.tokens.shape[0])
         self._batch = self.panel.batch  # the sequence chooser was refilled for this trace
-        mask = self.tr("mask: {0}").format(trace.meta.get("mask", "causal"))
+        spec = trace.meta.get("mask", "causal")
         label = self.doc.current_trace.label
-        # A masked run is labelled by its mask ("mask: causal window=4"): name it once.
-        parts = [label, self.tr("{0} tokens").format(trace.n_pos)] + ([] if mask in label else [mask])
-        self.panel.set_source(" · ".join(p for p in parts if p))
+        # A masked run is labelled by its mask ("mask: causal window=4"): name it once. One template per shape, so
+        # that a live language switch finds the line in the catalogue.
+        if not label:
+            source = self.tr("{0} tokens · mask: {1}").format(trace.n_pos, spec)
+        elif self.tr("mask: {0}").format(spec) in label or f"mask: {spec}" in label:
+            source = self.tr("{label} · {n} tokens").format(label=label, n=trace.n_pos)
+        else:
+            source = self.tr("{label} · {n} tokens · mask: {mask}").format(label=label, n=trace.n_pos, mask=spec)
+        self.panel.set_source(source)
         self.refresh_head()  # first: a long head's job is queued before the model view's, so it is drawn first
         self.refresh_model_view()
 

@@ -26,6 +26,7 @@ from lmscope.backend.tokenize.segment import Segmenter
 from lmscope.widgets.projector.panel import ProjectorPanel
 from lmscope.widgets.projector.scatter3d import opengl_available
 from lmscope.widgets.projector.state import ProjectorState, Word2VecForm
+from lmscope.widgets.terms import term
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
@@ -41,7 +42,7 @@ def model_source(loaded: Any):  # noqa: ANN201, ANN401 - a LoadedModel → Matri
         range(tokenizer.vocab_size))
     counts = token_counts(tokens, demo_corpus()) if str(loaded.source).startswith("built-in demo") else None
     return embedding_matrix_source(loaded.model, tokens, QCoreApplication.translate(
-        "ProjectorBinding", "{source} · embedding matrix").format(source=loaded.source), counts)
+        "ProjectorBinding", "{source} · embedding matrix").format(source=term(str(loaded.source))), counts)
 
 
 class ProjectorBinding(QObject):

@@ -19,6 +19,7 @@ from lmscope.backend.tokenize.spans import (TokenSpan, VocabTable, arc_tooltip, 
                                  jieba_spans, minus, model_vocab, route_summary, vocab_table)
 from lmscope.backend.tokenize.jobs import Segmented, pos_name
 from lmscope.widgets.tokenizer.dag import Arc, HmmMark
+from lmscope.widgets.terms import term
 from lmscope.widgets.tokenizer.spans import Span, SpanRow
 
 # Each row alternates between two palette colours so neighbouring tokens stand apart.
@@ -193,4 +194,4 @@ def vocabulary(source: str, bpe: BpeModel | None, step: int, loaded: LoadedModel
     table = model_vocab(loaded.tokenizer, corpus_text())
     return table, QCoreApplication.translate(
         "TokenizerViews", "{source}: {n:,} tokens, one per character, <unk> for any other. Frequency: occurrences in "
-                          "the demo corpus.").format(source=loaded.source, n=len(table.tokens))
+                          "the demo corpus.").format(source=term(str(loaded.source)), n=len(table.tokens))

@@ -33,6 +33,45 @@
     </message>
 </context>
 <context>
+    <name>AnalogyEvaluationBox</name>
+    <message>
+        <source>Analogy evaluation (questions-words format)</source>
+        <translation>类比评测（questions-words 格式）</translation>
+    </message>
+    <message>
+        <source>Evaluate on an analogy file…</source>
+        <translation>用类比文件评测…</translation>
+    </message>
+    <message>
+        <source>section</source>
+        <translation>分节</translation>
+    </message>
+    <message>
+        <source>correct / asked</source>
+        <translation>答对 / 提问</translation>
+    </message>
+    <message>
+        <source>accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <source>Analogy questions</source>
+        <translation>类比问题</translation>
+    </message>
+    <message>
+        <source>Analogy questions (*.txt);;All files (*)</source>
+        <translation>类比问题 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Evaluating on %1…</source>
+        <translation>正在用 %1 评测…</translation>
+    </message>
+    <message>
+        <source>%1: %2 % of %3 questions right (%4 of %5 skipped: a word outside the vocabulary).</source>
+        <translation>%1：%3 个问题答对 %2 %（%5 个中跳过 %4 个：有词不在词表中）。</translation>
+    </message>
+</context>
+<context>
     <name>AttentionBinding</name>
     <message>
         <source>Attention</source>
@@ -41,6 +80,18 @@
     <message>
         <source>No capture with attention (patterns, or q and k) yet</source>
         <translation>尚无包含注意力的捕获（注意力模式，或 q 与 k）</translation>
+    </message>
+    <message>
+        <source>{0} tokens · mask: {1}</source>
+        <translation>{0} 个词元 · 掩码：{1}</translation>
+    </message>
+    <message>
+        <source>mask: {0}</source>
+        <translation>掩码：{0}</translation>
+    </message>
+    <message>
+        <source>{label} · {n} tokens</source>
+        <translation>{label} · {n} 个词元</translation>
     </message>
     <message>
         <source>{label} · {n} tokens · mask: {mask}</source>
@@ -116,6 +167,22 @@
     <message>
         <source>Ablate &amp;&amp; generate</source>
         <translation>消融与生成</translation>
+    </message>
+    <message>
+        <source>Previous layer</source>
+        <translation>上一层</translation>
+    </message>
+    <message>
+        <source>Next layer</source>
+        <translation>下一层</translation>
+    </message>
+    <message>
+        <source>Previous head</source>
+        <translation>上一个头</translation>
+    </message>
+    <message>
+        <source>Next head</source>
+        <translation>下一个头</translation>
     </message>
     <message>
         <source>No capture yet</source>
@@ -459,6 +526,38 @@
         <translation>请先加载模型并运行一个提示。</translation>
     </message>
     <message>
+        <source>Step over layer</source>
+        <translation>跳过本层</translation>
+    </message>
+    <message>
+        <source>Step into the next head/stage</source>
+        <translation>单步进入下一个头/阶段</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation>重新开始</translation>
+    </message>
+    <message>
+        <source>Run to selected head</source>
+        <translation>运行到选中的头</translation>
+    </message>
+    <message>
+        <source>&amp;Debug</source>
+        <translation>调试(&amp;D)</translation>
+    </message>
+    <message>
+        <source>The debugger is running in the worker.</source>
+        <translation>调试器正在后台任务中运行。</translation>
+    </message>
+    <message>
+        <source>The debugger re-runs position-based masks only; capture without top-k or LSH.</source>
+        <translation>调试器只能重新运行基于位置的掩码；请在不使用 top-k 或 LSH 的情况下捕获。</translation>
+    </message>
+    <message>
         <source>Add at least one head to ablate (select it, then Add).</source>
         <translation>至少添加一个要消融的头（先选中，再点“添加”）。</translation>
     </message>
@@ -552,6 +651,10 @@
 </context>
 <context>
     <name>FilesMixin</name>
+    <message>
+        <source>Open anyway</source>
+        <translation>仍然打开</translation>
+    </message>
     <message>
         <source>lmscope sessions (*.h5 *.hdf5);;All files (*)</source>
         <translation>lmscope 会话 (*.h5 *.hdf5);;所有文件 (*)</translation>
@@ -789,6 +892,26 @@
         <translation>跳到最后一步</translation>
     </message>
     <message>
+        <source>Play / pause</source>
+        <translation>播放 / 暂停</translation>
+    </message>
+    <message>
+        <source>Step back</source>
+        <translation>后退一步</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>单步</translation>
+    </message>
+    <message>
+        <source>To step 0</source>
+        <translation>回到第 0 步</translation>
+    </message>
+    <message>
+        <source>playback and pictures</source>
+        <translation>播放与图示</translation>
+    </message>
+    <message>
         <source>{speed} steps/s</source>
         <translation>{speed} 步/秒</translation>
     </message>
@@ -932,6 +1055,14 @@
         <translation>键位置</translation>
     </message>
     <message>
+        <source>K cache row {0}, dimension {1}: {2}</source>
+        <translation>K 缓存第 {0} 行，维度 {1}：{2}</translation>
+    </message>
+    <message>
+        <source>step {0}, key {1}: weight {2}</source>
+        <translation>第 {0} 步，键 {1}：权重 {2}</translation>
+    </message>
+    <message>
         <source>&lt;span style=&apos;color:#9a9a9a&apos;&gt;…{value}&lt;/span&gt;&lt;b style=&apos;color:#E69F00&apos;&gt;{value2}&lt;/b&gt;</source>
         <translation>&lt;span style=&apos;color:#9a9a9a&apos;&gt;…{value}&lt;/span&gt;&lt;b style=&apos;color:#E69F00&apos;&gt;{value2}&lt;/b&gt;</translation>
     </message>
@@ -953,10 +1084,336 @@
     </message>
 </context>
 <context>
+    <name>Glossary</name>
+    <message>
+        <source>Number of tokens the model knows: rows of the embedding matrix.</source>
+        <translation>模型认识的词元数：嵌入矩阵的行数。</translation>
+    </message>
+    <message>
+        <source>Context length: the most positions one forward pass can see.</source>
+        <translation>上下文长度：一次前向传播最多能看到的位置数。</translation>
+    </message>
+    <message>
+        <source>Width d of the residual stream; each head has d/h dimensions.</source>
+        <translation>残差流的宽度 d；每个头有 d/h 维。</translation>
+    </message>
+    <message>
+        <source>Number of transformer blocks (attention + feed-forward) L.</source>
+        <translation>Transformer 块（注意力 + 前馈网络）的个数 L。</translation>
+    </message>
+    <message>
+        <source>Attention heads h per layer, each of size d/h; their outputs are concatenated, then W_O.</source>
+        <translation>每层的注意力头数 h，每个头的大小为 d/h；各头的输出拼接后再乘 W_O。</translation>
+    </message>
+    <message>
+        <source>Key/value heads G. G = n_head is multi-head attention (MHA), 1 is multi-query (MQA: every head shares one K/V), anything between that divides n_head is grouped-query (GQA).</source>
+        <translation>键/值头数 G。G = n_head 是多头注意力（MHA），1 是多查询注意力（MQA：所有头共用一组 K/V），介于两者之间且能整除 n_head 的是分组查询注意力（GQA）。</translation>
+    </message>
+    <message>
+        <source>Hidden width of the feed-forward network (of each expert in MoE).</source>
+        <translation>前馈网络的隐藏层宽度（MoE 中为每个专家的宽度）。</translation>
+    </message>
+    <message>
+        <source>LayerNorm: (x − mean)/√(var + ε)·γ + β. RMSNorm (1910.07467): x/√(mean(x²) + ε)·g, no centring.</source>
+        <translation>LayerNorm：(x − 均值)/√(方差 + ε)·γ + β。RMSNorm（1910.07467）：x/√(x² 的均值 + ε)·g，不减均值。</translation>
+    </message>
+    <message>
+        <source>pre: x + F(LN(x)) (GPT-2 onwards); post: LN(x + F(x)) (the original Transformer).</source>
+        <translation>pre：x + F(LN(x))（GPT-2 及以后）；post：LN(x + F(x))（最初的 Transformer）。</translation>
+    </message>
+    <message>
+        <source>ε added to the variance (or mean square) before the square root.</source>
+        <translation>开平方前加到方差（或均方）上的 ε。</translation>
+    </message>
+    <message>
+        <source>Positions: sinusoidal PE(pos, 2i) = sin(pos/10000^(2i/d)); learned embeddings; RoPE rotates q/k pairs by pos·θᵢ (2104.09864); or none.</source>
+        <translation>位置编码：正弦 PE(pos, 2i) = sin(pos/10000^(2i/d))；可学习的嵌入；RoPE 把 q/k 的维度对旋转 pos·θᵢ（2104.09864）；或不用位置编码。</translation>
+    </message>
+    <message>
+        <source>RoPE base b: θᵢ = b^(−2i/d) (10000 in the paper).</source>
+        <translation>RoPE 基数 b：θᵢ = b^(−2i/d)（论文中为 10000）。</translation>
+    </message>
+    <message>
+        <source>Feed-forward activation: ReLU, GELU, or SwiGLU (SiLU(xW) ⊙ xV)W₂ (2002.05202).</source>
+        <translation>前馈网络的激活函数：ReLU、GELU 或 SwiGLU (SiLU(xW) ⊙ xV)W₂（2002.05202）。</translation>
+    </message>
+    <message>
+        <source>dense: one MLP per layer; moe: a mixture of experts chosen by a router.</source>
+        <translation>dense：每层一个 MLP；moe：由路由器挑选的混合专家。</translation>
+    </message>
+    <message>
+        <source>Routed experts E per MoE layer.</source>
+        <translation>每个 MoE 层的路由专家数 E。</translation>
+    </message>
+    <message>
+        <source>Experts each token is sent to: the router keeps the top k logits and softmaxes over them.</source>
+        <translation>每个词元被送往的专家数：路由器保留最大的 k 个 logit，并在其上做 softmax。</translation>
+    </message>
+    <message>
+        <source>Shared experts every token always uses, beside its top-k routed ones (DeepSeekMoE, 2401.06066).</source>
+        <translation>除 top-k 路由专家外，每个词元始终使用的共享专家数（DeepSeekMoE，2401.06066）。</translation>
+    </message>
+    <message>
+        <source>Noisy top-k (1701.06538): H = xW_g + ε·softplus(xW_noise) while training, then keep the top k.</source>
+        <translation>带噪声的 top-k（1701.06538）：训练时 H = xW_g + ε·softplus(xW_noise)，然后保留最大的 k 个。</translation>
+    </message>
+    <message>
+        <source>Expert capacity = tokens/experts × capacity factor (× top_k); assignments over it are dropped and pass through the residual. 0 = unlimited.</source>
+        <translation>专家容量 = 词元数/专家数 × 容量因子（× top_k）；超出容量的分配被丢弃，只经残差连接传递。0 = 不限。</translation>
+    </message>
+    <message>
+        <source>Switch load-balancing loss α·N·Σᵢ fᵢPᵢ (2101.03961) per MoE layer; equals α when routing is uniform. 0 = off.</source>
+        <translation>每个 MoE 层的 Switch 负载均衡损失 α·N·Σᵢ fᵢPᵢ（2101.03961）；路由均匀时等于 α。0 = 关闭。</translation>
+    </message>
+    <message>
+        <source>Router z-loss (ST-MoE, 2202.08906): mean over tokens of (log Σⱼ e^{xⱼ})², times this coefficient.</source>
+        <translation>路由器 z-loss（ST-MoE，2202.08906）：(log Σⱼ e^{xⱼ})² 在各词元上的均值，乘以此系数。</translation>
+    </message>
+    <message>
+        <source>Auxiliary-loss-free balancing (DeepSeek-V3, 2412.19437): a per-expert selection bias moved by ±γ after each step, down when over-loaded, up when under-loaded. 0 = off.</source>
+        <translation>无辅助损失的负载均衡（DeepSeek-V3，2412.19437）：每个专家有一个选择偏置，每步之后调整 ±γ，过载时调低，欠载时调高。0 = 关闭。</translation>
+    </message>
+    <message>
+        <source>topk: sparse routing · dense: every expert, weighted by the full softmax · soft: Soft MoE slots (2308.00951), no token dropped.</source>
+        <translation>topk：稀疏路由 · dense：所有专家，按完整的 softmax 加权 · soft：Soft MoE 槽位（2308.00951），不丢弃任何词元。</translation>
+    </message>
+    <message>
+        <source>Slots per expert in Soft MoE: each slot is a softmax-weighted mix of all tokens (dispatch).</source>
+        <translation>Soft MoE 中每个专家的槽位数：每个槽位是所有词元按 softmax 加权的混合（分派）。</translation>
+    </message>
+    <message>
+        <source>Probability of zeroing an activation while training.</source>
+        <translation>训练时把一个激活值置零的概率。</translation>
+    </message>
+    <message>
+        <source>Use the embedding matrix, transposed, as the unembedding.</source>
+        <translation>用嵌入矩阵的转置作为反嵌入矩阵。</translation>
+    </message>
+    <message>
+        <source>standard: per-head K and V; mla: multi-head latent attention (DeepSeek-V2, 2405.04434), K and V up-projected from one cached latent.</source>
+        <translation>standard：每个头有自己的 K 和 V；mla：多头潜在注意力（DeepSeek-V2，2405.04434），K 和 V 由一个缓存的潜向量上投影得到。</translation>
+    </message>
+    <message>
+        <source>MLA latent width d_c: the cache holds c_KV = W_DKV·h of this size per token and layer.</source>
+        <translation>MLA 潜向量宽度 d_c：缓存中每个词元每层保存一个此大小的 c_KV = W_DKV·h。</translation>
+    </message>
+    <message>
+        <source>MLA query latent width (0 = queries straight from h).</source>
+        <translation>MLA 查询潜向量宽度（0 = 查询直接由 h 得到）。</translation>
+    </message>
+    <message>
+        <source>MLA decoupled RoPE key size d_h^R, shared by every head (0 = none).</source>
+        <translation>MLA 解耦 RoPE 键的大小 d_h^R，所有头共用（0 = 不用）。</translation>
+    </message>
+    <message>
+        <source>Optimizer steps to train for.</source>
+        <translation>训练的优化器步数。</translation>
+    </message>
+    <message>
+        <source>Sequences per optimizer step.</source>
+        <translation>每个优化器步的序列数。</translation>
+    </message>
+    <message>
+        <source>Tokens per training sequence.</source>
+        <translation>每条训练序列的词元数。</translation>
+    </message>
+    <message>
+        <source>Steps between histogram and validation-loss snapshots.</source>
+        <translation>两次直方图与验证损失快照之间的步数。</translation>
+    </message>
+    <message>
+        <source>Random seed: the same seed gives the same numbers.</source>
+        <translation>随机种子：相同的种子得到相同的数值。</translation>
+    </message>
+    <message>
+        <source>Where training runs: auto takes CUDA, then Apple MPS, then the CPU.</source>
+        <translation>训练在哪里运行：auto 依次选用 CUDA、Apple MPS、CPU。</translation>
+    </message>
+    <message>
+        <source>Peak learning rate (AdamW), after warm-up, decayed by cosine.</source>
+        <translation>峰值学习率（AdamW），预热之后按余弦衰减。</translation>
+    </message>
+    <message>
+        <source>Sequence length N: Q, K, V and O are N × d; S = QKᵀ would be N × N.</source>
+        <translation>序列长度 N：Q、K、V 和 O 都是 N × d；S = QKᵀ 将是 N × N。</translation>
+    </message>
+    <message>
+        <source>Head dimension d; scores are scaled by 1/√d.</source>
+        <translation>头维度 d；分数乘以 1/√d 缩放。</translation>
+    </message>
+    <message>
+        <source>On-chip SRAM in bytes; M is this size in elements of the chosen dtype.</source>
+        <translation>片上 SRAM 的字节数；M 是按所选数据类型折算的元素数。</translation>
+    </message>
+    <message>
+        <source>SRAM capacity M in elements. FA1 (2205.14135) picks Bc = ⌈M/4d⌉, Br = min(Bc, d); HBM accesses Θ(N²d²/M) vs Θ(Nd + N²) for standard attention.</source>
+        <translation>以元素计的 SRAM 容量 M。FA1（2205.14135）取 Bc = ⌈M/4d⌉，Br = min(Bc, d)；HBM 访问量为 Θ(N²d²/M)，标准注意力为 Θ(Nd + N²)。</translation>
+    </message>
+    <message>
+        <source>Rows of Q per tile (block size Br); paper: Br = min(⌈M/4d⌉, d).</source>
+        <translation>每个分块中 Q 的行数（块大小 Br）；论文值：Br = min(⌈M/4d⌉, d)。</translation>
+    </message>
+    <message>
+        <source>Columns of K/V per tile (block size Bc); paper: Bc = ⌈M/4d⌉.</source>
+        <translation>每个分块中 K/V 的列数（块大小 Bc）；论文值：Bc = ⌈M/4d⌉。</translation>
+    </message>
+    <message>
+        <source>FlashAttention 1 (2205.14135, Algorithm 1): outer loop over K/V blocks, inner over Q blocks; O rescaled and written after every tile.</source>
+        <translation>FlashAttention 1（2205.14135，算法 1）：外层循环遍历 K/V 块，内层遍历 Q 块；每个分块之后重新缩放并写回 O。</translation>
+    </message>
+    <message>
+        <source>FlashAttention 2 (2307.08691): outer loop over Q blocks, unnormalised O divided by ℓ once at the end; causal skips blocks above the diagonal.</source>
+        <translation>FlashAttention 2（2307.08691）：外层循环遍历 Q 块，未归一化的 O 在最后一次性除以 ℓ；因果掩码时跳过对角线以上的块。</translation>
+    </message>
+    <message>
+        <source>Causal mask: keys after the query get −∞ (exactly 0 after softmax).</source>
+        <translation>因果掩码：查询之后的键得到 −∞（softmax 后恰为 0）。</translation>
+    </message>
+    <message>
+        <source>Band / sliding window: a query sees the w keys before it (and itself).</source>
+        <translation>带状 / 滑动窗口：查询看到它之前的 w 个键（以及它自己）。</translation>
+    </message>
+    <message>
+        <source>Dilated window: w keys, every d-th one, before the query.</source>
+        <translation>空洞窗口：查询之前每隔 d 个取一个键，共 w 个。</translation>
+    </message>
+    <message>
+        <source>Dilation d: the gap between the keys a dilated window keeps.</source>
+        <translation>空洞率 d：空洞窗口保留的键之间的间隔。</translation>
+    </message>
+    <message>
+        <source>Random attention (BigBird): each allowed key is kept with probability p.</source>
+        <translation>随机注意力（BigBird）：每个允许的键以概率 p 保留。</translation>
+    </message>
+    <message>
+        <source>Global tokens (Longformer): positions that see, and are seen by, every other position.</source>
+        <translation>全局词元（Longformer）：能看到所有其他位置、也被所有其他位置看到的位置。</translation>
+    </message>
+    <message>
+        <source>Content-based sparse attention: each query keeps its k highest-scoring keys.</source>
+        <translation>基于内容的稀疏注意力：每个查询保留分数最高的 k 个键。</translation>
+    </message>
+    <message>
+        <source>Prefix LM: the first N positions (the prefix) see each other in both directions; later positions stay causal.</source>
+        <translation>前缀语言模型：前 N 个位置（前缀）之间双向可见；之后的位置仍为因果。</translation>
+    </message>
+    <message>
+        <source>Content-based sparse attention: each query keeps its k highest-scoring keys, chosen inside each head.</source>
+        <translation>基于内容的稀疏注意力：每个查询保留分数最高的 k 个键，在每个头内分别挑选。</translation>
+    </message>
+    <message>
+        <source>Reformer LSH attention: queries and keys are hashed into buckets by random rotations; a query sees only keys in its own bucket.</source>
+        <translation>Reformer LSH 注意力：用随机旋转把查询和键哈希到桶中；查询只看到同一个桶里的键。</translation>
+    </message>
+    <message>
+        <source>Temperature T: sample from softmax(logits/T); lower is greedier.</source>
+        <translation>温度 T：从 softmax(logit/T) 中采样；越低越接近贪心。</translation>
+    </message>
+    <message>
+        <source>Top-k sampling: sample only among the k most probable next tokens.</source>
+        <translation>top-k 采样：只在概率最高的 k 个下一个词元中采样。</translation>
+    </message>
+    <message>
+        <source>Tokens to generate; each step appends one row to the K/V cache.</source>
+        <translation>要生成的词元数；每一步向 K/V 缓存追加一行。</translation>
+    </message>
+    <message>
+        <source>Number of nearest neighbours listed for the selected point.</source>
+        <translation>为选中的点列出的最近邻个数。</translation>
+    </message>
+    <message>
+        <source>word2vec vector size.</source>
+        <translation>word2vec 向量维度。</translation>
+    </message>
+    <message>
+        <source>word2vec context window: words up to this far from the centre word are its context.</source>
+        <translation>word2vec 上下文窗口：与中心词距离不超过此值的词是它的上下文。</translation>
+    </message>
+    <message>
+        <source>Negative samples k per positive pair: log σ(v&apos;ₒ·vᵢ) + Σₖ log σ(−v&apos;ₖ·vᵢ), negatives drawn from unigram^0.75.</source>
+        <translation>每个正样本对的负样本数 k：log σ(v&apos;ₒ·vᵢ) + Σₖ log σ(−v&apos;ₖ·vᵢ)，负样本按一元词频分布的 0.75 次方抽取。</translation>
+    </message>
+    <message>
+        <source>Words seen fewer times than this are left out of the vocabulary.</source>
+        <translation>出现次数少于此值的词不进入词表。</translation>
+    </message>
+    <message>
+        <source>Passes over the corpus.</source>
+        <translation>遍历语料的轮数。</translation>
+    </message>
+    <message>
+        <source>word2vec&apos;s sample s: a word seen f times is kept with probability (√(f/t) + 1)·t/f, t = s × corpus size; 0 keeps every word.</source>
+        <translation>word2vec 的下采样参数 s：出现 f 次的词以概率 (√(f/t) + 1)·t/f 保留，t = s × 语料规模；0 保留所有词。</translation>
+    </message>
+    <message>
+        <source>t-SNE&apos;s effective number of neighbours per point.</source>
+        <translation>t-SNE 中每个点的有效近邻数。</translation>
+    </message>
+    <message>
+        <source>UMAP n_neighbors: how local the structure it keeps is.</source>
+        <translation>UMAP n_neighbors：保留的结构有多局部。</translation>
+    </message>
+    <message>
+        <source>UMAP min_dist: how tightly points may pack in the layout.</source>
+        <translation>UMAP min_dist：布局中点可以挤得多紧。</translation>
+    </message>
+    <message>
+        <source>Layers L: each one caches its own K and V.</source>
+        <translation>层数 L：每层缓存自己的 K 和 V。</translation>
+    </message>
+    <message>
+        <source>Query heads H (n_head).</source>
+        <translation>查询头数 H（n_head）。</translation>
+    </message>
+    <message>
+        <source>Key/value heads G (n_kv_head): MHA G = H, GQA 1 &lt; G &lt; H, MQA G = 1. Cache bytes 2·L·G·d_h·N·b.</source>
+        <translation>键/值头数 G（n_kv_head）：MHA 为 G = H，GQA 为 1 &lt; G &lt; H，MQA 为 G = 1。缓存字节数 2·L·G·d_h·N·b。</translation>
+    </message>
+    <message>
+        <source>Head size d_h = d_model/H.</source>
+        <translation>头大小 d_h = d_model/H。</translation>
+    </message>
+    <message>
+        <source>MLA (2405.04434) caches one latent c_KV = W_DKV·h of size d_c per token: L·(d_c + d_h^R)·N·b bytes.</source>
+        <translation>MLA（2405.04434）每个词元缓存一个大小为 d_c 的潜向量 c_KV = W_DKV·h：共 L·(d_c + d_h^R)·N·b 字节。</translation>
+    </message>
+    <message>
+        <source>MLA&apos;s decoupled RoPE key of size d_h^R, shared by every head and cached beside the latent.</source>
+        <translation>MLA 的解耦 RoPE 键，大小为 d_h^R，所有头共用，与潜向量一起缓存。</translation>
+    </message>
+    <message>
+        <source>Tokens N in the cache: each decoding step appends one row to K and V per layer.</source>
+        <translation>缓存中的词元数 N：每个解码步在每层的 K 和 V 上各追加一行。</translation>
+    </message>
+    <message>
+        <source>Position m of the query: RoPE rotates q by m·θᵢ.</source>
+        <translation>查询的位置 m：RoPE 把 q 旋转 m·θᵢ。</translation>
+    </message>
+    <message>
+        <source>Position n of the key: RoPE rotates k by n·θᵢ, so qₘ·kₙ depends only on n − m.</source>
+        <translation>键的位置 n：RoPE 把 k 旋转 n·θᵢ，因此 qₘ·kₙ 只取决于 n − m。</translation>
+    </message>
+</context>
+<context>
     <name>GraphicsScene</name>
     <message>
         <source>Export...</source>
         <translation>导出…</translation>
+    </message>
+</context>
+<context>
+    <name>HbmView</name>
+    <message>
+        <source>tile ({0}, {1}): rows {2}–{3}, columns {4}–{5}</source>
+        <translation>分块 ({0}, {1})：第 {2}–{3} 行，第 {4}–{5} 列</translation>
+    </message>
+    <message>
+        <source> · skipped (above the causal diagonal)</source>
+        <translation> · 已跳过（位于因果对角线以上）</translation>
+    </message>
+    <message>
+        <source> · processed at step {0} of {1}</source>
+        <translation> · 在第 {0} / {1} 步处理</translation>
     </message>
 </context>
 <context>
@@ -972,6 +1429,30 @@
 </context>
 <context>
     <name>HeatmapView</name>
+    <message>
+        <source>Previous query row</source>
+        <translation>上一个查询行</translation>
+    </message>
+    <message>
+        <source>Next query row</source>
+        <translation>下一个查询行</translation>
+    </message>
+    <message>
+        <source>Previous key</source>
+        <translation>上一个键</translation>
+    </message>
+    <message>
+        <source>Next key</source>
+        <translation>下一个键</translation>
+    </message>
+    <message>
+        <source>heatmap, once clicked</source>
+        <translation>热力图（点击后）</translation>
+    </message>
+    <message>
+        <source>log₁₀ scale</source>
+        <translation>log₁₀ 刻度</translation>
+    </message>
     <message>
         <source>query {row} {query} → key {col} {key}</source>
         <translation>查询 {row} {query} → 键 {col} {key}</translation>
@@ -1026,6 +1507,10 @@
         <translation>y 轴取对数</translation>
     </message>
     <message>
+        <source>y = log₁₀ density: the rare values in the tails become visible</source>
+        <translation>y = log₁₀ 密度：尾部的罕见取值变得可见</translation>
+    </message>
+    <message>
         <source>Layer</source>
         <translation>层</translation>
     </message>
@@ -1058,6 +1543,10 @@
         <translation>训练步数</translation>
     </message>
     <message>
+        <source>log₁₀(1 + 1000·density/max)</source>
+        <translation>log₁₀(1 + 1000·密度/最大值)</translation>
+    </message>
+    <message>
         <source>No training snapshots yet.</source>
         <translation>尚无训练快照。</translation>
     </message>
@@ -1080,6 +1569,10 @@
     <message>
         <source>{label}: {value} snapshots, steps {value2}–{value3}; colour = log density, white = mean ± std</source>
         <translation>{label}：{value} 个快照，第 {value2}–{value3} 步；颜色 = 对数密度，白线 = 均值 ± 标准差</translation>
+    </message>
+    <message>
+        <source>step {0} · values {1} … {2}: density {3} (colour {4})</source>
+        <translation>第 {0} 步 · 取值 {1} … {2}：密度 {3}（颜色 {4}）</translation>
     </message>
     <message>
         <source>log₁₀ density</source>
@@ -1465,6 +1958,14 @@
         <source>Patching</source>
         <translation>激活修补</translation>
     </message>
+    <message>
+        <source>entropy (nats)</source>
+        <translation>熵（奈特）</translation>
+    </message>
+    <message>
+        <source>top-1 probability</source>
+        <translation>第一名概率</translation>
+    </message>
 </context>
 <context>
     <name>LoadView</name>
@@ -1485,6 +1986,14 @@
         <translation>重要性（平均 p）</translation>
     </message>
     <message>
+        <source>importance</source>
+        <translation>重要性</translation>
+    </message>
+    <message>
+        <source>load</source>
+        <translation>负载</translation>
+    </message>
+    <message>
         <source> · shared experts always on: {n}</source>
         <translation> · 始终激活的共享专家：{n} 个</translation>
     </message>
@@ -1499,6 +2008,10 @@
     <message>
         <source>Heatmap: {what} per layer and expert{shared}. Bars: layer {value}.</source>
         <translation>热力图：每层每个专家的{what}{shared}。柱状图：第 {value} 层。</translation>
+    </message>
+    <message>
+        <source>layer {0} · expert {1}: {2} {3}</source>
+        <translation>第 {0} 层 · 专家 {1}：{2} {3}</translation>
     </message>
 </context>
 <context>
@@ -1739,6 +2252,18 @@ runs in {dtype}</source>
         <translation>块内局部：同一个 b 位置的块</translation>
     </message>
     <message>
+        <source>prefix LM (with causal): the first N positions see each other, later ones are causal</source>
+        <translation>前缀语言模型（与因果掩码一起）：前 N 个位置互相可见，之后的位置为因果</translation>
+    </message>
+    <message>
+        <source>top-k: each query keeps its k best-scoring keys, chosen inside each head</source>
+        <translation>top-k：每个查询保留分数最高的 k 个键，在每个头内分别挑选</translation>
+    </message>
+    <message>
+        <source>Reformer LSH: a query sees the keys hashed to its bucket (an even number of buckets)</source>
+        <translation>Reformer LSH：查询只看到被哈希到同一个桶的键（桶数须为偶数）</translation>
+    </message>
+    <message>
         <source>paint cells out on the heatmap</source>
         <translation>在热力图上涂掉单元格</translation>
     </message>
@@ -1767,6 +2292,10 @@ runs in {dtype}</source>
         <translation>窗口 w</translation>
     </message>
     <message>
+        <source>prefix N</source>
+        <translation>前缀 N</translation>
+    </message>
+    <message>
         <source>dilated w</source>
         <translation>空洞 w</translation>
     </message>
@@ -1781,6 +2310,14 @@ runs in {dtype}</source>
     <message>
         <source>block size</source>
         <translation>块大小</translation>
+    </message>
+    <message>
+        <source>top-k keys</source>
+        <translation>top-k 键数</translation>
+    </message>
+    <message>
+        <source>LSH buckets</source>
+        <translation>LSH 桶数</translation>
     </message>
     <message>
         <source>custom</source>
@@ -2125,6 +2662,10 @@ runs in {dtype}</source>
 <context>
     <name>ProbabilityView</name>
     <message>
+        <source>router probability</source>
+        <translation>路由器概率</translation>
+    </message>
+    <message>
         <source>layer {layer} · {token} · shared expert S{s}: gate {gate:.3f}</source>
         <translation>第 {layer} 层 · {token} · 共享专家 S{s}：门控 {gate:.3f}</translation>
     </message>
@@ -2202,10 +2743,6 @@ runs in {dtype}</source>
     <message>
         <source>Done: {n:,} words in {seconds:.1f} s ({speed:,.0f} words/s).</source>
         <translation>完成：{n:,} 个词，用时 {seconds:.1f} 秒（{speed:,.0f} 词/秒）。</translation>
-    </message>
-    <message>
-        <source>3-D is shown as its first two components here.</source>
-        <translation>三维结果在此只显示前两个分量。</translation>
     </message>
     <message>
         <source>word2vec on {name} (training…)</source>
@@ -2508,8 +3045,16 @@ runs in {dtype}</source>
         <translation>训练步数</translation>
     </message>
     <message>
+        <source>load</source>
+        <translation>负载</translation>
+    </message>
+    <message>
         <source>expert (bias)</source>
         <translation>专家（偏置）</translation>
+    </message>
+    <message>
+        <source>bias</source>
+        <translation>偏置</translation>
     </message>
     <message>
         <source>No MoE load recorded for this run.</source>
@@ -2526,6 +3071,14 @@ runs in {dtype}</source>
     <message>
         <source> · bias: aux-loss-free balancing (red = raised, blue = lowered)</source>
         <translation> · 偏置：无辅助损失的负载均衡（红 = 调高，蓝 = 调低）</translation>
+    </message>
+    <message>
+        <source>layer {0} · step {1} · expert {2}: load {3}</source>
+        <translation>第 {0} 层 · 第 {1} 步 · 专家 {2}：负载 {3}</translation>
+    </message>
+    <message>
+        <source>layer {0} · step {1} · expert {2}: selection bias {3}</source>
+        <translation>第 {0} 层 · 第 {1} 步 · 专家 {2}：选择偏置 {3}</translation>
     </message>
 </context>
 <context>
@@ -2569,8 +3122,20 @@ runs in {dtype}</source>
         <translation>SRAM 中的 S 分块</translation>
     </message>
     <message>
+        <source>score</source>
+        <translation>分数</translation>
+    </message>
+    <message>
         <source>elements on chip</source>
         <translation>片上元素数</translation>
+    </message>
+    <message>
+        <source>S[{0}, {1}]: masked (−∞)</source>
+        <translation>S[{0}, {1}]：被掩码（−∞）</translation>
+    </message>
+    <message>
+        <source>S[{0}, {1}] = q{0}·k{1}/√d = {2}</source>
+        <translation>S[{0}, {1}] = q{0}·k{1}/√d = {2}</translation>
     </message>
     <message>
         <source>S tile in SRAM: none yet (press Step)</source>
@@ -2639,6 +3204,26 @@ runs in {dtype}</source>
         <translation>MaxVio</translation>
     </message>
     <message>
+        <source>{norm} {n} normalized</source>
+        <translation>{norm} {n} 归一化后</translation>
+    </message>
+    <message>
+        <source>expert {n} pre-activation</source>
+        <translation>专家 {n} 激活前</translation>
+    </message>
+    <message>
+        <source>expert {n} post-activation</source>
+        <translation>专家 {n} 激活后</translation>
+    </message>
+    <message>
+        <source>shared expert {n} pre-activation</source>
+        <translation>共享专家 {n} 激活前</translation>
+    </message>
+    <message>
+        <source>shared expert {n} post-activation</source>
+        <translation>共享专家 {n} 激活后</translation>
+    </message>
+    <message>
         <source>residual in</source>
         <translation>残差流输入</translation>
     </message>
@@ -2665,6 +3250,30 @@ runs in {dtype}</source>
     <message>
         <source>residual out</source>
         <translation>残差流输出</translation>
+    </message>
+    <message>
+        <source>{site} (per expert: none)</source>
+        <translation>{site}（按专家划分：无）</translation>
+    </message>
+    <message>
+        <source>norm 1 normalized</source>
+        <translation>归一化层 1 归一化后</translation>
+    </message>
+    <message>
+        <source>norm 2 normalized</source>
+        <translation>归一化层 2 归一化后</translation>
+    </message>
+    <message>
+        <source>Norm</source>
+        <translation>归一化层</translation>
+    </message>
+    <message>
+        <source>This layer&apos;s FFN is a mixture of experts, so there is no single MLP to histogram: each expert sees only the tokens routed to it. Pick an “expert … activation” site instead.</source>
+        <translation>这一层的前馈网络是混合专家，没有单独的一个 MLP 可以画直方图：每个专家只看到路由给它的词元。请改选一个“专家 … 激活”位置。</translation>
+    </message>
+    <message>
+        <source>This layer&apos;s FFN is a mixture of experts, so there is no single MLP to histogram; lmscope does not record the activations inside a Hugging Face model&apos;s experts.</source>
+        <translation>这一层的前馈网络是混合专家，没有单独的一个 MLP 可以画直方图；lmscope 不记录 Hugging Face 模型专家内部的激活。</translation>
     </message>
     <message>
         <source>mean</source>
@@ -2869,6 +3478,62 @@ runs in {dtype}</source>
     <message>
         <source>masked</source>
         <translation>加掩码后</translation>
+    </message>
+    <message>
+        <source>built-in demo (TinyGPT trained on the demo corpus)</source>
+        <translation>内置演示模型（在演示语料上训练的 TinyGPT）</translation>
+    </message>
+    <message>
+        <source>built-in minilm (sentence-transformers all-MiniLM-L6-v2: BERT, 6 layers, WordPiece)</source>
+        <translation>内置 minilm（sentence-transformers all-MiniLM-L6-v2：BERT，6 层，WordPiece）</translation>
+    </message>
+    <message>
+        <source>built-in demo-moe (TinyGPT, 8 experts top-2 + 1 shared, trained on the demo corpus)</source>
+        <translation>内置 demo-moe（TinyGPT，8 个专家 top-2 + 1 个共享专家，在演示语料上训练）</translation>
+    </message>
+    <message>
+        <source>POS (jieba)</source>
+        <translation>词性（jieba）</translation>
+    </message>
+    <message>
+        <source>noun</source>
+        <translation>名词</translation>
+    </message>
+    <message>
+        <source>verb</source>
+        <translation>动词</translation>
+    </message>
+    <message>
+        <source>adjective</source>
+        <translation>形容词</translation>
+    </message>
+    <message>
+        <source>adverb</source>
+        <translation>副词</translation>
+    </message>
+    <message>
+        <source>pronoun</source>
+        <translation>代词</translation>
+    </message>
+    <message>
+        <source>number</source>
+        <translation>数词</translation>
+    </message>
+    <message>
+        <source>function word</source>
+        <translation>虚词</translation>
+    </message>
+    <message>
+        <source>idiom</source>
+        <translation>习用语</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>英文词</translation>
+    </message>
+    <message>
+        <source>non-word</source>
+        <translation>非词</translation>
     </message>
     <message>
         <source>When pairs tie on count, the pair met first wins: scan the words in the order they first appear in the corpus, each word left to right.</source>
@@ -3300,8 +3965,8 @@ runs in {dtype}</source>
         <translation>按键</translation>
     </message>
     <message>
-        <source>menu</source>
-        <translation>菜单</translation>
+        <source>where</source>
+        <translation>作用范围</translation>
     </message>
     <message>
         <source>action</source>
@@ -3324,6 +3989,13 @@ runs in {dtype}</source>
     <message>
         <source>This panel&apos;s part of the session was not restored ({name__}: {value}).</source>
         <translation>此面板在会话中的部分未能恢复（{name__}：{value}）。</translation>
+    </message>
+</context>
+<context>
+    <name>shortcuts</name>
+    <message>
+        <source>{0} panel</source>
+        <translation>{0}面板</translation>
     </message>
 </context>
 <context>

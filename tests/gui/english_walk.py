@@ -37,13 +37,15 @@ ALLOWED = frozenset({
     "softmax", "RoPE", "top-k", "KV", "KV cache", "QK", "GELU", "SwiGLU", "LayerNorm", "RMSNorm", "LN1", "LN2", "BPE",
     "MoE", "Soft MoE", "MaxVio", "Switch", "z-loss", "PCA", "t-SNE", "UMAP", "word2vec", "skip-gram", "CBOW", "GQA",
     "MQA", "MLA", "MHA", "FlashAttention", "FA1", "FA2", "SRAM", "HBM", "MLP", "PE", "Br", "Bc", "logit", "Logit",
-    "DAG", "HMM", "LSH", "NaN", "Inf", "ID", "id",
+    "DAG", "HMM", "LSH", "NaN", "Inf", "ID", "id", "top-1", "LN", "ReLU", "SiLU", "softplus", "AdamW",
     # formula symbols, units and number formats
-    "pos", "mod", "Nd", "log", "max", "KiB", "MiB", "fp16", "fp32", "fp64", "bf16", "fp8", "float32",
+    "pos", "mod", "Nd", "xW", "xV", "log", "sin", "max", "min", "KiB", "MiB", "fp16", "fp32", "fp64", "bf16", "fp8",
+    "float32",
     # names: the app, formats, libraries, colour maps, papers' authors, model shapes the KV-cache panel offers
     "lmscope", "TinyGPT", "GPT-2", "Hugging", "Face", "jieba", "Markdown", "PNG", "SVG", "TSV", "UTF-8", "CPU",
     "openTSNE", "umap-learn", "jieba.posseg", "viridis", "magma", "inferno", "cividis", "CET-L1", "Sennrich", "Haddow",
-    "Birch", "arXiv", "English",
+    "Birch", "arXiv", "English", "Transformer", "BigBird", "Longformer", "Reformer", "DeepSeekMoE", "ST-MoE",
+    "DeepSeek-V2", "DeepSeek-V3", "CUDA", "Apple", "MPS", "questions-words",
     "gpt2", "deepseek-v2", "deepseek-v2-lite", "deepseek-v3", "falcon-7b", "llama-2-7b", "llama-2-70b", "llama-3-8b",
     "mistral-7b", "qwen2-7b",
 })

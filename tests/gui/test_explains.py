@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QGraphicsView, QLabel, QWidget
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.training.loop import TrainSettings
 from lmscope.gui.dialogs import FLOAT_FIELDS, INT_FIELDS, TrainDialog
+from lmscope.gui.i18n import install_language
 from lmscope.widgets.colorbar import ColorBar
 from lmscope.widgets.glossary import CONFIG, partner
 
@@ -96,6 +97,28 @@ def test_every_control_named_by_a_config_key_or_symbol_has_a_tooltip(window, qtb
     assert checked >= len(INT_FIELDS) + len(FLOAT_FIELDS) and not missing, missing
     label = next(w for w in dialog.findChildren(QLabel) if w.text() == "n_kv_head")
     assert "GQA" in label.toolTip() and label.buddy().toolTip() == label.toolTip()
+
+
+def test_a_window_started_in_chinese_explains_its_translated_labels(make_window, qtbot):
+    """`--language zh_CN`: the labels are Chinese when the panels explain themselves ("窗口 w", "前缀 N"), and each
+    still finds its glossary entry, shown in Chinese."""
+    install_language("zh_CN")
+    try:
+        window = make_window("zh")
+        missing, checked = unexplained(window)
+        assert checked >= 20 and not missing, missing
+        label = next(w for w in window.findChildren(QLabel) if w.text() == "窗口 w")
+        assert label.toolTip().startswith("带状 / 滑动窗口") and partner(label).toolTip()
+        prefix = next(w for w in window.findChildren(QLabel) if w.text() == "前缀 N")
+        assert "前缀语言模型" in prefix.toolTip()
+        dialog = TrainDialog(window)
+        qtbot.addWidget(dialog)
+        missing, _ = unexplained(dialog)
+        assert not missing, missing
+        rate = next(w for w in dialog.findChildren(QLabel) if w.text() == "学习率")
+        assert "AdamW" in rate.toolTip() and "预热" in rate.toolTip()
+    finally:
+        install_language("en")
 
 
 def test_the_glossary_defines_every_config_key():

@@ -11,8 +11,10 @@ from xml.etree import ElementTree
 import pytest
 from lmscope.backend.attention.debugger import CONDITIONS, STAGE_LABELS, VARIABLES
 from lmscope.backend.attention.heads import SUMMARY_METRICS
+from lmscope.backend.embeddings.pos import POS_CLASSES, POS_COLUMN
 from lmscope.backend.embeddings.sources import SCRIPTS
-from lmscope.backend.stats import SITE_LABELS, STAT_COLUMNS
+from lmscope.backend.models.builtin import BUILTIN
+from lmscope.backend.stats import SITE_LABELS, STAT_COLUMNS, model_sites
 from lmscope.backend.tokenize.bpe import TIE_RULE
 from lmscope.backend.tokenize.corpus import PRETOKENIZE_RULE
 from lmscope.gui.cli import build_parser
@@ -28,6 +30,7 @@ from lmscope.gui.i18n import (
 )
 from lmscope.widgets.attention.state import ABLATION_MODES, PAD_SIDES, STRATEGIES
 from lmscope.widgets.lens.state import COLOURS
+from lmscope.widgets.terms import site_term, term
 from PySide6.QtCore import QCoreApplication, QLocale, QSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,9 +97,28 @@ def test_backend_labels_the_widgets_show_are_in_the_terms_context():
     terms = {s: t.text for c, s, t in messages(ts_path("zh_CN")) if c == "Terms"}
     labels = [*SITE_LABELS.values(), *(header for _, header, _ in STAT_COLUMNS), *STAGE_LABELS.values(),
               *SUMMARY_METRICS.values(), *CONDITIONS, VARIABLES, *SCRIPTS, TIE_RULE, PRETOKENIZE_RULE,
-              *ABLATION_MODES, *STRATEGIES, *PAD_SIDES, *COLOURS]
+              *ABLATION_MODES, *STRATEGIES, *PAD_SIDES, *COLOURS, POS_COLUMN, *POS_CLASSES.values(), *BUILTIN.values()]
     assert [label for label in labels if label not in terms] == []
     assert terms["residual in"] == "残差流输入" and terms["softmax pattern"].startswith("softmax")
+
+
+def test_the_model_named_sites_and_their_notes_are_translated(qapp):
+    """backend/stats.py model_sites names sites after the model ("RMSNorm 1 normalized", "expert 3 post-activation"):
+    each shape is translated as a template, the norm's name kept in Latin, and the MoE notes are terms."""
+    install_language("zh_CN")
+    for config in ({"norm": "rmsnorm", "ffn": "moe", "n_experts": 2, "n_shared": 1},
+                   {"norm": "layernorm", "ffn": "moe", "kind": "hf"}, {}):
+        labels, notes = model_sites(config)
+        for label in labels.values():
+            shown = site_term(label)
+            assert re.search(r"[\u4e00-\u9fff]", shown) and not re.search(r"normalized|activation|expert", shown), \
+                (label, shown)
+        assert all(re.search(r"[\u4e00-\u9fff]", term(note)) for note in notes.values()), notes
+    assert site_term("RMSNorm 1 normalized") == "RMSNorm 1 归一化后"
+    assert site_term("shared expert 0 post-activation") == "共享专家 0 激活后"
+    assert site_term("MLP pre-activation (per expert: none)") == "MLP 激活前（按专家划分：无）"
+    install_language("en")
+    assert site_term("LayerNorm 2 normalized") == "LayerNorm 2 normalized"
 
 
 def test_installing_zh_cn_translates_ours_and_qts_own_dialogs(qapp):

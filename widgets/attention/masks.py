@@ -112,7 +112,7 @@ class MaskControls(QWidget):
         random.addWidget(self.random_seed)
         lsh = QHBoxLayout()
         lsh.addWidget(self.lsh_buckets)
-        lsh.addWidget(QLabel("seed"))
+        lsh.addWidget(QLabel(self.tr("seed")))
         lsh.addWidget(self.lsh_seed)
         paint = QHBoxLayout()
         paint.addWidget(self.paint)

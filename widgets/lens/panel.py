@@ -3,7 +3,7 @@ target across layers, the attribution table and the patching heatmaps. Plain dat
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTabWidget,
     QVBoxLayout, QWidget,
@@ -142,6 +142,11 @@ class LensPanel(QWidget):
         self.grid.set_data(data, current_key(self.colour))
         self._show_colour_key()
         self.target_view.set_data(data, self._selected)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.LanguageChange and "colour_key" in vars(self):
+            self._show_colour_key()  # the key's title is painted, not a widget text the live switch could find
+        super().changeEvent(event)
 
     def _show_colour_key(self) -> None:
         """The grid's colour scale: top-1 probability 0 … 1, or entropy 0 … the grid's largest (lens/grid.py)."""

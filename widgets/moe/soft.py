@@ -22,7 +22,7 @@ class SoftMatrix(ImagePlot):
     def __init__(self, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(left_width=56, parent=parent)
         self.kind = kind
-        self.colorbar = ColorBar(self.image, "viridis", kind, plot=self.plot)
+        self.colorbar = ColorBar(self.image, "viridis", self.tr(kind), plot=self.plot)
         self.row = 0
 
     def set_view(self, view: SoftView, row: int) -> None:
