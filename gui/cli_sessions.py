@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,15 +17,45 @@ from lmscope.gui.terminal import terminal_safe
 
 
 class StderrProgress:
-    """A one-line progress bar on stderr (stdout stays clean for --json)."""
+    """Progress on stderr (stdout stays clean for --json): a one-line bar redrawn in place on a terminal; plain lines
+    otherwise (a log file, `nohup`, a pipe), one at the start, then at most one every ``interval`` seconds, and the
+    last one, so a long job shows life without filling the log. ``LMSCOPE_PROGRESS_SECONDS`` sets the interval."""
 
-    def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
+    def __init__(self, enabled: bool = True, interval: float | None = None) -> None:
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        if interval is None:
+            try:
+                interval = float(os.environ.get("LMSCOPE_PROGRESS_SECONDS", "5"))
+            except ValueError:
+                interval = 5.0
+        self.interval = interval if math.isfinite(interval) else 5.0
         self.last = ""
+        self.pending = ""  # plain mode: the latest line not printed yet
+        self.printed_at: float | None = None
 
-    def show(self, event: JobProgress) -> None:
+    def show(self, event: JobProgress, force: bool = False) -> None:
+        """``force``: print this line now in plain mode (a new phase), whatever the interval."""
         if not self.enabled:
             return
+        if self.tty:
+            self._draw(event)
+            return
+        percent = f"{event.fraction:4.0%} " if event.fraction >= 0 else ""
+        self.pending = f"lmscope: {percent}{event.message}"
+        now = time.monotonic()
+        if force or self.printed_at is None or now - self.printed_at >= self.interval:
+            self._write_line(now)
+
+    def _write_line(self, now: float) -> None:
+        try:
+            sys.stderr.write(terminal_safe(self.pending) + "\n")
+            sys.stderr.flush()
+        except (BrokenPipeError, OSError):
+            self.enabled = False
+        self.printed_at, self.pending = now, ""
+
+    def _draw(self, event: JobProgress) -> None:
         if event.fraction >= 0:
             filled = int(event.fraction * 30)
             line = f"[{'#' * filled}{' ' * (30 - filled)}] {event.fraction:4.0%} {event.message}"
@@ -33,8 +66,12 @@ class StderrProgress:
         self.last = line[:110]
 
     def done(self) -> None:
-        if self.enabled and self.last:
+        if not self.enabled:
+            return
+        if self.tty and self.last:
             sys.stderr.write("\n")
+        elif not self.tty and self.pending:
+            self._write_line(time.monotonic())
 
 
 def drain(job: Iterator[object]) -> list[object]:
@@ -154,6 +191,8 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     check_output_path(args.output)  # before the model is loaded and run
     spec = MaskSpec.parse(args.mask) if args.mask is not None else None  # a bad SPEC is refused before loading
     device = pick_device(args.device)
+    progress = StderrProgress()
+    progress.show(JobProgress(0.0, f"Loading {args.model} on {device}…"), force=True)
     hf_options = {}
     if args.device_map or args.max_memory or args.offload_dir or args.dtype != "auto":
         hf_options = {"device_map": args.device_map, "max_memory": parse_max_memory(args.max_memory),
@@ -174,6 +213,7 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     if len(ids) < len(all_ids):
         text = loaded.tokenizer.decode(ids)
     name = args.model if is_builtin(args.model) else Path(args.model).name
+    progress.show(JobProgress(0.3, f"Capturing {len(ids):,} tokens…"), force=True)
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
                     label=f"{name} · {text[:24]}",
                     # top-k/LSH choose keys inside the forward pass: keep the patterns the model really used
@@ -189,7 +229,10 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     # A Hugging Face model's weights stay in its folder: the session records the folder, config and tokenizer.
     weights = not args.no_weights and loaded.weights_in_sessions
     session = _session_for(loaded, [captured], include_weights=weights)
+    progress.show(JobProgress(0.7, f"Saving the session ({len(trace.tensors)} tensors)…"), force=True)
     path = save_session(session, args.output, include_weights=weights, float16=args.float16)
+    progress.show(JobProgress(1.0, "Saved"), force=True)
+    progress.done()
     description = loaded.description
     return {"output": str(path), "tokens": len(ids), "tensors": len(trace.tensors), "device": str(device),
             "model": description.architecture, "dtype": description.dtype, "weights": weights,

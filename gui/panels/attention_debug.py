@@ -59,6 +59,7 @@ class DebugTools(QObject):
         self.ablation_view.runRequested.connect(self.run_ablation)
         self.ablation_view.modeChanged.connect(self.on_mode)
         self.generation_view.generateRequested.connect(self.generate)
+        self.generation_view.stepChanged.connect(lambda _step: self.steps and self.show_generation())
 
     # --- debugger ------------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -267,6 +268,7 @@ class DebugTools(QObject):
         prompt = [int(i) for i, ok in zip(trace.tokens[0], key_valid_of(trace)[0]) if ok]
         spec = self.ablation if self.generation_view.with_ablation else None
         self.steps, self.generated = [], []
+        self.generation_view.set_step_count(0)
         self._prompt = trace
         self.window.start_job("Generating", lambda: generate_job(loaded, prompt, settings, spec), self.on_generation,
                               kind="generation", supersede=True)
@@ -278,23 +280,27 @@ class DebugTools(QObject):
                 self.steps.append(event.step)
                 self.generated.append(event.token)
         if self.steps:
+            self.generation_view.set_step_count(len(self.steps))
             self.show_generation()
 
     def show_generation(self) -> None:
+        """The step the view's slider selects (the latest unless scrubbed back): the cache and the query rows up to
+        it, and the distribution that step's token was drawn from."""
         trace = self._prompt
-        if trace is None:
+        if trace is None or not self.steps:
             return
         layer, head = self.binding.head(trace)
         kv = kv_head_of(trace.model_config, head)
-        keys = np.concatenate([s.new_keys[layer, :, kv] for s in self.steps])
-        width = self.steps[-1].cache_length
-        rows = np.full((len(self.steps), width), np.nan, dtype=np.float32)
-        for i, step in enumerate(self.steps):
+        shown = self.steps[:min(max(1, self.generation_view.selected_step), len(self.steps))]
+        keys = np.concatenate([s.new_keys[layer, :, kv] for s in shown])
+        width = shown[-1].cache_length
+        rows = np.full((len(shown), width), np.nan, dtype=np.float32)
+        for i, step in enumerate(shown):
             rows[i, :step.cache_length] = step.query_attention[layer, head]
         vocab = self.doc.loaded.tokenizer.tokens if self.doc.loaded else ()
-        last = self.steps[-1]
+        last = shown[-1]
         top = [(vocab[i], float(p)) for i, p in zip(last.top_ids, last.top_probs)] if vocab else []
-        self.generation_view.show_generation(trace.text, self.generated, keys, rows, top,
+        self.generation_view.show_generation(trace.text, self.generated[:len(shown)], keys, rows, top,
                                              f"layer {layer}, head {head} (kv {kv})")
 
     # --- session -----------------------------------------------------------------------------------------
