@@ -106,7 +106,7 @@ class TrainingBinding(QObject):
         loaded = LoadedModel(model=started.model, tokenizer=started.tokenizer,
                              source=f"{label} (cancelled at step {step})")
         self.doc.apply_events([ModelLoaded(loaded)])
-        self.window.run_prompt(DEFAULT_PROMPT)
+        self.window.run_prompt(DEFAULT_PROMPT, "left")  # a model with a short context reads the prompt's end
         self.window.statusBar().showMessage(
             self.tr("Kept the model trained so far (step {0}); Model → Save model folder… keeps it on disk.")
             .format(step), 8000)
