@@ -21,10 +21,12 @@ DEFAULT_PROMPT = "我们一起来学习大语言模型。The model predicts the 
 
 # The "demo" preset (4 layers, d 128, 4 heads) reading 512 characters, with dropout; vocab_size comes from the corpus.
 CONFIG = PRESETS["demo"].replace(n_ctx=512, dropout=0.2)
-# Windows of the whole context, so every learned position is trained; weight decay 0.1; a snapshot (validation loss)
-# every 20 steps, stopping 4 snapshots after the best one, whose weights are kept.
-SETTINGS = TrainSettings(steps=450, batch_size=4, seq_len=512, lr=3e-3, warmup=30, weight_decay=0.1, seed=1234,
-                         snapshot_every=20, early_stop_patience=4, keep_best=True, device="cpu")
+# Windows of the whole context, so every learned position is trained; a constant learning rate after the warm-up and
+# weight decay 0.1; a snapshot (validation loss) every 20 steps, stopping 4 snapshots after the best one, whose
+# weights are kept.
+SETTINGS = TrainSettings(steps=400, batch_size=4, seq_len=512, lr=2e-3, min_lr_ratio=1.0, warmup=30,
+                         weight_decay=0.1, seed=1234, snapshot_every=20, early_stop_patience=4, keep_best=True,
+                         device="cpu")
 
 
 def demo_dir() -> Path:

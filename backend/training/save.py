@@ -13,13 +13,7 @@ import tempfile
 from pathlib import Path
 
 from lmscope.backend.errors import BadInputError
-from lmscope.backend.models.checkpoint import (
-    CONFIG,
-    VOCAB,
-    WEIGHTS,
-    LoadedModel,
-    save_model,
-)
+from lmscope.backend.models.checkpoint import CONFIG, VOCAB, WEIGHTS, LoadedModel, save_model
 
 MODEL_FILES = frozenset({CONFIG, WEIGHTS, VOCAB})
 

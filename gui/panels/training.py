@@ -5,10 +5,15 @@ replace); Model → Save model folder… writes the open TinyGPT as a folder tha
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
 from lmscope.backend.demo import DEFAULT_PROMPT
 from lmscope.backend.jobs import JobProgress, ModelLoaded
 from lmscope.backend.models.checkpoint import LoadedModel
@@ -16,21 +21,19 @@ from lmscope.backend.training.loop import TrainStarted
 from lmscope.backend.training.save import save_model_folder
 from lmscope.gui.worker import Job
 from lmscope.widgets.training import TrainingPanel, TrainingState
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 if TYPE_CHECKING:
     from lmscope.gui.main_window import MainWindow
 
 
-def save_model_job(folder: str, loaded: LoadedModel) -> Any:
+@dataclass(frozen=True)
+class ModelSaved:
+    folder: str
+
+
+def save_model_job(folder: str, loaded: LoadedModel) -> Iterator[object]:
     yield JobProgress(-1.0, f"Saving the model to {Path(folder).name}…")
     yield ModelSaved(str(save_model_folder(folder, loaded)))
-
-
-class ModelSaved:
-    def __init__(self, folder: str) -> None:
-        self.folder = folder
 
 
 class TrainingBinding(QObject):

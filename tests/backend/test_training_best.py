@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 import torch
+
 from lmscope.backend.demo import demo_corpus
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.models.checkpoint import LoadedModel, load_model
@@ -14,12 +15,7 @@ from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.models.tokenizer import CharTokenizer
 from lmscope.backend.training.history import TrainingHistory
 from lmscope.backend.training.loop import (
-    HistogramSnapshot,
-    TrainFinished,
-    TrainSettings,
-    TrainStarted,
-    _Batches,
-    train,
+    HistogramSnapshot, TrainFinished, TrainSettings, TrainStarted, _Batches, train,
 )
 from lmscope.backend.training.save import save_model_folder
 

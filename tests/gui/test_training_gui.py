@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+
 from lmscope.backend.models.checkpoint import load_model
 from lmscope.backend.models.config import PRESETS
 from lmscope.backend.training.history import TrainingHistory
