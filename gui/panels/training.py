@@ -58,6 +58,8 @@ class TrainingBinding(QObject):
         self.doc.modelChanged.connect(self._update_save_action)
         self._live: dict[int, TrainStarted] = {}  # by job id: the model each running training job is changing
         self.last_saved: str | None = None
+        self._pending: tuple[TrainStarted, int, str] | None = None  # a cancelled run's model, until answered
+        self.keep_box: QMessageBox | None = None
         self._update_save_action()
         self.refresh()
 
@@ -102,10 +104,33 @@ class TrainingBinding(QObject):
         if started is None or not history.steps:
             return
         step = history.steps[-1]
-        if not self.ask_keep_model(step, self.doc.training_total or step):
+        self._pending = (started, step, history.label or "model")
+        answer = self.ask_keep_model(step, self.doc.training_total or step)
+        if answer is not None:
+            self.answer_keep(answer)
+
+    def ask_keep_model(self, step: int, total: int) -> bool | None:
+        """Whether to keep the weights of a cancelled run (step ``step`` of ``total``): a non-modal question whose
+        buttons answer later through :meth:`answer_keep` (returns None). Tests replace it with one that returns the
+        answer."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Training cancelled"),
+                          self.tr("Training stopped at step {0} of {1}. Keep the model trained so far? It replaces "
+                                  "the open model (save it with Model → Save model folder…).").format(step, total),
+                          parent=self.window)
+        keep = box.addButton(self.tr("Keep the model"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Discard it"), QMessageBox.ButtonRole.RejectRole)
+        box.setModal(False)
+        box.buttonClicked.connect(lambda button: self.answer_keep(button is keep))
+        box.show()
+        self.keep_box = box
+        return None
+
+    def answer_keep(self, keep: bool) -> None:
+        pending, self._pending = self._pending, None
+        if not keep or pending is None:
             return
+        started, step, label = pending
         started.model.eval()
-        label = history.label or "model"
         loaded = LoadedModel(model=started.model, tokenizer=started.tokenizer,
                              source=f"{label} (cancelled at step {step})")
         self.doc.apply_events([ModelLoaded(loaded)])
@@ -113,17 +138,6 @@ class TrainingBinding(QObject):
         self.window.statusBar().showMessage(
             self.tr("Kept the model trained so far (step {0}); Model → Save model folder… keeps it on disk.")
             .format(step), 8000)
-
-    def ask_keep_model(self, step: int, total: int) -> bool:
-        """Whether to keep the weights of a cancelled run (step ``step`` of ``total``). Tests replace this."""
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Training cancelled"),
-                          self.tr("Training stopped at step {0} of {1}. Keep the model trained so far? It replaces "
-                                  "the open model (save it with Model → Save model folder…).").format(step, total),
-                          parent=self.window)
-        keep = box.addButton(self.tr("Keep the model"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(self.tr("Discard it"), QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        return box.clickedButton() is keep
 
     # --- Model → Save model folder… --------------------------------------------------------------------
     def _update_save_action(self) -> None:

@@ -101,3 +101,16 @@ def test_generation_scrubs_back_through_its_steps(demo_window, qtbot):
         assert gen.step_label.text() == f"{i} of 6"
         assert vocab[int(step.top_ids[0])] is not None
     assert steps[1].cache_length == steps[4].cache_length - 3  # one row per step after the prompt
+
+
+def test_the_keep_question_is_not_modal_and_its_button_answers(demo_window, qtbot):
+    binding = demo_window.bindings["training"]
+    with qtbot.waitSignal(demo_window.document.trainingAppended, timeout=60_000):
+        demo_window.train(PRESETS["tiny"], TrainSettings(steps=100_000, batch_size=4, seq_len=16), "long")
+    with qtbot.waitSignal(demo_window.runner.jobFinished, timeout=30_000):
+        demo_window.cancel_button.click()
+    qtbot.waitUntil(lambda: binding.keep_box is not None and binding.keep_box.isVisible(), timeout=10_000)
+    assert not binding.keep_box.isModal()
+    keep = next(b for b in binding.keep_box.buttons() if b.text() == "Keep the model")
+    keep.click()
+    assert demo_window.document.loaded.source.startswith("long (cancelled at step ")
