@@ -20,7 +20,9 @@ from lmscope.backend.training.history import TrainingHistory
 from lmscope.backend.models.config import TinyGPTConfig
 from lmscope.backend.stats import HistogramStats, trace_histograms
 from lmscope.backend.models.tokenizer import CharTokenizer
-from lmscope.backend.training.loop import HistogramSnapshot, TrainFinished, TrainProgress, TrainSettings, train, warm_up_torch
+from lmscope.backend.training.loop import (
+    HistogramSnapshot, TrainFinished, TrainProgress, TrainSettings, TrainStarted, train, warm_up_torch,
+)
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,8 @@ def train_job(config: TinyGPTConfig, settings: TrainSettings, label: str,
             yield JobProgress(event.step / event.total_steps,
                               f"Training {label}: step {event.step}/{event.total_steps}, loss {event.loss:.3f}")
             yield event
-        elif isinstance(event, HistogramSnapshot):
-            yield event
+        elif isinstance(event, (HistogramSnapshot, TrainStarted)):
+            yield event  # TrainStarted: the live model, which a cancelled run may keep
         elif isinstance(event, TrainFinished):
             loaded = LoadedModel(model=event.model, tokenizer=event.tokenizer, source=label)
             yield ModelLoaded(loaded)

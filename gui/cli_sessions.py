@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,15 +18,55 @@ from lmscope.gui.terminal import terminal_safe
 
 
 class StderrProgress:
-    """A one-line progress bar on stderr (stdout stays clean for --json)."""
+    """Progress on stderr (stdout stays clean for --json). On a terminal: a one-line bar redrawn in place. Otherwise
+    (a log file, `nohup`, a pipe): a plain line every ``interval`` seconds while the work goes on — the latest
+    message and the time so far — and the last message at the end, so a long job shows life without filling the log
+    and without a carriage return. A job that ends (or fails) within the first interval prints nothing, so a quick
+    error stays one sentence. ``LMSCOPE_PROGRESS_SECONDS`` sets the interval (default 5, at least 0.2)."""
 
-    def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
+    def __init__(self, enabled: bool = True, interval: float | None = None) -> None:
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        if interval is None:
+            try:
+                interval = float(os.environ.get("LMSCOPE_PROGRESS_SECONDS", "5"))
+            except ValueError:
+                interval = 5.0
+        self.interval = max(0.2, interval) if math.isfinite(interval) else 5.0
         self.last = ""
+        self.pending = ""  # plain mode: the latest message
+        self.written = ""  # plain mode: the last line written
+        self._start = time.monotonic()
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
 
     def show(self, event: JobProgress) -> None:
         if not self.enabled:
             return
+        if self.tty:
+            self._draw(event)
+            return
+        percent = f"{event.fraction:4.0%} " if event.fraction >= 0 else ""
+        self.pending = f"{percent}{event.message}"
+        if self._beat is None:
+            self._beat = threading.Thread(target=self._heartbeat, name="lmscope-progress", daemon=True)
+            self._beat.start()
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._write_line()
+
+    def _write_line(self) -> None:
+        message = self.pending
+        line = f"lmscope: {message} [{time.monotonic() - self._start:.0f} s]"
+        try:
+            sys.stderr.write(terminal_safe(line) + "\n")
+            sys.stderr.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            self._stop.set()
+        self.written = message
+
+    def _draw(self, event: JobProgress) -> None:
         if event.fraction >= 0:
             filled = int(event.fraction * 30)
             line = f"[{'#' * filled}{' ' * (30 - filled)}] {event.fraction:4.0%} {event.message}"
@@ -33,8 +77,16 @@ class StderrProgress:
         self.last = line[:110]
 
     def done(self) -> None:
-        if self.enabled and self.last:
-            sys.stderr.write("\n")
+        if self.tty:
+            if self.enabled and self.last:
+                sys.stderr.write("\n")
+            return
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join()
+            self._beat = None
+            if self.written and self.pending != self.written:
+                self._write_line()  # where it ended, once the log has shown it running
 
 
 def drain(job: Iterator[object]) -> list[object]:
@@ -142,20 +194,30 @@ def parse_max_memory(text: str | None) -> dict[Any, str] | None:
 
 def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     from lmscope.backend.attention.masks import MaskSpec
-    from lmscope.backend.attention.patterns import pattern_source
-    from lmscope.backend.capture import capture
-    from lmscope.backend.models.builtin import is_builtin
-    from lmscope.backend.models.checkpoint import load_model
-    from lmscope.backend.demo import DEFAULT_PROMPT
     from lmscope.backend.device import pick_device
-    from lmscope.backend.jobs import PromptTooLong, TraceCaptured, fit_context
-    from lmscope.backend.stats import trace_histograms
-    from lmscope.sessions import save_session
     from lmscope.sessions.atomic import check_output_path
 
     check_output_path(args.output)  # before the model is loaded and run
     spec = MaskSpec.parse(args.mask) if args.mask is not None else None  # a bad SPEC is refused before loading
     device = pick_device(args.device)
+    progress = StderrProgress()
+    try:
+        return _capture(args, spec, device, progress)
+    finally:
+        progress.done()
+
+
+def _capture(args: argparse.Namespace, spec: Any, device: Any, progress: StderrProgress) -> dict[str, Any]:
+    from lmscope.backend.attention.patterns import pattern_source
+    from lmscope.backend.capture import capture
+    from lmscope.backend.demo import DEFAULT_PROMPT
+    from lmscope.backend.jobs import PromptTooLong, TraceCaptured, fit_context
+    from lmscope.backend.models.builtin import is_builtin
+    from lmscope.backend.models.checkpoint import load_model
+    from lmscope.backend.stats import trace_histograms
+    from lmscope.sessions import save_session
+
+    progress.show(JobProgress(0.0, f"Loading {args.model} on {device}…"))
     hf_options = {}
     if args.device_map or args.max_memory or args.offload_dir or args.dtype != "auto":
         hf_options = {"device_map": args.device_map, "max_memory": parse_max_memory(args.max_memory),
@@ -176,6 +238,7 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     if len(ids) < len(all_ids):
         text = loaded.tokenizer.decode(ids)
     name = args.model if is_builtin(args.model) else Path(args.model).name
+    progress.show(JobProgress(0.3, f"Capturing {len(ids):,} tokens…"))
     trace = capture(loaded.model, ids, args.names, token_strings=loaded.tokenizer.token_strings(ids), text=text,
                     label=f"{name} · {text[:24]}",
                     # top-k/LSH choose keys inside the forward pass: keep the patterns the model really used
@@ -191,7 +254,9 @@ def run_capture(args: argparse.Namespace) -> dict[str, Any]:
     # A Hugging Face model's weights stay in its folder: the session records the folder, config and tokenizer.
     weights = not args.no_weights and loaded.weights_in_sessions
     session = _session_for(loaded, [captured], include_weights=weights)
+    progress.show(JobProgress(0.7, f"Saving the session ({len(trace.tensors)} tensors)…"))
     path = save_session(session, args.output, include_weights=weights, float16=args.float16)
+    progress.show(JobProgress(1.0, f"Saved {path.name}"))
     description = loaded.description
     return {"output": str(path), "tokens": len(ids), "tensors": len(trace.tensors), "device": str(device),
             "model": description.architecture, "dtype": description.dtype, "weights": weights,

@@ -64,6 +64,7 @@ class SessionPart(Protocol):
 class MainWindow(FilesMixin, QMainWindow):
     demoReady = Signal()  # the first model is loaded and its default prompt captured
     languageChanged = Signal(str)  # View → Language switched the interface (texts made later use tr() anyway)
+    trainingStarted = Signal(object)  # the Job of a training run (gui/panels/training.py keeps its model on Cancel)
 
     def __init__(self, device: torch.device, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -199,7 +200,7 @@ class MainWindow(FilesMixin, QMainWindow):
         self.export_menu.triggered.connect(self._on_export)
         file_menu.addSeparator()
         self._action(file_menu, self.tr("&Quit"), self.close, "Ctrl+Q")
-        model_menu = bar.addMenu(self.tr("&Model"))
+        self.model_menu = model_menu = bar.addMenu(self.tr("&Model"))
         self.load_action = self._action(model_menu, self.tr("Load model folder…"), self.ask_model_folder, "Ctrl+L")
         self.builtin_menu = model_menu.addMenu(self.tr("Built-in models"))
         self.recent_models_menu = model_menu.addMenu(self.tr("Recent models"))
@@ -359,6 +360,7 @@ class MainWindow(FilesMixin, QMainWindow):
                              .format(label=label), lambda: train_job(config, settings, label))
         job.started.connect(lambda: self.document.reset_history(TrainingHistory(label=label),
                                                                 total_steps=settings.steps))
+        self.trainingStarted.emit(job)
         return job
 
     def ask_model_folder(self) -> None:

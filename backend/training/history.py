@@ -39,6 +39,11 @@ class TrainingHistory:
     def __len__(self) -> int:
         return len(self.steps)
 
+    def best_snapshot(self) -> HistogramSnapshot | None:
+        """The snapshot with the lowest validation loss (the first of equals): the weights the trainer keeps."""
+        finite = [s for s in self.snapshots if np.isfinite(s.val_loss)]
+        return min(finite, key=lambda s: s.val_loss) if finite else None
+
     def snapshot_hooks(self) -> list[str]:
         return list(self.snapshots[0].stats) if self.snapshots else []
 

@@ -1,9 +1,11 @@
 """Training as a generator: the same loop runs in a test, on the command line and in the GUI worker.
 
-``train(...)`` yields :class:`TrainProgress` every step, a :class:`HistogramSnapshot` every ``snapshot_every``
-steps (and at step 0, so the over-training view starts at initialisation), and finally :class:`TrainFinished`
-with the trained model. Closing the generator (Cancel) stops it between steps. AdamW, linear warm-up then cosine
-decay, seeded batches.
+``train(...)`` yields :class:`TrainStarted` (the model being trained, so a cancelled run can keep it), then
+:class:`TrainProgress` every step, a :class:`HistogramSnapshot` every ``snapshot_every`` steps (and at step 0, so the
+over-training view starts at initialisation), and finally :class:`TrainFinished` with the trained model. Closing the
+generator (Cancel) stops it between steps, with the weights of the last finished step. AdamW, linear warm-up then
+cosine decay, seeded batches. The run keeps the snapshot with the lowest validation loss: with ``keep_best`` (the
+default) the finished model holds those weights, not the last step's.
 """
 from __future__ import annotations
 
@@ -43,6 +45,8 @@ class TrainSettings:
     # Early stopping (0 = off): stop once the validation loss has not improved for this many snapshots in a row,
     # and hand back the weights of the best snapshot.
     early_stop_patience: int = 0
+    # Hand back the weights of the snapshot with the lowest validation loss (not the last step's).
+    keep_best: bool = True
     bins: int = 64
     device: str | None = None
 
@@ -62,10 +66,20 @@ class TrainFinished:
     tokenizer: CharTokenizer = field(repr=False)
     steps: int
     final_loss: float
-    best_step: int = -1  # with early stopping: the snapshot whose weights ``model`` holds
+    best_step: int = -1  # the snapshot with the lowest validation loss (``model`` holds it with keep_best)
+    best_val_loss: float = float("nan")
 
 
-TrainEvent = TrainProgress | HistogramSnapshot | TrainFinished
+@dataclass(frozen=True)
+class TrainStarted:
+    """The model about to be trained. The trainer changes it in place until the run ends; a caller may use it once
+    the generator is finished or closed (a cancelled run: the weights of the last finished step)."""
+
+    model: TinyGPT = field(repr=False)
+    tokenizer: CharTokenizer = field(repr=False)
+
+
+TrainEvent = TrainStarted | TrainProgress | HistogramSnapshot | TrainFinished
 
 
 def lr_at(step: int, settings: TrainSettings) -> float:
@@ -124,9 +138,10 @@ def train(
     val_x, val_y = batches.sample(batches.val_ids, 16)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
                             betas=(0.9, 0.95))
+    yield TrainStarted(model, tokenizer)
     first = _snapshot(model, probe, val_x, val_y, 0, settings.bins)
     yield first
-    best = _Best(settings.early_stop_patience, model, first)
+    best = _Best(settings.early_stop_patience, settings.keep_best or settings.early_stop_patience > 0, model, first)
     start = time.perf_counter()
     loss_value = float("nan")
     for step in range(settings.steps):
@@ -159,29 +174,29 @@ def train(
                 break
     model.eval()
     best.restore(model)
-    yield TrainFinished(model=model, tokenizer=tokenizer, steps=step + 1,
-                        final_loss=loss_value, best_step=best.step if best.patience else -1)
+    yield TrainFinished(model=model, tokenizer=tokenizer, steps=step + 1, final_loss=loss_value,
+                        best_step=best.step, best_val_loss=best.loss)
 
 
 class _Best:
-    """Early stopping on the validation loss: the best snapshot's weights, and how many snapshots since."""
+    """The snapshot with the lowest validation loss (its weights, with ``keep``), and for early stopping how many
+    snapshots have passed since."""
 
-    def __init__(self, patience: int, model: TinyGPT, first: HistogramSnapshot) -> None:
-        self.patience, self.since = patience, 0
-        self.loss, self.step, self.state = first.val_loss, first.step, self._copy(model) if patience else None
+    def __init__(self, patience: int, keep: bool, model: TinyGPT, first: HistogramSnapshot) -> None:
+        self.patience, self.keep, self.since = patience, keep, 0
+        self.loss, self.step, self.state = first.val_loss, first.step, self._copy(model) if keep else None
 
     @staticmethod
     def _copy(model: TinyGPT) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
     def stop_after(self, snapshot: HistogramSnapshot, model: TinyGPT) -> bool:
-        if not self.patience:
-            return False
         if snapshot.val_loss < self.loss:
-            self.loss, self.step, self.state, self.since = snapshot.val_loss, snapshot.step, self._copy(model), 0
+            self.loss, self.step, self.since = snapshot.val_loss, snapshot.step, 0
+            self.state = self._copy(model) if self.keep else None
             return False
         self.since += 1
-        return self.since >= self.patience
+        return bool(self.patience) and self.since >= self.patience
 
     def restore(self, model: TinyGPT) -> None:
         if self.state is not None:

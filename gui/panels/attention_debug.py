@@ -68,6 +68,7 @@ class DebugTools(QObject):
         self.generation_view.generateRequested.connect(self.generate)
         self.actions = self._build_menu()
         self.doc.modelChanged.connect(self.update_actions)
+        self.generation_view.stepChanged.connect(lambda _step: self.steps and self.show_generation())
 
     def _build_menu(self) -> dict[str, QAction]:
         """The Debug menu: the debugger's commands as window-wide actions with their keys."""
@@ -317,6 +318,7 @@ class DebugTools(QObject):
         prompt = [int(i) for i, ok in zip(trace.tokens[0], key_valid_of(trace)[0]) if ok]
         spec = self.ablation if self.generation_view.with_ablation else None
         self.steps, self.generated = [], []
+        self.generation_view.set_step_count(0)
         self._prompt = trace
         self.window.start_job(self.tr("Generating"), lambda: generate_job(loaded, prompt, settings, spec),
                               self.on_generation,
@@ -329,23 +331,27 @@ class DebugTools(QObject):
                 self.steps.append(event.step)
                 self.generated.append(event.token)
         if self.steps:
+            self.generation_view.set_step_count(len(self.steps))
             self.show_generation()
 
     def show_generation(self) -> None:
+        """The step the view's slider selects (the latest unless scrubbed back): the cache and the query rows up to
+        it, and the distribution that step's token was drawn from."""
         trace = self._prompt
-        if trace is None:
+        if trace is None or not self.steps:
             return
         layer, head = self.binding.head(trace)
         kv = kv_head_of(trace.model_config, head)
-        keys = np.concatenate([s.new_keys[layer, :, kv] for s in self.steps])
-        width = self.steps[-1].cache_length
-        rows = np.full((len(self.steps), width), np.nan, dtype=np.float32)
-        for i, step in enumerate(self.steps):
+        shown = self.steps[:min(max(1, self.generation_view.selected_step), len(self.steps))]
+        keys = np.concatenate([s.new_keys[layer, :, kv] for s in shown])
+        width = shown[-1].cache_length
+        rows = np.full((len(shown), width), np.nan, dtype=np.float32)
+        for i, step in enumerate(shown):
             rows[i, :step.cache_length] = step.query_attention[layer, head]
         vocab = self.doc.loaded.tokenizer.tokens if self.doc.loaded else ()
-        last = self.steps[-1]
+        last = shown[-1]
         top = [(vocab[i], float(p)) for i, p in zip(last.top_ids, last.top_probs)] if vocab else []
-        self.generation_view.show_generation(trace.text, self.generated, keys, rows, top,
+        self.generation_view.show_generation(trace.text, self.generated[:len(shown)], keys, rows, top,
                                              f"layer {layer}, head {head} (kv {kv})")
 
     # --- session -----------------------------------------------------------------------------------------

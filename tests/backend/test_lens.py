@@ -199,8 +199,8 @@ def test_refusals(demo):
         direct_attribution(demo, demo.encode("模型"), 3, 3)
     with pytest.raises(BadInputError, match="empty"):
         logit_lens(demo, [])
-    with pytest.raises(BadInputError, match="at most 128"):
-        logit_lens(demo, [1] * 129)
+    with pytest.raises(BadInputError, match="at most 512"):  # the demo's context
+        logit_lens(demo, [1] * 513)
     with pytest.raises(BadInputError, match="Top-k"):
         logit_lens(demo, [1, 2], top_k=0)
 

@@ -102,7 +102,7 @@ def test_shifted_scores_by_hand():
 def test_learned_positions_and_their_similarity():
     demo = load_demo()
     table = learned_positions(demo.model)
-    assert table.shape == (128, 128)
+    assert table.shape == (512, 128)  # the demo's context × d_model
     np.testing.assert_array_equal(table, demo.model.pos_embed.weight.detach().double().numpy())
     sim = similarity(table)
     np.testing.assert_allclose(np.diag(sim), 1.0, atol=1e-12)

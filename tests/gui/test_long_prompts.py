@@ -1,17 +1,19 @@
 """A prompt longer than the model's context: one sentence and the choice of which end to cut, never a crash — in
-the backend (TinyGPT's demo and a Hugging Face GPT-2, both with learned positions that stop at 128), on the command
-line (`capture --truncate left|right`) and in the window's Run prompt."""
+the backend (TinyGPT's demo, whose learned positions stop at 512, and a Hugging Face GPT-2 that stops at 128), on
+the command line (`capture --truncate left|right`) and in the window's Run prompt."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
+from lmscope.backend.demo import CONFIG as DEMO_CONFIG
 from lmscope.backend.demo import load_demo
 from lmscope.backend.jobs import ContextExceeded, PromptTooLong, TraceCaptured, capture_job, capture_prompt, fit_context
 from lmscope.gui.cli import main as cli_main
 
-LONG = "我们一起来学习大语言模型。The model predicts the next token. " * 6  # 282 characters, 128 fit
+CTX = 512  # the demo's context
+LONG = "我们一起来学习大语言模型。The model predicts the next token. " * 24  # 1,152 characters, 512 fit
 
 
 @pytest.fixture(scope="module")
@@ -20,25 +22,26 @@ def demo():
 
 
 def test_fit_context_cuts_the_side_asked_for(demo):
-    ids = list(range(300))
-    assert fit_context(ids[:128], demo.model.cfg) == ids[:128]
-    assert fit_context(ids, demo.model.cfg, "left") == ids[-128:]
-    assert fit_context(ids, demo.model.cfg, "right") == ids[:128]
-    with pytest.raises(PromptTooLong, match=r"^The prompt has 300 tokens and this model reads at most 128\.$"):
+    assert demo.model.cfg.n_ctx == DEMO_CONFIG.n_ctx == CTX
+    ids = list(range(600))
+    assert fit_context(ids[:CTX], demo.model.cfg) == ids[:CTX]
+    assert fit_context(ids, demo.model.cfg, "left") == ids[-CTX:]
+    assert fit_context(ids, demo.model.cfg, "right") == ids[:CTX]
+    with pytest.raises(PromptTooLong, match=r"^The prompt has 600 tokens and this model reads at most 512\.$"):
         fit_context(ids, demo.model.cfg)
 
 
 def test_over_long_prompt_is_reported_or_truncated(demo):
     ids = demo.tokenizer.encode(LONG)
-    assert len(ids) > 128
+    assert len(ids) > CTX
     events = list(capture_job(demo, LONG))
     exceeded = [e for e in events if isinstance(e, ContextExceeded)]
     assert len(exceeded) == 1 and not any(isinstance(e, TraceCaptured) for e in events)
-    assert (exceeded[0].n_tokens, exceeded[0].limit, exceeded[0].text) == (len(ids), 128, LONG)
-    for side, kept in (("left", ids[-128:]), ("right", ids[:128])):
+    assert (exceeded[0].n_tokens, exceeded[0].limit, exceeded[0].text) == (len(ids), CTX, LONG)
+    for side, kept in (("left", ids[-CTX:]), ("right", ids[:CTX])):
         trace = capture_prompt(demo, LONG, truncate=side).trace
-        assert trace.tokens[0].tolist() == kept and trace.n_pos == 128
-        assert trace.meta["truncated"] == {"side": side, "dropped": len(ids) - 128, "of": len(ids)}
+        assert trace.tokens[0].tolist() == kept and trace.n_pos == CTX
+        assert trace.meta["truncated"] == {"side": side, "dropped": len(ids) - CTX, "of": len(ids)}
         assert demo.tokenizer.encode(trace.text) == kept  # the text it read, for re-runs (masks, ablation)
 
 
@@ -59,14 +62,14 @@ def test_command_line_refuses_in_one_sentence_or_truncates(tmp_path, capsys):
     out = tmp_path / "long.h5"
     assert cli_main(["capture", "--model", "demo", "--text", LONG, "-o", str(out)]) == 2
     err = capsys.readouterr().err.strip()
-    assert "this model reads at most 128" in err and "--truncate left" in err and "Traceback" not in err
+    assert "this model reads at most 512" in err and "--truncate left" in err and "Traceback" not in err
     assert len(err.splitlines()) == 1 and not out.exists()
     assert cli_main(["capture", "--model", "demo", "--text", LONG, "--truncate", "right", "--json", "-o",
                      str(out)]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["tokens"] == 128 and result["truncated"] > 0
+    assert result["tokens"] == CTX and result["truncated"] > 0
     assert cli_main(["info", str(out), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["traces"][0]["tokens"] == 128
+    assert json.loads(capsys.readouterr().out)["traces"][0]["tokens"] == CTX
 
 
 def test_run_prompt_asks_which_end_to_cut(demo_window, qtbot):
@@ -77,11 +80,11 @@ def test_run_prompt_asks_which_end_to_cut(demo_window, qtbot):
     job = window.run_prompt(LONG)
     with qtbot.waitSignal(job.finished, timeout=60_000):
         pass
-    assert len(doc.traces) == before and asked[0].limit == 128
-    qtbot.waitUntil(lambda: "reads at most 128" in window.statusBar().currentMessage(), timeout=5_000)
+    assert len(doc.traces) == before and asked[0].limit == CTX
+    qtbot.waitUntil(lambda: "reads at most 512" in window.statusBar().currentMessage(), timeout=5_000)
     window.ask_truncation = lambda event: "left"
     window.run_prompt(LONG)
     qtbot.waitUntil(lambda: len(doc.traces) == before + 1, timeout=60_000)
     trace = doc.current_trace.trace
-    assert trace.n_pos == 128 and trace.meta["truncated"]["side"] == "left"
-    assert trace.tokens[0].tolist() == window.document.loaded.tokenizer.encode(LONG)[-128:]
+    assert trace.n_pos == CTX and trace.meta["truncated"]["side"] == "left"
+    assert trace.tokens[0].tolist() == window.document.loaded.tokenizer.encode(LONG)[-CTX:]

@@ -1,13 +1,14 @@
 """Head ablation (zero or mean, re-run, top-k before/after) and token-by-token generation: the KV cache growing row
-by row, the new query row's attention at each step, and the top 10 of the next-token distribution."""
+by row, the new query row's attention at each step, and the top 10 of the next-token distribution. Every step is
+kept: the step slider scrubs back through them (the cache as it was after that step, and that step's distribution)."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QPushButton, QSpinBox,
-    QSplitter, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QPushButton, QSlider,
+    QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from lmscope.widgets.attention.heatmap import display_token
@@ -75,6 +76,7 @@ class AblationView(QGroupBox):
 
 class GenerationView(QGroupBox):
     generateRequested = Signal()
+    stepChanged = Signal(int)  # the generated step shown, 1-based
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Generation (KV cache)"), parent)
@@ -95,6 +97,16 @@ class GenerationView(QGroupBox):
             controls.addWidget(widget)
         controls.addWidget(self.ablation_box)
         controls.addWidget(self.generate_button)
+        self.step_slider = QSlider(Qt.Orientation.Horizontal)
+        self.step_slider.setRange(1, 1)
+        self.step_slider.setEnabled(False)
+        self.step_slider.setToolTip(self.tr("Scrub back through the generated steps: the K cache after that step, "
+                                            "its new query row and the distribution its token was drawn from."))
+        self.step_label = QLabel(self.tr("step —"))
+        scrub = QHBoxLayout()
+        scrub.addWidget(QLabel(self.tr("step")))
+        scrub.addWidget(self.step_slider, 1)
+        scrub.addWidget(self.step_label)
         self.text = QLabel("")
         self.text.setWordWrap(True)
         self.text.setFont(cjk_font(11))
@@ -126,12 +138,32 @@ class GenerationView(QGroupBox):
             split.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addLayout(scrub)
         layout.addWidget(self.text)
         layout.addWidget(self.title)
         layout.addWidget(split, 1)
         layout.addWidget(self.hover_label)
         self.generate_button.clicked.connect(self.generateRequested)
+        self.step_slider.valueChanged.connect(self.stepChanged)
         explain(self, GENERATION)
+
+    @property
+    def selected_step(self) -> int:
+        """The generated step shown (1-based)."""
+        return self.step_slider.value()
+
+    def set_step_count(self, n: int) -> None:
+        """``n`` steps exist; a slider at the last step follows the new last one, one scrubbed back stays."""
+        following = self.step_slider.value() == self.step_slider.maximum()
+        self.step_slider.blockSignals(True)
+        self.step_slider.setRange(1, max(1, n))
+        if following or n == 0:
+            self.step_slider.setValue(max(1, n))
+        self.step_slider.blockSignals(False)
+        self.step_slider.setEnabled(n > 1)
+
+    def select_step(self, step: int) -> None:
+        self.step_slider.setValue(step)
 
     def _boxes(self) -> tuple[tuple[str, QSpinBox | QDoubleSpinBox], ...]:
         return (("temperature", self.temperature), ("top_k", self.top_k), ("steps", self.steps), ("seed", self.seed))
@@ -172,6 +204,7 @@ class GenerationView(QGroupBox):
             self.query_image.setImage(np.ascontiguousarray(query_rows, dtype=np.float32), autoLevels=False,
                                       levels=(0.0, 1.0))
             self.query_plot.getPlotItem().getViewBox().autoRange(padding=0.02)
+        self.step_label.setText(self.tr("{0} of {1}").format(len(generated), self.step_slider.maximum()))
         self.top_plot.setTitle(self.tr("next token, step {value}").format(value=len(generated)))
         self.bars.setOpts(x=np.arange(len(top)), height=[p for _, p in top], width=0.7)
         self.top_plot.getPlotItem().getAxis("bottom").setTicks(
