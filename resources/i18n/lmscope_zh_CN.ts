@@ -1051,6 +1051,14 @@
         <translation>步</translation>
     </message>
     <message>
+        <source>Scrub back through the generated steps: the K cache after that step, its new query row and the distribution its token was drawn from.</source>
+        <translation>回看生成的每一步：该步之后的 K 缓存、它新加入的查询行，以及该步词元的采样分布。</translation>
+    </message>
+    <message>
+        <source>step —</source>
+        <translation>步 —</translation>
+    </message>
+    <message>
         <source>key position</source>
         <translation>键位置</translation>
     </message>
@@ -1077,6 +1085,10 @@
     <message>
         <source>new query row&apos;s attention</source>
         <translation>新查询行的注意力</translation>
+    </message>
+    <message>
+        <source>{0} of {1}</source>
+        <translation>{0} / {1}</translation>
     </message>
     <message>
         <source>next token, step {value}</source>
@@ -3739,6 +3751,46 @@ runs in {dtype}</source>
         <source>Training</source>
         <translation>训练</translation>
     </message>
+    <message>
+        <source>Save model folder…</source>
+        <translation>保存模型文件夹…</translation>
+    </message>
+    <message>
+        <source>Write the open TinyGPT (one trained here, say) as a model folder: config.json, model.safetensors, vocab.json; --model DIR opens it.</source>
+        <translation>把当前打开的 TinyGPT（例如在这里训练的模型）写成模型文件夹：config.json、model.safetensors、vocab.json；用 --model DIR 即可打开。</translation>
+    </message>
+    <message>
+        <source>Training cancelled</source>
+        <translation>训练已取消</translation>
+    </message>
+    <message>
+        <source>Training stopped at step {0} of {1}. Keep the model trained so far? It replaces the open model (save it with Model → Save model folder…).</source>
+        <translation>训练停在第 {0} 步（共 {1} 步）。保留目前训练得到的模型吗？它会替换当前打开的模型（可用 模型 → 保存模型文件夹… 存盘）。</translation>
+    </message>
+    <message>
+        <source>Keep the model</source>
+        <translation>保留模型</translation>
+    </message>
+    <message>
+        <source>Discard it</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <source>Kept the model trained so far (step {0}); Model → Save model folder… keeps it on disk.</source>
+        <translation>已保留训练到第 {0} 步的模型；用 模型 → 保存模型文件夹… 可把它存到磁盘。</translation>
+    </message>
+    <message>
+        <source>Save the model as a folder</source>
+        <translation>把模型保存为文件夹</translation>
+    </message>
+    <message>
+        <source>Only a TinyGPT can be saved as a model folder.</source>
+        <translation>只有 TinyGPT 可以保存为模型文件夹。</translation>
+    </message>
+    <message>
+        <source>Saved the model to {0}; `lmscope --model {0}` opens it.</source>
+        <translation>模型已保存到 {0}；用 `lmscope --model {0}` 即可打开。</translation>
+    </message>
 </context>
 <context>
     <name>TrainingPanel</name>
@@ -3783,8 +3835,20 @@ runs in {dtype}</source>
         <translation>验证</translation>
     </message>
     <message>
+        <source>no training history in this session</source>
+        <translation>此会话没有训练历史</translation>
+    </message>
+    <message>
         <source>lr</source>
         <translation>学习率</translation>
+    </message>
+    <message>
+        <source>No training history in this session</source>
+        <translation>此会话没有训练历史</translation>
+    </message>
+    <message>
+        <source>best validation, step {0}</source>
+        <translation>最佳验证，第 {0} 步</translation>
     </message>
     <message>
         <source>step {step:,} / {total:,}</source>
