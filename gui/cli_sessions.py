@@ -22,7 +22,8 @@ class StderrProgress:
     (a log file, `nohup`, a pipe): a plain line every ``interval`` seconds while the work goes on — the latest
     message and the time so far — and the last message at the end, so a long job shows life without filling the log
     and without a carriage return. A job that ends (or fails) within the first interval prints nothing, so a quick
-    error stays one sentence. ``LMSCOPE_PROGRESS_SECONDS`` sets the interval (default 5, at least 0.2)."""
+    error stays one sentence. ``LMSCOPE_PROGRESS_SECONDS`` sets the interval (default 5, at least 0.2; 0 writes every
+    new message as it comes, for a log that wants each stage)."""
 
     def __init__(self, enabled: bool = True, interval: float | None = None) -> None:
         self.enabled = enabled
@@ -32,7 +33,7 @@ class StderrProgress:
                 interval = float(os.environ.get("LMSCOPE_PROGRESS_SECONDS", "5"))
             except ValueError:
                 interval = 5.0
-        self.interval = max(0.2, interval) if math.isfinite(interval) else 5.0
+        self.interval = (0.0 if interval == 0 else max(0.2, interval)) if math.isfinite(interval) else 5.0
         self.last = ""
         self.pending = ""  # plain mode: the latest message
         self.written = ""  # plain mode: the last line written
@@ -48,6 +49,10 @@ class StderrProgress:
             return
         percent = f"{event.fraction:4.0%} " if event.fraction >= 0 else ""
         self.pending = f"{percent}{event.message}"
+        if self.interval == 0:
+            if self.pending != self.written:
+                self._write_line()
+            return
         if self._beat is None:
             self._beat = threading.Thread(target=self._heartbeat, name="lmscope-progress", daemon=True)
             self._beat.start()

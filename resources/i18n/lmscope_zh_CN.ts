@@ -3757,7 +3757,7 @@ runs in {dtype}</source>
     </message>
     <message>
         <source>Write the open TinyGPT (one trained here, say) as a model folder: config.json, model.safetensors, vocab.json; --model DIR opens it.</source>
-        <translation>把当前打开的 TinyGPT（例如在这里训练的模型）写成模型文件夹：config.json、model.safetensors、vocab.json；用 --model DIR 即可打开。</translation>
+        <translation>把当前打开的 TinyGPT（例如在这里训练的模型）写成模型文件夹：config.json、model.safetensors、vocab.json；命令行参数 --model 加上文件夹路径即可打开。</translation>
     </message>
     <message>
         <source>Training cancelled</source>

@@ -21,7 +21,7 @@ def _run(argv: list[str], tmp_path, seconds: str) -> subprocess.CompletedProcess
 
 def test_train_into_a_pipe_prints_plain_progress_lines(tmp_path):
     done = _run(["train", "--preset", "tiny", "--steps", "8", "-o", str(tmp_path / "t.h5"), "--json"], tmp_path,
-                "0.2")
+                "0")  # every message: 8 steps can end inside one 0.2 s interval on a fast machine
     assert done.returncode == 0, done.stderr[-1500:]
     assert json.loads(done.stdout)["steps"] == 8
     assert "\r" not in done.stderr and "Traceback" not in done.stderr
@@ -32,10 +32,13 @@ def test_train_into_a_pipe_prints_plain_progress_lines(tmp_path):
 
 
 def test_capture_into_a_pipe_prints_plain_lines_and_quick_failures_stay_one_sentence(tmp_path):
-    done = _run(["capture", "-o", str(tmp_path / "c.h5")], tmp_path, "0.2")
+    # Interval 0: every stage as it comes, so the test does not depend on how fast this machine captures (a capture
+    # can end inside a 0.2 s interval, and then rightly prints nothing).
+    done = _run(["capture", "-o", str(tmp_path / "c.h5")], tmp_path, "0")
     assert done.returncode == 0, done.stderr[-1500:]
     assert "\r" not in done.stderr and done.stderr, done.stderr
-    assert all(line.startswith("lmscope: ") for line in done.stderr.splitlines())
+    lines = done.stderr.splitlines()
+    assert len(lines) >= 2 and all(line.startswith("lmscope: ") for line in lines), lines
     failed = _run(["capture", "--model", str(tmp_path / "nothing"), "-o", str(tmp_path / "d.h5")], tmp_path, "30")
     assert failed.returncode == 2 and failed.stderr.count("\n") == 1, failed.stderr
 
