@@ -297,6 +297,8 @@ class MainWindow(FilesMixin, QMainWindow):
                              .format(folder=folder), lambda: open_model_job(folder, self.device), kind="model")
         if not is_builtin(folder):
             job.finished.connect(lambda completed: completed and self._remember_model(folder))
+        else:  # like the demo: a built-in model and its default capture are not unsaved work
+            job.finished.connect(lambda completed: completed and self.document.set_dirty(False))
         return job
 
     def _remember_model(self, folder: str) -> None:

@@ -50,6 +50,7 @@ def shoot_when_ready(app: QApplication, window: QMainWindow, folder: Path, sessi
     def finish(code: int, message: str | None = None) -> None:
         if message:
             print(f"lmscope: {' '.join(message.split())}", file=sys.stderr)
+        window.document.set_dirty(False)  # pictures only: closing must never ask to save (a modal would hang here)
         window.close()
         app.exit(code)
 
@@ -73,8 +74,11 @@ def shoot_when_ready(app: QApplication, window: QMainWindow, folder: Path, sessi
     QTimer.singleShot(timeout_ms, lambda: finish(exit_code, "Timed out before the window was ready for pictures."))
     if session is None:
         window.runner.jobFailed.connect(lambda failure: finish(exit_code, failure.message))
-        window.demoReady.connect(lambda: QTimer.singleShot(500, shoot))
-        window.open_model_folder(model) if model else window.open_demo()
+        if model:  # a folder or a built-in name: its job loads the model and captures the default prompt
+            window.open_model_folder(model).finished.connect(lambda completed: QTimer.singleShot(500, shoot))
+        else:
+            window.demoReady.connect(lambda: QTimer.singleShot(500, shoot))
+            window.open_demo()
         return
     job = window.open_session(session, force=force)
     job.failed.connect(lambda failure: finish(exit_code, failure.message))
