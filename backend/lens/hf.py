@@ -28,7 +28,7 @@ from torch import nn
 
 from lmscope.backend.attention.generate import AblationSpec, head_ablations, mlp_ablations
 from lmscope.backend.errors import BadInputError
-from lmscope.backend.lens.model import Component, Edit, LensModel, Tokenizer, hook_layer
+from lmscope.backend.lens.model import Component, Edit, LensModel, Tokenizer
 from lmscope.backend.models.hf import HFModel
 from lmscope.backend.models.recorder import Recorder
 
@@ -97,23 +97,8 @@ class HFLens(LensModel):
         return self.blocks[layer].get_submodule(parts.moe if self.adapter.is_moe(layer) else parts.mlp_out)
 
     # --- forward passes with edits ------------------------------------------------------------------------------
-    @contextmanager
-    def _editing(self, edits: Mapping[str, Edit] | None, position: int | None) -> Iterator[None]:
-        handles = []
-        try:
-            for name, fn in (edits or {}).items():
-                layer, point = hook_layer(name)
-                if not 0 <= layer < self.n_layer:
-                    raise ValueError(f"{name}: this model has {self.n_layer} layers")
-                handles.append(self._edit_hook(layer, point, fn))
-            if position is not None:
-                # Only the measured position is unembedded (the vocabulary projection dominates a small pass).
-                handles.append(self.unembed.register_forward_pre_hook(
-                    lambda _m, args: (args[0][:, position:position + 1], *args[1:])))
-            yield
-        finally:
-            for handle in handles:
-                handle.remove()
+    def _position_module(self) -> nn.Module:
+        return self.unembed  # only the measured position is unembedded (the vocabulary projection dominates)
 
     def _edit_hook(self, layer: int, point: str, fn: Edit) -> Any:  # noqa: ANN401 - a RemovableHandle
         if point == "hook_resid_pre":

@@ -98,6 +98,33 @@ class LensModel(ABC):
         """Logits (batch, pos, vocab) — or (batch, vocab) at ``position`` only — and the ``capture``d activations,
         with each hook point in ``edits`` replaced by its function's output."""
 
+    @contextmanager
+    def _editing(self, edits: Mapping[str, Edit] | None, position: int | None) -> Iterator[None]:
+        """Hooks for ``edits`` (hook name → function of the activation) and, with ``position``, a pre-hook that
+        passes only that position to :meth:`_position_module`; all removed on exit."""
+        handles = []
+        try:
+            for name, fn in (edits or {}).items():
+                layer, point = hook_layer(name)
+                if not 0 <= layer < self.n_layer:
+                    raise ValueError(f"{name}: this model has {self.n_layer} layers")
+                handles.append(self._edit_hook(layer, point, fn))
+            if position is not None:
+                handles.append(self._position_module().register_forward_pre_hook(
+                    lambda _m, args: (args[0][:, position:position + 1], *args[1:])))
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
+
+    def _edit_hook(self, layer: int, point: str, fn: Edit) -> Any:  # noqa: ANN401 - a RemovableHandle
+        """A hook on ``layer``'s ``point`` (hook_resid_pre, hook_attn_out, hook_mlp_out, attn.hook_z) applying fn."""
+        raise NotImplementedError(f"{type(self).__name__} takes no edits")
+
+    def _position_module(self) -> nn.Module:
+        """The module whose input is cut to the measured position (the final norm, or the unembedding)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot measure one position")
+
     @abstractmethod
     def final_norm(self, resid: torch.Tensor, scale: torch.Tensor | None = None) -> torch.Tensor:
         """The final norm applied to ``resid`` (…, d_model) with its own scale, or with ``scale`` (…, 1) frozen;
@@ -239,27 +266,13 @@ class TinyGPTLens(LensModel):
         return self.model.device
 
     # --- forward passes with edits ---------------------------------------------------------------------------
-    @contextmanager
-    def _editing(self, edits: Mapping[str, Edit] | None, position: int | None) -> Iterator[None]:
-        handles = []
-        try:
-            for name, fn in (edits or {}).items():
-                layer, point = hook_layer(name)
-                if not 0 <= layer < self.n_layer:
-                    raise ValueError(f"{name}: this model has {self.n_layer} layers")
-                handles.append(self._edit_hook(self.model.blocks[layer], point, fn))
-            if position is not None:
-                # Only the measured position is normed and unembedded (the unembedding is ~30 % of a GPT-2
-                # small forward pass at 20 tokens).
-                final = self.model.ln_final if self.model.ln_final is not None else self.model.unembed
-                handles.append(final.register_forward_pre_hook(
-                    lambda _m, args: (args[0][:, position:position + 1], *args[1:])))
-            yield
-        finally:
-            for handle in handles:
-                handle.remove()
+    def _position_module(self) -> nn.Module:
+        # Only the measured position is normed and unembedded (the unembedding is ~30 % of a GPT-2 small forward
+        # pass at 20 tokens).
+        return self.model.ln_final if self.model.ln_final is not None else self.model.unembed
 
-    def _edit_hook(self, block: nn.Module, point: str, fn: Edit) -> Any:  # noqa: ANN401 - a RemovableHandle
+    def _edit_hook(self, layer: int, point: str, fn: Edit) -> Any:  # noqa: ANN401 - a RemovableHandle
+        block = self.model.blocks[layer]
         if point == "hook_resid_pre":
             return block.register_forward_pre_hook(lambda _m, args: (fn(args[0]), *args[1:]))
         if point == "hook_attn_out":
