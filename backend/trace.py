@@ -32,6 +32,10 @@ class Trace(Mapping[str, np.ndarray]):
     def __len__(self) -> int:
         return len(self.tensors)
 
+    def shape_of(self, name: str) -> tuple[int, ...] | None:
+        """A tensor's shape without reading it (a session's tensors are read on first use), None if it is not held."""
+        return tensor_shape(self.tensors, name)
+
     @property
     def n_layer(self) -> int:
         return int(self.model_config.get("n_layer", 0))
@@ -39,3 +43,14 @@ class Trace(Mapping[str, np.ndarray]):
     @property
     def n_pos(self) -> int:
         return int(self.tokens.shape[-1])
+
+
+def tensor_shape(tensors: Mapping[str, Any], name: str) -> tuple[int, ...] | None:
+    """``tensors[name].shape`` without reading the data when ``tensors`` is lazy (it has ``shape_dtype``, as a
+    session's tensors do; ``name in`` a lazy mapping reads nothing either); None when ``name`` is not there."""
+    if name not in tensors:
+        return None
+    shape_dtype = getattr(tensors, "shape_dtype", None)
+    if shape_dtype is not None:
+        return tuple(int(n) for n in shape_dtype(name)[0])
+    return tuple(int(n) for n in np.shape(tensors[name]))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import math
 import os
 import sys
@@ -135,6 +136,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cap.add_argument("--store-patterns", action=argparse.BooleanOptionalAction, default=None,
                      help="keep every head's full scores and pattern (default: only while they take ≤ 64 MiB, e.g. "
                           "≤ 240 tokens on GPT-2 small; otherwise they are recomputed from q and k when shown)")
+    cap.add_argument("--store-logits", action=argparse.BooleanOptionalAction, default=None,
+                     help="keep the full logits in the file (default: only while they take ≤ 64 MiB, e.g. ≤ 333 "
+                          "tokens with GPT-2's vocabulary; running the prompt again gives them back)")
     cap.add_argument("--mask", metavar="SPEC", help="capture with this attention mask, e.g. causal+window:8, prefix:4, "
                      "topk:4, lsh:8:0 (docs/attention-variants.md)")
     cap.add_argument("-o", "--output", required=True, metavar="FILE.h5")
@@ -221,6 +225,7 @@ def _capture(args: argparse.Namespace, spec: Any, device: Any, progress: StderrP
     from lmscope.backend.models.checkpoint import load_model
     from lmscope.backend.stats import trace_histograms
     from lmscope.sessions import save_session
+    from lmscope.sessions import logits_kept
 
     progress.show(JobProgress(0.0, f"Loading {args.model} on {device}…"))
     hf_options = {}
@@ -260,12 +265,18 @@ def _capture(args: argparse.Namespace, spec: Any, device: Any, progress: StderrP
     weights = not args.no_weights and loaded.weights_in_sessions
     session = _session_for(loaded, [captured], include_weights=weights)
     progress.show(JobProgress(0.7, f"Saving the session ({len(trace.tensors)} tensors)…"))
-    path = save_session(session, args.output, include_weights=weights, float16=args.float16)
+    store_logits = args.store_logits
+    if store_logits is None and args.names and any(fnmatch.fnmatchcase("logits", glob) for glob in args.names):
+        store_logits = True  # asked for by name
+    path = save_session(session, args.output, include_weights=weights, float16=args.float16,
+                        store_logits=store_logits)
     progress.show(JobProgress(1.0, f"Saved {path.name}"))
     description = loaded.description
+    logits = ("none" if "logits" not in trace.tensors else
+              "stored" if logits_kept(trace.tensors, trace.shape_of("logits"), store_logits) else "left out")
     return {"output": str(path), "tokens": len(ids), "tensors": len(trace.tensors), "device": str(device),
             "model": description.architecture, "dtype": description.dtype, "weights": weights,
-            "patterns": pattern_source(trace), "truncated": len(all_ids) - len(ids)}
+            "patterns": pattern_source(trace), "logits": logits, "truncated": len(all_ids) - len(ids)}
 
 
 def run_train(args: argparse.Namespace) -> dict[str, Any]:
@@ -342,11 +353,26 @@ def info_text(info: dict[str, Any]) -> str:
                      f"{len(trace['tensors'])} tensors")
         if "patterns" in trace:
             lines.append(f"    attention patterns: {PATTERN_WORDS.get(trace['patterns'], trace['patterns'])}")
+        if "logits_left_out" in trace:
+            shape = tuple(trace["logits_left_out"])
+            lines.append(f"    logits {shape}: left out of the file ({_mib(shape)}; kept only while ≤ 64 MiB or with "
+                         "--store-logits); running the prompt through the model again gives them back")
+        summed = sum(1 for t in trace["tensors"].values() if t.get("sum_of"))
+        if summed:
+            lines.append(f"    {summed} residual points stored as exact sums of others (read back bit for bit)")
         for name, t in trace["tensors"].items():
-            lines.append(f"    {_f(name):45s} {str(tuple(t['shape'])):22s} {_f(t['dtype'])}")
+            sum_of = f"  = {' + '.join(_f(s) for s in t['sum_of'])}" if t.get("sum_of") else ""
+            lines.append(f"    {_f(name):45s} {str(tuple(t['shape'])):22s} {_f(t['dtype'])}{sum_of}")
     lines.append(f"training: {info['training_steps']} steps, {info['snapshots']} histogram snapshots")
     lines.append(f"notes: {info['notes_chars']} characters, {info['bookmarks']} bookmarks")
     return "\n".join(lines)
+
+
+def _mib(shape: tuple[int, ...]) -> str:
+    size = 4
+    for n in shape:
+        size *= int(n)
+    return f"{size / 2**20:,.0f} MiB in float32"
 
 
 def verify_text(result: dict[str, Any]) -> str:

@@ -4,9 +4,9 @@ from lmscope.sessions.models import loaded_from_part, part_from_loaded
 from lmscope.sessions.limits import Limits
 from lmscope.sessions.reader import MIGRATIONS, describe, open_session
 from lmscope.sessions.session import Bookmark, LazyTensors, ModelPart, SavedTrace, Session
-from lmscope.sessions.writer import FORMAT, FORMAT_VERSION, save_session
+from lmscope.sessions.writer import FORMAT, FORMAT_VERSION, logits_kept, save_session
 
 __all__ = [
     "FORMAT", "FORMAT_VERSION", "MIGRATIONS", "Bookmark", "LazyTensors", "Limits", "ModelPart", "SavedTrace", "Session",
-    "SessionFormatError", "SessionTooLargeError", "describe", "loaded_from_part", "open_session", "part_from_loaded", "save_session",
+    "SessionFormatError", "SessionTooLargeError", "describe", "loaded_from_part", "logits_kept", "open_session", "part_from_loaded", "save_session",
 ]

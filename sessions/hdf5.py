@@ -276,7 +276,11 @@ def chunk_shape(shape: tuple[int, ...], itemsize: int, target: int = CHUNK_TARGE
     for axis in range(len(shape)):
         inner = math.prod(shape[axis + 1:]) * itemsize
         if inner <= target:
-            return (1,) * axis + (max(1, min(shape[axis], target // max(1, inner))),) + tuple(shape[axis + 1:])
+            most = max(1, min(shape[axis], target // max(1, inner)))
+            # As many chunks as that needs, evened out: 341-row chunks of 4,096 rows left a 13th chunk of 4 rows
+            # stored whole, 8 % of the file for nothing; 316-row chunks waste 12 rows.
+            count = -(-shape[axis] // most) if shape[axis] else 1
+            return (1,) * axis + (max(1, -(-shape[axis] // count)),) + tuple(shape[axis + 1:])
     return tuple(shape)  # pragma: no cover - the last axis always fits (inner == itemsize)
 
 

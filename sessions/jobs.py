@@ -48,10 +48,10 @@ def open_session_job(path: str | Path, device: "torch.device | str" = "cpu", for
 
 
 def save_session_job(session: Session, path: str | Path, include_weights: bool = True, float16: bool = False,
-                     loaded: "LoadedModel | None" = None) -> Iterator[object]:
+                     loaded: "LoadedModel | None" = None, store_logits: bool | None = None) -> Iterator[object]:
     """Write ``session``; with ``loaded``, its model part (and the weight copies) is made here, in the worker."""
     yield JobProgress(-1.0, f"Saving {Path(path).name}…")
     if loaded is not None:
         session.model = part_from_loaded(loaded, include_weights)
-    save_session(session, path, include_weights=include_weights, float16=float16)
+    save_session(session, path, include_weights=include_weights, float16=float16, store_logits=store_logits)
     yield SessionSaved(Path(path))

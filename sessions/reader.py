@@ -18,6 +18,7 @@ from lmscope.backend.trace import Trace
 from lmscope.backend.training.history import TrainingHistory
 from lmscope.backend.stats import HistogramStats
 from lmscope.backend.models.config import INT_RANGES
+from lmscope.sessions.derived import check_recipes
 from lmscope.sessions.errors import SessionFormatError
 from lmscope.sessions.guard import MAX_OBJECTS, child, has, inspect_file, open_hdf5
 from lmscope.sessions.hdf5 import (
@@ -30,7 +31,9 @@ from lmscope.sessions.writer import FORMAT, FORMAT_VERSION, HIST_FIELDS
 
 # version found -> function upgrading a Session read under that version's layout to the next version's meaning.
 # Version 1 is the first released format, so the chain is empty; the next format change adds `1: migrate_v1_to_v2`.
-MIGRATIONS: dict[int, Callable[[Session], Session]] = {}
+MIGRATIONS: dict[int, Callable[[Session], Session]] = {
+    1: lambda session: session,  # version 2 only added what version 1 files lack (derived tensors)
+}
 MAX_TRACES = 10_000
 
 
@@ -113,7 +116,9 @@ def _read_trace(group: h5py.Group, limits: Limits) -> SavedTrace:
     held = set(tensors.keys())  # one pass over the group's links: linear, and bounded by the walk
     if len(set(names)) != len(names):
         raise SessionFormatError(f"{group.name} lists a tensor twice.")
-    missing = [n for n in names if n not in held]
+    derived = (check_recipes(read_json(group, "derived", limits), names, held, group.name) if has(group, "derived")
+               else {})
+    missing = [n for n in names if n not in held and n not in derived]
     if missing:
         raise SessionFormatError(f"{group.name} lists the tensor {missing[0][:80]} but the file does not hold it.")
     config = _object(group, "model_config", limits)
@@ -124,7 +129,7 @@ def _read_trace(group: h5py.Group, limits: Limits) -> SavedTrace:
     if len(strings) != tokens.shape[-1]:
         raise SessionFormatError(f"{group.name} has inconsistent tokens ({tokens.shape}, {len(strings)} strings).")
     trace = Trace(tokens=tokens.astype(np.int64, copy=False), token_strings=strings,
-                  tensors=LazyTensors(tensors, names, limits), model_config=config,
+                  tensors=LazyTensors(tensors, names, limits, derived), model_config=config,
                   text=read_text(group, "text", limits), label=read_text(group, "label", limits), meta=meta)
     return SavedTrace(trace=trace, histograms=_read_histograms(group_at(group, "histograms"), limits))
 
@@ -255,8 +260,15 @@ def _describe(session: Session) -> dict[str, Any]:
             else:
                 shape, dtype = tuple(np.shape(tensors[name])), str(np.asarray(tensors[name]).dtype)
             shapes[name] = {"shape": list(shape), "dtype": dtype}
-        traces.append({"index": index, "label": saved.trace.label, "text": saved.trace.text,
-                       "tokens": int(saved.trace.tokens.shape[-1]), "tensors": shapes})
+            sources = getattr(tensors, "derived", {}).get(name)
+            if sources:
+                shapes[name]["sum_of"] = list(sources)
+        entry = {"index": index, "label": saved.trace.label, "text": saved.trace.text,
+                 "tokens": int(saved.trace.tokens.shape[-1]), "tensors": shapes}
+        left_out = saved.trace.meta.get("logits_left_out")
+        if isinstance(left_out, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in left_out):
+            entry["logits_left_out"] = left_out
+        traces.append(entry)
     model = None
     if session.model is not None:
         model = {"source": session.model.source, "config": _finite(session.model.config),

@@ -15,6 +15,7 @@ import numpy as np
 from lmscope.backend.trace import Trace
 from lmscope.backend.training.history import TrainingHistory
 from lmscope.backend.stats import HistogramStats
+from lmscope.sessions.derived import add
 from lmscope.sessions.errors import SessionFormatError
 from lmscope.sessions.guard import check_size, child, read_dataset
 from lmscope.sessions.hdf5 import check_dtype, check_numeric, damaged, read_attr
@@ -69,9 +70,11 @@ class Session:
 class LazyTensors(Mapping[str, np.ndarray]):
     """Hook name → array, read from the file on first access (and then kept), its declared size checked first."""
 
-    def __init__(self, group: h5py.Group, names: list[str], limits: Limits | None = None) -> None:
+    def __init__(self, group: h5py.Group, names: list[str], limits: Limits | None = None,
+                 derived: dict[str, list[str]] | None = None) -> None:
         self._group = group
         self._names = names
+        self.derived = derived or {}  # name → the stored tensors it is the exact sum of (sessions/derived.py)
         self._known = frozenset(names)  # membership in O(1): a file listing 250k names must not scan in O(n²)
         self._limits = limits or Limits.for_this_machine()
         self._cache: dict[str, np.ndarray] = {}
@@ -82,6 +85,8 @@ class LazyTensors(Mapping[str, np.ndarray]):
             return self._cache[name]
         if name not in self._known:
             raise KeyError(name)
+        if name in self.derived:
+            return self._derive(name)
         with damaged(f"The tensor {name}"):
             dataset = self.dataset(name)
             check_size(dataset, self._limits.tensor_bytes, self._limits)
@@ -90,6 +95,16 @@ class LazyTensors(Mapping[str, np.ndarray]):
             stored = _stored_dtype(dataset) if dataset.dtype == np.float16 else None
             array = read_dataset(dataset, stored)  # panels get what was captured, converted block by block
         self.reads += 1
+        self._cache[name] = array
+        return array
+
+    def _derive(self, name: str) -> np.ndarray:
+        """The sum of its stored sources (checked by the reader: 1–3 of them, none derived), added left to right in
+        float32 as the model added them: the same bits it captured."""
+        parts = [self[source] for source in self.derived[name]]
+        if any(p.shape != parts[0].shape or p.dtype != parts[0].dtype or p.dtype.kind != "f" for p in parts):
+            raise SessionFormatError(f"The tensor {name[:80]} is derived from tensors of different shapes or types.")
+        array = add(parts)
         self._cache[name] = array
         return array
 
@@ -113,6 +128,8 @@ class LazyTensors(Mapping[str, np.ndarray]):
 
     def shape_dtype(self, name: str) -> tuple[tuple[int, ...], str]:
         """Shape and dtype as captured, without reading the data."""
+        if name in self.derived:
+            return self.shape_dtype(self.derived[name][0])
         with damaged(f"The tensor {name}"):
             dataset = self.dataset(name)
             return tuple(dataset.shape), _stored_dtype(dataset) or str(dataset.dtype)

@@ -15,17 +15,26 @@ import os
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
 
 from lmscope.backend.stats import STAT_FIELDS
+from lmscope.backend.trace import tensor_shape
 from lmscope.sessions.atomic import GuardedFile, check_output_path, remove_stale_temps, temp_path, write_error
+from lmscope.sessions.derived import find_recipes
 from lmscope.sessions.hdf5 import put_attr, tag, write_array, write_strings, write_text, write_tree
 from lmscope.sessions.session import ModelPart, SavedTrace, Session
 
 FORMAT = "lmscope-session"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: residual points stored as exact sums of others (sessions/derived.py); logits left out of
+# long traces unless asked. A version-1 file reads as it is.
+# A trace's full logits are stored while they take at most this much (float32), like its attention patterns
+# (backend/attention/patterns.py): T·V·4 ≤ 64 MiB is ≤ 333 tokens with GPT-2's 50,257 words, any length of the demo's
+# 100-odd characters. Past it they are left out unless asked (``store_logits``): 393 MiB at 2,048 tokens, the biggest
+# tensor of the capture (a TransformerLens cache does not hold them either); running the prompt again gives them back.
+STORE_LOGITS_BYTES = 64 * 2**20
 HIST_FIELDS = STAT_FIELDS  # the columns of every histogram "stats" array, in the dataclass's order
 
 
@@ -45,8 +54,9 @@ def tensor_compression(name: str, array: np.ndarray) -> str | None:
 
 
 def save_session(session: Session, path: str | Path, *, include_weights: bool = True,
-                 float16: bool = False) -> Path:
-    """Write ``session`` to ``path`` atomically. ``float16`` stores float activations at half size.
+                 float16: bool = False, store_logits: bool | None = None) -> Path:
+    """Write ``session`` to ``path`` atomically. ``float16`` stores float activations at half size;
+    ``store_logits`` keeps every trace's full logits (None: only while they are cheap, :data:`STORE_LOGITS_BYTES`).
 
     Every failure (a folder that does not exist or is read-only, a full disk, a target that is a folder) is one
     SessionFormatError sentence, and the previous file at ``path`` is left as it was.
@@ -63,7 +73,7 @@ def save_session(session: Session, path: str | Path, *, include_weights: bool = 
             _write_root(f)
             if session.model is not None:
                 _write_model(f.create_group("model"), session.model, include_weights)
-            _write_traces(tag(f.create_group("traces"), "traces"), session, float16)
+            _write_traces(tag(f.create_group("traces"), "traces"), session, float16, store_logits)
             _write_history(tag(f.create_group("history"), "training-history"), session)
             _write_ui(tag(f.create_group("ui"), "ui-state"), session)
             _write_notes(tag(f.create_group("notes"), "notes"), session)
@@ -126,24 +136,43 @@ def _write_model(group: h5py.Group, model: ModelPart, include_weights: bool) -> 
             write_array(weights, name, np.asarray(array))
 
 
-def _write_traces(group: h5py.Group, session: Session, float16: bool) -> None:
+def _write_traces(group: h5py.Group, session: Session, float16: bool, store_logits: bool | None) -> None:
     group.attrs["current"] = session.current_trace
     group.attrs["count"] = len(session.traces)
     for index, saved in enumerate(session.traces):
-        _write_trace(tag(group.create_group(str(index)), "trace"), saved, float16)
+        _write_trace(tag(group.create_group(str(index)), "trace"), saved, float16, store_logits)
 
 
-def _write_trace(group: h5py.Group, saved: SavedTrace, float16: bool) -> None:
+def logits_kept(names: Any, shape: tuple[int, ...] | None, store_logits: bool | None) -> bool:
+    """Whether a trace's ``logits`` go into the file: asked, or cheap (see :data:`STORE_LOGITS_BYTES`)."""
+    if "logits" not in names or shape is None:
+        return True
+    if store_logits is not None:
+        return store_logits
+    return int(np.prod(shape, dtype=np.int64)) * 4 <= STORE_LOGITS_BYTES
+
+
+def _write_trace(group: h5py.Group, saved: SavedTrace, float16: bool, store_logits: bool | None) -> None:
     trace = saved.trace
+    names = list(trace.tensors)
+    meta = dict(trace.meta)
+    if not logits_kept(names, tensor_shape(trace.tensors, "logits"), store_logits):
+        names.remove("logits")
+        meta["logits_left_out"] = list(tensor_shape(trace.tensors, "logits") or ())  # `lmscope info` says so
+    recipes = find_recipes(trace.tensors, names, aliases_only=float16)
     write_text(group, "text", trace.text)
     write_text(group, "label", trace.label)
     write_text(group, "model_config", json.dumps(trace.model_config, sort_keys=True))
-    write_text(group, "meta", json.dumps(trace.meta, sort_keys=True, default=str))
+    write_text(group, "meta", json.dumps(meta, sort_keys=True, default=str))
     write_array(group, "tokens", np.asarray(trace.tokens, np.int64), "gzip")
     write_strings(group, "token_strings", list(trace.token_strings))
     tensors = tag(group.create_group("tensors"), "tensors")
-    write_strings(group, "tensor_names", list(trace.tensors))
-    for name in trace.tensors:
+    write_strings(group, "tensor_names", names)
+    if recipes:  # residual points that are exact sums of stored ones (sessions/derived.py)
+        write_text(group, "derived", json.dumps(recipes, sort_keys=True))
+    for name in names:
+        if name in recipes:
+            continue
         array = np.asarray(trace.tensors[name])
         compression = tensor_compression(name, array)
         if float16 and array.dtype == np.float32:  # every float tensor, patterns included (session-format.md)

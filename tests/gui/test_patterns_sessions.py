@@ -86,3 +86,21 @@ def test_the_window_draws_a_recomputed_head_as_a_stored_one(sessions, make_windo
     np.testing.assert_allclose(grids["recomputed"], grids["stored"], atol=1e-5)
     trace = windows["recomputed"].document.current_trace.trace
     assert P.pattern_source(trace) == "recomputed"
+
+
+def test_info_says_what_was_left_out_and_what_is_a_sum(sessions, capsys, tmp_path):
+    lean = tmp_path / "lean.h5"
+    capsys.readouterr()
+    assert cli_main(["capture", "--model", "demo", "--text", TEXT, "--no-store-logits", "--json", "-o",
+                     str(lean)]) == 0
+    assert json.loads(capsys.readouterr().out)["logits"] == "left out"
+    entry = info(lean, capsys)["traces"][0]
+    assert "logits" not in entry["tensors"] and entry["logits_left_out"][-1] > 0
+    assert entry["tensors"]["blocks.0.hook_resid_mid"]["sum_of"] == ["blocks.0.hook_resid_pre",
+                                                                    "blocks.0.hook_attn_out"]
+    assert cli_main(["info", str(lean)]) == 0
+    text = capsys.readouterr().out
+    assert "logits (1, " in text and "left out of the file" in text
+    assert "residual points stored as exact sums of others" in text
+    assert "blocks.0.hook_resid_mid" in text and "= blocks.0.hook_resid_pre + blocks.0.hook_attn_out" in text
+    assert info(sessions["stored"], capsys)["traces"][0]["tensors"]["logits"]["shape"][-1] > 0  # the demo's: cheap

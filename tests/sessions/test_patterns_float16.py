@@ -2,6 +2,8 @@
 within float16's documented precision (docs/session-format.md), with masked cells still exactly 0 and −∞."""
 from __future__ import annotations
 
+import json
+
 import h5py
 import numpy as np
 import torch
@@ -24,7 +26,8 @@ def test_float16_session_stores_patterns_as_float16(tmp_path):
         tensors = f["traces/0/tensors"]
         floats = [n for n in tensors if tensors[n].attrs.get("stored-dtype") is not None]
         assert {tensors[n].dtype for n in floats} == {np.dtype(np.float16)}
-        assert {n for n in trace if trace[n].dtype == np.float32} == set(floats)  # every float tensor
+        aliases = set(json.loads(f["traces/0/derived"][()].decode()))  # resid_post = the next resid_pre, not stored
+        assert {n for n in trace if trace[n].dtype == np.float32} == set(floats) | aliases  # every float tensor
         assert "blocks.1.attn.hook_pattern" in floats and "blocks.1.attn.hook_attn_scores" in floats
     assert half.stat().st_size < 0.6 * full.stat().st_size
     session = open_session(half)
