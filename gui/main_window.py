@@ -191,6 +191,7 @@ class MainWindow(FilesMixin, QMainWindow):
         self._action(file_menu, self.tr("&Open session…"), self.ask_open, "Ctrl+O")
         self.save_action = self._action(file_menu, self.tr("&Save session"), self.save, "Ctrl+S")
         self._action(file_menu, self.tr("Save session &as…"), self.ask_save_as, "Ctrl+Shift+S")
+        self._build_storage_menu(file_menu)
         self.recent_menu = file_menu.addMenu(self.tr("Recent sessions"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.recent_menu.triggered.connect(self._on_recent)

@@ -22,6 +22,15 @@ from lmscope.sessions.jobs import SessionOpened, SessionSaved, open_session_job,
 MAX_RECENT = 8
 OPEN_ANYWAY = QT_TRANSLATE_NOOP("FilesMixin", "Open anyway")
 SESSION_FILTER = QT_TRANSLATE_NOOP("FilesMixin", "lmscope sessions (*.h5 *.hdf5);;All files (*)")
+STORAGE_CHOICES = (
+    ("float16", QT_TRANSLATE_NOOP("FilesMixin", "Half precision (float16)"),
+     QT_TRANSLATE_NOOP("FilesMixin", "Store every float tensor as float16, attention patterns included: half the "
+                                     "size, about 5e-4 relative precision (docs/session-format.md).")),
+    ("store_logits", QT_TRANSLATE_NOOP("FilesMixin", "Keep full logits of long captures"),
+     QT_TRANSLATE_NOOP("FilesMixin", "Logits are kept while they take at most 64 MiB (333 tokens with GPT-2's "
+                                     "vocabulary); past that they are left out unless this is on. Running the "
+                                     "prompt again gives them back.")),
+)
 TENSOR_FILTER = QT_TRANSLATE_NOOP("FilesMixin", "NumPy array (*.npy);;CSV table (*.csv);;safetensors (*.safetensors)")
 
 
@@ -48,9 +57,29 @@ class FilesMixin:
         session, loaded = session_from_window(self), self.document.loaded
         if include_weights is None:
             include_weights = loaded is None or loaded.weights_in_sessions
+        float16, logits = self.storage_choice("float16"), self.storage_choice("store_logits")
         return self.start_job(QCoreApplication.translate("FilesMixin", "Saving {name}").format(name=Path(path).name),
-                              lambda: save_session_job(session, path, include_weights, loaded=loaded),
+                              lambda: save_session_job(session, path, include_weights, float16, loaded=loaded,
+                                                       store_logits=True if logits else None),
                               self._on_session_events)
+
+    # --- how sessions are stored (File → Session storage) ---------------------------------------------------
+    def _build_storage_menu(self, file_menu: Any) -> None:  # noqa: ANN401 - a QMenu
+        """Two remembered choices applied to every save, as `lmscope capture --float16 / --store-logits` are."""
+        menu = file_menu.addMenu(QCoreApplication.translate("FilesMixin", "Session storage"))
+        menu.setToolTipsVisible(True)
+        self.storage_actions: dict[str, QAction] = {}
+        for key, text, tip in STORAGE_CHOICES:
+            action = menu.addAction(QCoreApplication.translate("FilesMixin", text))
+            action.setCheckable(True)
+            action.setChecked(self.storage_choice(key))
+            action.setToolTip(QCoreApplication.translate("FilesMixin", tip))
+            action.toggled.connect(lambda on, key=key: self.settings.setValue(f"sessions/{key}", bool(on)))
+            self.storage_actions[key] = action
+
+    def storage_choice(self, key: str) -> bool:
+        value = self.settings.value(f"sessions/{key}", False)
+        return value in (True, "true", "1", 1)
 
     def _on_session_events(self, events: list[Any]) -> None:
         for event in events:

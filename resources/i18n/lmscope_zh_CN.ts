@@ -660,6 +660,22 @@
         <translation>lmscope 会话 (*.h5 *.hdf5);;所有文件 (*)</translation>
     </message>
     <message>
+        <source>Half precision (float16)</source>
+        <translation>半精度（float16）</translation>
+    </message>
+    <message>
+        <source>Store every float tensor as float16, attention patterns included: half the size, about 5e-4 relative precision (docs/session-format.md).</source>
+        <translation>每个浮点张量都以 float16 存储，注意力模式也不例外：文件减半，相对精度约 5e-4（详见会话格式文档）。</translation>
+    </message>
+    <message>
+        <source>Keep full logits of long captures</source>
+        <translation>长捕获也保存完整的 logit</translation>
+    </message>
+    <message>
+        <source>Logits are kept while they take at most 64 MiB (333 tokens with GPT-2&apos;s vocabulary); past that they are left out unless this is on. Running the prompt again gives them back.</source>
+        <translation>logit 不超过 64 MiB 时保存（以 GPT-2 的词表约为 333 个词元）；超过时除非勾选此项，否则不保存。再次运行提示词即可重新得到它们。</translation>
+    </message>
+    <message>
         <source>NumPy array (*.npy);;CSV table (*.csv);;safetensors (*.safetensors)</source>
         <translation>NumPy 数组 (*.npy);;CSV 表格 (*.csv);;safetensors (*.safetensors)</translation>
     </message>
@@ -674,6 +690,10 @@
     <message>
         <source>Saving {name}</source>
         <translation>正在保存 {name}</translation>
+    </message>
+    <message>
+        <source>Session storage</source>
+        <translation>会话存储</translation>
     </message>
     <message>
         <source>(none yet)</source>

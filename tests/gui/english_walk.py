@@ -40,7 +40,7 @@ ALLOWED = frozenset({
     "DAG", "HMM", "LSH", "NaN", "Inf", "ID", "id", "top-1", "LN", "ReLU", "SiLU", "softplus", "AdamW",
     # formula symbols, units and number formats
     "pos", "mod", "Nd", "xW", "xV", "log", "sin", "max", "min", "KiB", "MiB", "fp16", "fp32", "fp64", "bf16", "fp8",
-    "float32",
+    "float32", "float16",
     # names: the app, formats, libraries, colour maps, papers' authors, model shapes the KV-cache panel offers
     "lmscope", "TinyGPT", "GPT-2", "Hugging", "Face", "jieba", "Markdown", "PNG", "SVG", "TSV", "UTF-8", "CPU",
     "openTSNE", "umap-learn", "jieba.posseg", "viridis", "magma", "inferno", "cividis", "CET-L1", "Sennrich", "Haddow",

@@ -155,3 +155,32 @@ def test_state_of_an_unknown_panel_survives_open_and_save(demo_window, qtbot, tm
     reopened = open_session(second)
     assert reopened.panels["router"] == {"expert": 3, "note": "专家"}
     reopened.close()
+
+
+def test_session_storage_choices_apply_to_every_save_and_are_remembered(demo_window, qtbot, tmp_path, make_window,
+                                                                         monkeypatch):
+    import h5py
+
+    from lmscope.sessions import writer
+
+    actions = demo_window.storage_actions
+    assert not actions["float16"].isChecked() and not actions["store_logits"].isChecked()
+    logits_bytes = demo_window.document.current_trace.trace["logits"].nbytes
+    monkeypatch.setattr(writer, "STORE_LOGITS_BYTES", logits_bytes - 1)  # the demo's logits count as long here
+    plain = tmp_path / "plain.h5"
+    save(demo_window, qtbot, plain)
+    actions["float16"].setChecked(True)
+    actions["store_logits"].setChecked(True)
+    chosen = tmp_path / "chosen.h5"
+    save(demo_window, qtbot, chosen)
+    with h5py.File(plain, "r") as f:
+        tensors = f["traces/0/tensors"]
+        assert "logits" not in tensors and tensors["blocks.0.attn.hook_q"].dtype == np.float32
+    with h5py.File(chosen, "r") as f:
+        tensors = f["traces/0/tensors"]
+        assert tensors["logits"].dtype == np.float16 and tensors["blocks.0.attn.hook_q"].dtype == np.float16
+    demo_window.settings.sync()
+    from pathlib import Path
+
+    again = make_window(Path(demo_window.settings.fileName()).stem)  # the same settings file: remembered
+    assert again.storage_actions["float16"].isChecked() and again.storage_actions["store_logits"].isChecked()
