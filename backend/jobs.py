@@ -14,7 +14,7 @@ import torch
 from lmscope.backend.capture import Trace, capture
 from lmscope.backend.models.builtin import builtin_folder, is_builtin
 from lmscope.backend.models.checkpoint import LoadedModel, load_model
-from lmscope.backend.demo import DEFAULT_PROMPT, demo_corpus, demo_dir, load_demo
+from lmscope.backend.demo import DEFAULT_PROMPT, demo_corpus, load_demo
 from lmscope.backend.errors import BadInputError
 from lmscope.backend.training.history import TrainingHistory
 from lmscope.backend.models.config import TinyGPTConfig
@@ -133,7 +133,7 @@ def open_model_job(source: str, device: torch.device, prompt: str = DEFAULT_PROM
     if source in ("demo", "demo-moe") and (builtin_folder(source) / "history.npz").is_file():
         yield HistoryLoaded(TrainingHistory.load_npz(builtin_folder(source) / "history.npz"))
     yield JobProgress(0.5, "Capturing the default prompt…")
-    yield capture_prompt(loaded, prompt, label=source if is_builtin(source) else Path(source).name)
+    yield from default_capture(loaded, prompt, source if is_builtin(source) else Path(source).name)
     yield JobProgress(0.8, "Preparing the trainer…")
     warm_up_torch()  # here, while the user waits anyway, not later when they press Train
     yield JobProgress(1.0, "Ready")
@@ -155,7 +155,18 @@ def train_job(config: TinyGPTConfig, settings: TrainSettings, label: str,
         elif isinstance(event, TrainFinished):
             loaded = LoadedModel(model=event.model, tokenizer=event.tokenizer, source=label)
             yield ModelLoaded(loaded)
-            yield capture_prompt(loaded, prompt, label=label)
+            yield from default_capture(loaded, prompt, label)
+
+
+def default_capture(loaded: LoadedModel, prompt: str, label: str) -> Iterator[object]:
+    """The app's own first capture of a new model. Nobody typed this prompt, so a model with a shorter context
+    reads its last tokens (``meta["truncated"]`` says so) instead of failing the load or the training run."""
+    captured = capture_prompt(loaded, prompt, label=label, truncate="left")
+    cut = captured.trace.meta.get("truncated")
+    if cut:
+        yield JobProgress(0.9, f"{context_sentence(cut['of'], captured.trace.n_pos)} The default prompt was cut to its "
+                               f"last {captured.trace.n_pos:,} tokens.")
+    yield captured
 
 
 def attach_model_job(folder: str, device: torch.device, expected: dict | None = None) -> Iterator[object]:

@@ -104,7 +104,7 @@ class LazyTensors(Mapping[str, np.ndarray]):
         parts = [self[source] for source in self.derived[name]]
         if any(p.shape != parts[0].shape or p.dtype != parts[0].dtype or p.dtype.kind != "f" for p in parts):
             raise SessionFormatError(f"The tensor {name[:80]} is derived from tensors of different shapes or types.")
-        array = add(parts)
+        array = parts[0] if len(parts) == 1 else add(parts)  # an alias shares its source's array: no second copy
         self._cache[name] = array
         return array
 

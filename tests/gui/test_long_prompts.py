@@ -88,3 +88,23 @@ def test_run_prompt_asks_which_end_to_cut(demo_window, qtbot):
     trace = doc.current_trace.trace
     assert trace.n_pos == CTX and trace.meta["truncated"]["side"] == "left"
     assert trace.tokens[0].tolist() == window.document.loaded.tokenizer.encode(LONG)[-CTX:]
+
+
+def test_a_new_model_with_a_short_context_reads_the_end_of_the_default_prompt():
+    """Training (or loading) a model whose context is shorter than the app's own default prompt used to fail the
+    whole job at its last step; nobody typed that prompt, so its last tokens are read and the progress says so."""
+    import dataclasses
+
+    from lmscope.backend.demo import DEFAULT_PROMPT
+    from lmscope.backend.jobs import JobProgress, ModelLoaded, train_job
+    from lmscope.backend.models.config import PRESETS
+    from lmscope.backend.training.loop import TrainSettings
+
+    config = dataclasses.replace(PRESETS["tiny"], n_ctx=16)
+    events = list(train_job(config, TrainSettings(steps=2, batch_size=2, seq_len=8), "short"))
+    loaded = next(e for e in events if isinstance(e, ModelLoaded)).loaded
+    trace = next(e for e in events if isinstance(e, TraceCaptured)).trace
+    ids = loaded.tokenizer.encode(DEFAULT_PROMPT)
+    assert len(ids) > 16 and trace.tokens[0].tolist() == ids[-16:]
+    assert trace.meta["truncated"] == {"side": "left", "dropped": len(ids) - 16, "of": len(ids)}
+    assert any(isinstance(e, JobProgress) and "cut to its last 16 tokens" in e.message for e in events)

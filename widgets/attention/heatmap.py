@@ -44,7 +44,9 @@ class TokenAxis(pg.AxisItem):
         super().__init__(orientation)
         self.tokens: list[str] = []
         self._on_click = on_click
-        self.setStyle(tickFont=cjk_font(9), autoExpandTextSpace=False)
+        # pyqtgraph hides a bottom label that overlaps the axis ends at all, which dropped the first token ("我") of
+        # every token axis; TokenAxis spaces its labels itself, so the end ones may overflow by half a glyph.
+        self.setStyle(tickFont=cjk_font(9), autoExpandTextSpace=False, hideOverlappingLabels=12)
         self.enableAutoSIPrefix(False)
         vertical = orientation in ("left", "right")
         self._dense_px = 13.0 if vertical else 15.0  # one CJK glyph plus a little air
