@@ -114,14 +114,8 @@ class HFLens(LensModel):
 
         return self._o(layer).register_forward_pre_hook(_pre_edit(edit_z), with_kwargs=True)
 
-    @torch.no_grad()
-    def run(self, tokens: torch.Tensor, edits: Mapping[str, Edit] | None = None,
-            capture: Sequence[str] = (), position: int | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        rec = Recorder(list(capture)) if capture else None
-        position = None if position is None else position % tokens.shape[1]
-        with self._editing(edits, position):
-            logits = self.model(tokens, rec=rec)
-        return (logits[:, 0] if position is not None else logits), (rec.tensors if rec is not None else {})
+    def _forward(self, tokens: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
+        return self.model(tokens, rec=rec)
 
     @contextmanager
     def _skipping(self, layer: int) -> Iterator[None]:

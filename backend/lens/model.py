@@ -92,11 +92,20 @@ class LensModel(ABC):
     @abstractmethod
     def device(self) -> torch.device: ...
 
-    @abstractmethod
+    @torch.no_grad()
     def run(self, tokens: torch.Tensor, edits: Mapping[str, Edit] | None = None,
             capture: Sequence[str] = (), position: int | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Logits (batch, pos, vocab) — or (batch, vocab) at ``position`` only — and the ``capture``d activations,
         with each hook point in ``edits`` replaced by its function's output."""
+        rec = Recorder(list(capture)) if capture else None
+        position = None if position is None else position % tokens.shape[1]
+        with self._editing(edits, position):
+            logits = self._forward(tokens, rec)
+        return (logits[:, 0] if position is not None else logits), (rec.tensors if rec is not None else {})
+
+    @abstractmethod
+    def _forward(self, tokens: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
+        """The model's own forward pass to its logits, recording into ``rec``."""
 
     @contextmanager
     def _editing(self, edits: Mapping[str, Edit] | None, position: int | None) -> Iterator[None]:
@@ -117,13 +126,13 @@ class LensModel(ABC):
             for handle in handles:
                 handle.remove()
 
+    @abstractmethod
     def _edit_hook(self, layer: int, point: str, fn: Edit) -> Any:  # noqa: ANN401 - a RemovableHandle
         """A hook on ``layer``'s ``point`` (hook_resid_pre, hook_attn_out, hook_mlp_out, attn.hook_z) applying fn."""
-        raise NotImplementedError(f"{type(self).__name__} takes no edits")
 
+    @abstractmethod
     def _position_module(self) -> nn.Module:
         """The module whose input is cut to the measured position (the final norm, or the unembedding)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot measure one position")
 
     @abstractmethod
     def final_norm(self, resid: torch.Tensor, scale: torch.Tensor | None = None) -> torch.Tensor:
@@ -288,14 +297,8 @@ class TinyGPTLens(LensModel):
 
         return block.attn.W_O.register_forward_pre_hook(edit_z)
 
-    @torch.no_grad()
-    def run(self, tokens: torch.Tensor, edits: Mapping[str, Edit] | None = None,
-            capture: Sequence[str] = (), position: int | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        rec = Recorder(list(capture)) if capture else None
-        position = None if position is None else position % tokens.shape[1]
-        with self._editing(edits, position):
-            logits = self.model(tokens, rec=rec)
-        return (logits[:, 0] if position is not None else logits), (rec.tensors if rec is not None else {})
+    def _forward(self, tokens: torch.Tensor, rec: Recorder | None) -> torch.Tensor:
+        return self.model(tokens, rec=rec)
 
     def prefix_names(self) -> list[str]:
         k = "hook_rot_k" if self.model.cfg.pos == "rope" else "hook_k"  # the cache holds keys after RoPE
