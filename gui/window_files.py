@@ -78,8 +78,7 @@ class FilesMixin:
             self.storage_actions[key] = action
 
     def storage_choice(self, key: str) -> bool:
-        value = self.settings.value(f"sessions/{key}", False)
-        return value in (True, "true", "1", 1)
+        return bool(self.settings.value(f"sessions/{key}", False, type=bool))
 
     def _on_session_events(self, events: list[Any]) -> None:
         for event in events:

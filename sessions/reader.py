@@ -30,9 +30,9 @@ from lmscope.sessions.session import Bookmark, LazyTensors, ModelPart, SavedTrac
 from lmscope.sessions.writer import FORMAT, FORMAT_VERSION, HIST_FIELDS
 
 # version found -> function upgrading a Session read under that version's layout to the next version's meaning.
-# Version 1 is the first released format, so the chain is empty; the next format change adds `1: migrate_v1_to_v2`.
+# Version 2 only added what version 1 files lack (derived tensors, left-out logits), so its step is the identity.
 MIGRATIONS: dict[int, Callable[[Session], Session]] = {
-    1: lambda session: session,  # version 2 only added what version 1 files lack (derived tensors)
+    1: lambda session: session,
 }
 MAX_TRACES = 10_000
 
