@@ -178,6 +178,13 @@ WRITER = textwrap.dedent("""
     big = {f"blocks.{i}.hook_resid_pre": np.random.default_rng(i).normal(size=(1, 512, 1024)).astype(np.float32)
            for i in range(40)}
     trace = Trace(np.zeros((1, 512), np.int64), ["x"] * 512, big, {"n_layer": 40})
+    import time
+    from lmscope.sessions import writer
+
+    def stall(*args, **kwargs):  # the traces are written; stop here, mid-save, until killed
+        print("halfway", flush=True)
+        time.sleep(600)
+    writer._write_history = stall
     print("writing", flush=True)
     save_session(Session(traces=[SavedTrace(trace)], notes="new"), sys.argv[1])
 """)
@@ -190,16 +197,12 @@ def test_kill_9_mid_save_leaves_the_previous_file(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True,
                             cwd=Path(__file__).parents[2])
     assert proc.stdout.readline().strip() == "writing"
-    tmp_files = []
-    for _ in range(400):  # wait until the temporary file exists and is growing, then kill
-        tmp_files = list(tmp_path.glob(".s.h5.*.tmp"))
-        if tmp_files and tmp_files[0].stat().st_size > 1_000_000:
-            break
-        proc.poll()
-        assert proc.returncode is None, "the writer finished before it could be killed"
-        import time
-
-        time.sleep(0.01)
+    # Killed at a known point mid-save (its traces written, the rest not): waiting for the file to grow raced a
+    # fast writer, which could finish and rename between two looks.
+    assert proc.stdout.readline().strip() == "halfway"
+    tmp_files = list(tmp_path.glob(".s.h5.*.tmp"))
+    assert proc.poll() is None, "the writer finished before it could be killed"
+    assert tmp_files and tmp_files[0].stat().st_size > 1_000_000  # the temporary file holds the traces so far
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert tmp_files, "the writer never created its temporary file"
